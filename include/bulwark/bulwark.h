@@ -1,0 +1,22 @@
+/* bulwark/bulwark.h -- the umbrella header of libbulwark.
+ *
+ * libbulwark finds, blocks and reports child sexual abuse material by hash:
+ * it decodes images, computes PDQ and file digests, matches them against
+ * shared hash lists, guards generator prompts and reads provenance. Each
+ * capability has its own small header; this one includes them all. */
+#ifndef BULWARK_BULWARK_H
+#define BULWARK_BULWARK_H
+
+#include "version.h"
+#include "status.h"
+#include "limits.h"
+#include "reader.h"
+#include "digest.h"
+#include "image.h"
+#include "pdq.h"
+#include "hash.h"
+#include "json.h"
+#include "walk.h"
+#include "pool.h"
+
+#endif

@@ -1,0 +1,53 @@
+/* bulwark/json.h -- a small JSON writer into a growable buffer.
+ *
+ * Records (hash results, matches, verdicts) are turned into JSON by the
+ * library so that the CLI and the server write the same bytes. Strings are
+ * escaped as RFC 8259 requires; bytes that are not valid UTF-8 (odd file
+ * names) are written as \u00XX of each byte, so output is always valid
+ * JSON. Commas are placed automatically. */
+#ifndef BULWARK_JSON_H
+#define BULWARK_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BW_JSON_MAX_NEST 32
+
+typedef struct bw_json {
+    char *buf;
+    size_t len, cap;
+    int depth;
+    int need_comma[BW_JSON_MAX_NEST];
+    int after_key;
+    int failed;               /* an allocation failed: buf is incomplete */
+} bw_json;
+
+void bw_json_init(bw_json *j);
+void bw_json_reset(bw_json *j);  /* empty it, keep the memory */
+void bw_json_free(bw_json *j);
+
+void bw_json_object_begin(bw_json *j);
+void bw_json_object_end(bw_json *j);
+void bw_json_array_begin(bw_json *j);
+void bw_json_array_end(bw_json *j);
+void bw_json_key(bw_json *j, const char *key);
+void bw_json_string(bw_json *j, const char *s);
+void bw_json_string_n(bw_json *j, const char *s, size_t n);
+void bw_json_int(bw_json *j, int64_t v);
+void bw_json_uint(bw_json *j, uint64_t v);
+void bw_json_double(bw_json *j, double v);
+void bw_json_bool(bw_json *j, int v);
+void bw_json_null(bw_json *j);
+
+/* BW_ERR_NOMEM if any write failed, else BW_OK. */
+bw_status bw_json_status(const bw_json *j);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

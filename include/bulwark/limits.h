@@ -1,0 +1,60 @@
+/* bulwark/limits.h -- every limit libbulwark applies to untrusted input.
+ *
+ * In the manner of sqlite3_limit: each limit has a compile-time default
+ * (the BW_DEFAULT_* macros), a run-time value in struct bw_limits, and a
+ * command-line option that sets it (named beside each field). docs/limits.md
+ * lists them all; every limit has a test that hits it.
+ *
+ * Callers fill a bw_limits with bw_limits_default() and change what they
+ * need; functions that take a `const bw_limits *` accept NULL for the
+ * defaults. */
+#ifndef BULWARK_LIMITS_H
+#define BULWARK_LIMITS_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BW_DEFAULT_MAX_PIXELS          (128ull * 1000 * 1000)   /* --max-pixels */
+#define BW_DEFAULT_MAX_DIMENSION       65535u                    /* (fixed by formats) */
+#define BW_DEFAULT_MAX_FILE_BYTES      (1ull << 30)              /* --max-file-size: 1 GiB */
+#define BW_DEFAULT_MAX_DECODE_BYTES    (2ull << 30)              /* decoder working memory */
+#define BW_DEFAULT_ARCHIVE_MAX_DEPTH   4u                        /* --max-depth */
+#define BW_DEFAULT_ARCHIVE_MAX_MEMBERS 1000000ull                /* --max-members */
+#define BW_DEFAULT_ARCHIVE_MAX_BYTES   (64ull << 30)             /* --max-archive-bytes */
+#define BW_DEFAULT_ARCHIVE_MAX_RATIO   200u                      /* --max-ratio */
+#define BW_DEFAULT_MAX_LINE_BYTES      (1u << 20)                /* --max-line: list and prompt lines */
+#define BW_DEFAULT_MAX_JSON_DEPTH      64u                       /* --max-json-depth */
+#define BW_DEFAULT_MAX_CBOR_DEPTH      64u                       /* (provenance) */
+#define BW_DEFAULT_MAX_BOX_BYTES       (256ull << 20)            /* JUMBF/BMFF box payload */
+#define BW_DEFAULT_MAX_TEXT_CHUNKS     1024u                     /* PNG text chunks examined */
+
+typedef struct bw_limits {
+    uint64_t max_pixels;          /* width*height of any decoded image */
+    uint32_t max_dimension;       /* width or height */
+    uint64_t max_file_bytes;      /* a file read into memory (stdin, members) */
+    uint64_t max_decode_bytes;    /* memory a decoder may ask for (libheif, libtiff) */
+    uint32_t archive_max_depth;   /* archives inside archives */
+    uint64_t archive_max_members; /* members in one archive, nested ones included */
+    uint64_t archive_max_bytes;   /* total uncompressed bytes of one archive */
+    uint32_t archive_max_ratio;   /* uncompressed:compressed ratio of one archive */
+    uint32_t max_line_bytes;      /* one line of a list file or of stdin prompts */
+    uint32_t max_json_depth;      /* nesting of JSON documents */
+    uint32_t max_cbor_depth;      /* nesting of CBOR items */
+    uint64_t max_box_bytes;       /* one JUMBF / ISO-BMFF box */
+    uint32_t max_text_chunks;     /* PNG tEXt/iTXt/zTXt chunks examined */
+} bw_limits;
+
+/* Fill *limits with the compile-time defaults above. */
+void bw_limits_default(bw_limits *limits);
+
+/* The defaults, for functions handed a NULL limits pointer. */
+const bw_limits *bw_limits_defaults(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

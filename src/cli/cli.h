@@ -1,0 +1,63 @@
+/* cli.h -- what the verbs of the bulwark tool share. The tool calls only
+ * libbulwark's public API; everything here is about the command line:
+ * options, where the store lives, how results are printed. */
+#ifndef BW_CLI_H
+#define BW_CLI_H
+
+#include <stdio.h>
+#include <bulwark/bulwark.h>
+
+/* Exit codes (interface.md). */
+enum {
+    BW_EXIT_OK = 0,          /* all inputs processed */
+    BW_EXIT_SOME_FAILED = 1, /* some inputs failed, each reported */
+    BW_EXIT_USAGE = 2,       /* usage or configuration error, nothing done */
+    BW_EXIT_MATCHED = 3      /* --fail-on-match and something matched */
+};
+
+/* One verb: its name, a one-line summary, and its main. */
+typedef struct cli_verb {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+} cli_verb;
+
+int cmd_hash(int argc, char **argv);
+int cmd_lists(int argc, char **argv);
+int cmd_match(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+int cmd_cluster(int argc, char **argv);
+int cmd_prompt(int argc, char **argv);
+int cmd_provenance(int argc, char **argv);
+
+/* Print "bulwark: VERB: message" to stderr (printf-style). */
+void cli_warn(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Usage error: prints the message and a hint, returns BW_EXIT_USAGE. */
+int cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Write j's buffer and a newline to stdout (a JSON Lines record). */
+void cli_emit_json(bw_json *j);
+
+/* {"path": path, "error": message} as one JSON line. */
+void cli_emit_error_json(const char *path, const char *message);
+
+/* The store path: --db value if given, else $BULWARK_DB, else
+ * $XDG_DATA_HOME/bulwark/bulwark.db, else ~/.local/share/bulwark/bulwark.db.
+ * Returns a static buffer; creates the parent directory. NULL on failure. */
+const char *cli_db_path(const char *option_value);
+
+/* Default worker threads: the number of online cores. */
+unsigned cli_default_jobs(void);
+
+/* Parse a non-negative integer option; -1 on error. */
+long long cli_parse_uint(const char *s);
+
+/* Parse a size with optional K/M/G suffix (powers of 1024); -1 on error. */
+long long cli_parse_size(const char *s);
+
+/* Whether stdout/stderr is a terminal (for colour and the progress bar). */
+int cli_stdout_tty(void);
+int cli_stderr_tty(void);
+
+#endif

@@ -1,0 +1,141 @@
+/* common.c -- helpers shared by the verbs (cli.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "cli.h"
+
+void cli_warn(const char *verb, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "bulwark: %s%s", verb ? verb : "", verb ? ": " : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_usage_error(const char *verb, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "bulwark: %s: ", verb);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'bulwark %s --help'.\n", verb);
+    return BW_EXIT_USAGE;
+}
+
+void cli_emit_json(bw_json *j)
+{
+    if (bw_json_status(j) != BW_OK) {
+        fputs("{\"error\":\"out of memory\"}\n", stdout);
+        return;
+    }
+    fwrite(j->buf, 1, j->len, stdout);
+    fputc('\n', stdout);
+}
+
+void cli_emit_error_json(const char *path, const char *message)
+{
+    bw_json j;
+    bw_json_init(&j);
+    bw_json_object_begin(&j);
+    bw_json_key(&j, "path");
+    bw_json_string(&j, path);
+    bw_json_key(&j, "error");
+    bw_json_string(&j, message);
+    bw_json_object_end(&j);
+    cli_emit_json(&j);
+    bw_json_free(&j);
+}
+
+/* mkdir -p of the directory part of path. */
+static int make_parent_dirs(char *path)
+{
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+            *p = '/';
+            return -1;
+        }
+        *p = '/';
+    }
+    return 0;
+}
+
+const char *cli_db_path(const char *option_value)
+{
+    static char buf[4096];
+    const char *v;
+    int n;
+    if (option_value && *option_value)
+        n = snprintf(buf, sizeof buf, "%s", option_value);
+    else if ((v = getenv("BULWARK_DB")) && *v)
+        n = snprintf(buf, sizeof buf, "%s", v);
+    else if ((v = getenv("XDG_DATA_HOME")) && *v)
+        n = snprintf(buf, sizeof buf, "%s/bulwark/bulwark.db", v);
+    else if ((v = getenv("HOME")) && *v)
+        n = snprintf(buf, sizeof buf, "%s/.local/share/bulwark/bulwark.db", v);
+    else
+        return NULL;
+    if (n < 0 || (size_t)n >= sizeof buf)
+        return NULL;
+    if (make_parent_dirs(buf) != 0)
+        return NULL;
+    return buf;
+}
+
+unsigned cli_default_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+long long cli_parse_uint(const char *s)
+{
+    char *end;
+    long long v;
+    if (!s || !*s || *s == '-')
+        return -1;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || *end)
+        return -1;
+    return v;
+}
+
+long long cli_parse_size(const char *s)
+{
+    char *end;
+    long long v;
+    if (!s || !*s || *s == '-')
+        return -1;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno)
+        return -1;
+    switch (*end) {
+    case 'k': case 'K': v <<= 10; end++; break;
+    case 'm': case 'M': v <<= 20; end++; break;
+    case 'g': case 'G': v <<= 30; end++; break;
+    default: break;
+    }
+    if (*end == 'b' || *end == 'B')
+        end++;
+    return *end ? -1 : v;
+}
+
+int cli_stdout_tty(void)
+{
+    return isatty(STDOUT_FILENO);
+}
+
+int cli_stderr_tty(void)
+{
+    return isatty(STDERR_FILENO);
+}

@@ -1,0 +1,37 @@
+/* internal.h -- helpers shared by libbulwark's sources; not installed.
+ * Internal names carry a double underscore (bw__). */
+#ifndef BW_INTERNAL_H
+#define BW_INTERNAL_H
+
+#include <stddef.h>
+#include "bulwark/status.h"
+#include "bulwark/limits.h"
+
+#if defined(__GNUC__)
+#define BW__PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define BW__PRINTF(a, b)
+#endif
+
+/* Set err (if not NULL) to status with a printf-style message; returns
+ * status so that callers can `return bw__fail(err, ...)`. */
+bw_status bw__fail(bw_error *err, bw_status status, const char *fmt, ...) BW__PRINTF(3, 4);
+
+/* limits or the defaults when NULL. */
+static inline const bw_limits *bw__limits(const bw_limits *l)
+{
+    return l ? l : bw_limits_defaults();
+}
+
+/* a*b, or 0 with *overflow set when it does not fit in size_t. */
+static inline size_t bw__mul(size_t a, size_t b, int *overflow)
+{
+    size_t r;
+    if (__builtin_mul_overflow(a, b, &r)) {
+        *overflow = 1;
+        return 0;
+    }
+    return r;
+}
+
+#endif

@@ -1,0 +1,102 @@
+/* hasher.c -- hash one input (bulwark/hash.h): the file digests from the
+ * same single read that loads the bytes, then, for an image, decode and
+ * PDQ. */
+#include <stdlib.h>
+#include <string.h>
+#include "core/internal.h"
+#include "bulwark/hash.h"
+
+struct bw_hasher {
+    bw_hash_opts opts;
+    bw_limits limits;
+    bw_digester *dg;
+};
+
+bw_status bw_hasher_new(bw_hasher **out, const bw_hash_opts *opts, bw_error *err)
+{
+    bw_hasher *h = calloc(1, sizeof *h);
+    bw_status st;
+    *out = NULL;
+    if (!h)
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    if (opts)
+        h->opts = *opts;
+    h->limits = *bw__limits(opts ? opts->limits : NULL);
+    h->opts.limits = &h->limits;
+    st = bw_digester_new(&h->dg, err);
+    if (st != BW_OK) {
+        free(h);
+        return st;
+    }
+    *out = h;
+    return BW_OK;
+}
+
+void bw_hasher_free(bw_hasher *h)
+{
+    if (h) {
+        bw_digester_free(h->dg);
+        free(h);
+    }
+}
+
+/* Everything after the digests: sniff, decode, PDQ. */
+static bw_status hash_content(bw_hasher *h, const void *data, size_t len, bw_hash_result *out,
+                              bw_error *err)
+{
+    bw_decode_opts dopts = {h->opts.exact, 0, &h->limits};
+    bw_image img;
+    bw_status st;
+
+    out->size = len;
+    if (len == 0)
+        return bw__fail(err, BW_ERR_EMPTY, "empty file");
+    out->format = bw_format_sniff(data, len);
+    if (out->format == BW_FORMAT_UNKNOWN) {
+        out->kind = BW_KIND_FILE;
+        return BW_OK;
+    }
+    out->kind = BW_KIND_IMAGE;
+    st = bw_image_decode(data, len, &dopts, &img, err);
+    if (st != BW_OK)
+        return st;
+    out->width = img.full_width;
+    out->height = img.full_height;
+    st = bw_pdq_hash_image(&img, &out->pdq, &out->quality,
+                           h->opts.dihedral ? out->dihedral : NULL, err);
+    out->has_dihedral = h->opts.dihedral && st == BW_OK;
+    bw_image_free(&img);
+    return st;
+}
+
+bw_status bw_hasher_hash_reader(bw_hasher *h, bw_reader *r, bw_hash_result *out, bw_error *err)
+{
+    void *data;
+    size_t len;
+    bw_status st;
+
+    memset(out, 0, sizeof *out);
+    if ((st = bw_digester_reset(h->dg, err)) != BW_OK)
+        return st;
+    st = bw_reader_slurp(r, h->limits.max_file_bytes, bw_digester_chunk, h->dg, &data, &len, err);
+    if (st != BW_OK)
+        return st;
+    st = bw_digester_final(h->dg, &out->digests, err);
+    if (st == BW_OK)
+        st = hash_content(h, data, len, out, err);
+    free(data);
+    return st;
+}
+
+bw_status bw_hasher_hash_memory(bw_hasher *h, const void *data, size_t len,
+                                bw_hash_result *out, bw_error *err)
+{
+    bw_status st;
+    memset(out, 0, sizeof *out);
+    if ((st = bw_digester_reset(h->dg, err)) != BW_OK)
+        return st;
+    bw_digester_update(h->dg, data, len);
+    if ((st = bw_digester_final(h->dg, &out->digests, err)) != BW_OK)
+        return st;
+    return hash_content(h, data, len, out, err);
+}

@@ -1,0 +1,56 @@
+/* result_json.c -- a hash record as JSON (bw_hash_result_json). */
+#include "bulwark/hash.h"
+#include "bulwark/json.h"
+
+/* pdq_dihedral is an array of the 8 hashes in the order of pdq.h:
+ * original, rot90, rot180, rot270, flipx, flipy, transpose, transverse. */
+void bw_hash_result_json(struct bw_json *j, const char *path, const bw_hash_result *r,
+                         int leave_open)
+{
+    char hex[65];
+    bw_json_object_begin(j);
+    if (path) {
+        bw_json_key(j, "path");
+        bw_json_string(j, path);
+    }
+    bw_json_key(j, "kind");
+    bw_json_string(j, r->kind == BW_KIND_IMAGE ? "image" : "file");
+    if (r->kind == BW_KIND_IMAGE) {
+        bw_json_key(j, "format");
+        bw_json_string(j, bw_format_name(r->format));
+        bw_json_key(j, "width");
+        bw_json_uint(j, r->width);
+        bw_json_key(j, "height");
+        bw_json_uint(j, r->height);
+    } else {
+        bw_json_key(j, "size");
+        bw_json_uint(j, r->size);
+    }
+    bw_hex_encode(r->digests.md5, 16, hex);
+    bw_json_key(j, "md5");
+    bw_json_string(j, hex);
+    bw_hex_encode(r->digests.sha1, 20, hex);
+    bw_json_key(j, "sha1");
+    bw_json_string(j, hex);
+    bw_hex_encode(r->digests.sha256, 32, hex);
+    bw_json_key(j, "sha256");
+    bw_json_string(j, hex);
+    if (r->kind == BW_KIND_IMAGE) {
+        bw_pdq_to_hex(&r->pdq, hex);
+        bw_json_key(j, "pdq");
+        bw_json_string(j, hex);
+        bw_json_key(j, "quality");
+        bw_json_int(j, r->quality);
+        if (r->has_dihedral) {
+            bw_json_key(j, "pdq_dihedral");
+            bw_json_array_begin(j);
+            for (int d = 0; d < BW_PDQ_DIHEDRAL_COUNT; d++) {
+                bw_pdq_to_hex(&r->dihedral[d], hex);
+                bw_json_string(j, hex);
+            }
+            bw_json_array_end(j);
+        }
+    }
+    if (!leave_open)
+        bw_json_object_end(j);
+}

@@ -1,0 +1,141 @@
+/* testutil.c -- helpers for the cmocka tests (testutil.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "testutil.h"
+
+static const char *env_path(const char *var, const char *rel, char *buf, size_t n)
+{
+    const char *base = getenv(var);
+    struct stat st;
+    if (!base) {
+        fprintf(stderr, "%s is not set (run the tests through ctest)\n", var);
+        fail();
+    }
+    snprintf(buf, n, "%s/%s", base, rel);
+    if (stat(buf, &st) != 0) {
+        fprintf(stderr, "missing test input: %s\n", buf);
+        fail();
+    }
+    return buf;
+}
+
+const char *bw_test_refdata(const char *rel)
+{
+    static char buf[4][4096];
+    static int k;
+    k = (k + 1) % 4;
+    return env_path("BW_REFDATA", rel, buf[k], sizeof buf[k]);
+}
+
+const char *bw_test_source(const char *rel)
+{
+    static char buf[4][4096];
+    static int k;
+    k = (k + 1) % 4;
+    return env_path("BW_SOURCE_DIR", rel, buf[k], sizeof buf[k]);
+}
+
+const char *bw_test_tmpdir(const char *name)
+{
+    static char buf[4096];
+    const char *base = getenv("BW_TEST_TMP");
+    snprintf(buf, sizeof buf, "%s/%s", base ? base : "/tmp", name);
+    mkdir(buf, 0777);
+    return buf;
+}
+
+unsigned char *bw_test_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *buf;
+    long n;
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc(n > 0 ? (size_t)n + 1 : 1);
+    if (buf && n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf) {
+        buf[n > 0 ? n : 0] = 0;
+        *len = (size_t)(n > 0 ? n : 0);
+    }
+    return buf;
+}
+
+int bw_test_write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    int rc;
+    if (!f)
+        return -1;
+    rc = fwrite(data, 1, len, f) == len ? 0 : -1;
+    if (fclose(f) != 0)
+        rc = -1;
+    return rc;
+}
+
+int bw_test_tsv_load(const char *path, bw_tsv *tsv)
+{
+    size_t len, cap = 64;
+    char *p, *line;
+    memset(tsv, 0, sizeof *tsv);
+    tsv->text = (char *)bw_test_read_file(path, &len);
+    if (!tsv->text)
+        return -1;
+    tsv->rows = malloc(cap * sizeof *tsv->rows);
+    tsv->nfields = malloc(cap * sizeof *tsv->nfields);
+    for (line = strtok_r(tsv->text, "\n", &p); line; line = strtok_r(NULL, "\n", &p)) {
+        size_t nf = 1, k = 0;
+        char *q;
+        if (line[0] == '\0')
+            continue;
+        if (tsv->nrows == cap) {
+            cap *= 2;
+            tsv->rows = realloc(tsv->rows, cap * sizeof *tsv->rows);
+            tsv->nfields = realloc(tsv->nfields, cap * sizeof *tsv->nfields);
+        }
+        for (q = line; *q; q++)
+            if (*q == '\t')
+                nf++;
+        tsv->rows[tsv->nrows] = malloc(nf * sizeof(char *));
+        tsv->rows[tsv->nrows][k++] = line;
+        for (q = line; *q; q++)
+            if (*q == '\t') {
+                *q = '\0';
+                tsv->rows[tsv->nrows][k++] = q + 1;
+            }
+        if (k && (q = strchr(tsv->rows[tsv->nrows][k - 1], '\r')))
+            *q = '\0';
+        tsv->nfields[tsv->nrows] = nf;
+        tsv->nrows++;
+    }
+    return 0;
+}
+
+void bw_test_tsv_free(bw_tsv *tsv)
+{
+    for (size_t i = 0; i < tsv->nrows; i++)
+        free(tsv->rows[i]);
+    free(tsv->rows);
+    free(tsv->nfields);
+    free(tsv->text);
+    memset(tsv, 0, sizeof *tsv);
+}
+
+int bw_test_tsv_col(const bw_tsv *tsv, const char *name)
+{
+    if (tsv->nrows == 0)
+        return -1;
+    for (size_t j = 0; j < tsv->nfields[0]; j++)
+        if (strcmp(tsv->rows[0][j], name) == 0)
+            return (int)j;
+    return -1;
+}

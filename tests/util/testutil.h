@@ -1,0 +1,40 @@
+/* testutil.h -- small helpers shared by the cmocka tests. */
+#ifndef BW_TESTUTIL_H
+#define BW_TESTUTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* $BW_REFDATA/rel as a static buffer (fails the test if BW_REFDATA is unset
+ * or the path does not exist: reference data is never optional). */
+const char *bw_test_refdata(const char *rel);
+
+/* $BW_SOURCE_DIR/rel likewise. */
+const char *bw_test_source(const char *rel);
+
+/* A scratch directory for this test program ($BW_TEST_TMP/<name>), created. */
+const char *bw_test_tmpdir(const char *name);
+
+/* Whole file into malloc'd memory (NULL on failure). */
+unsigned char *bw_test_read_file(const char *path, size_t *len);
+
+/* Write bytes to a file; 0 on success. */
+int bw_test_write_file(const char *path, const void *data, size_t len);
+
+/* Split a TSV file into rows of fields: returns the number of rows (header
+ * included); rows[i][j] are NUL-terminated fields; free with bw_test_tsv_free. */
+typedef struct bw_tsv {
+    size_t nrows;
+    size_t *nfields;
+    char ***rows;
+    char *text;
+} bw_tsv;
+int bw_test_tsv_load(const char *path, bw_tsv *tsv);
+void bw_test_tsv_free(bw_tsv *tsv);
+/* Index of a column named in the header row, or -1. */
+int bw_test_tsv_col(const bw_tsv *tsv, const char *name);
+
+#endif
