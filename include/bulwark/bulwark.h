@@ -18,5 +18,6 @@
 #include "json.h"
 #include "walk.h"
 #include "pool.h"
+#include "provenance.h"
 
 #endif
