@@ -1,0 +1,88 @@
+/* bulwark/match.h -- looking hashes up against the lists of a store: the
+ * index (index.h) answers "which hashes", the store (store.h) says which
+ * lists hold them and with what label.
+ *
+ * A bw_matcher loads the index of the chosen lists from a store once and
+ * can then be used from any number of threads at once; bw_matcher_reload()
+ * rebuilds the index from the store and swaps it in while lookups go on.
+ * Results are records ready for the interface's `matches` array:
+ * {list, kind, hash, distance, label}, nearest first. */
+#ifndef BULWARK_MATCH_H
+#define BULWARK_MATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "status.h"
+#include "pdq.h"
+#include "digest.h"
+#include "index.h"
+#include "json.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct bw_matcher bw_matcher;
+
+/* One match. Strings belong to the bw_matches that holds it. */
+typedef struct bw_match {
+    char *list;
+    bw_hash_kind kind;
+    uint8_t hash[BW_HASH_MAX_BYTES];
+    int distance;
+    int orientation;         /* dihedral orientation of the query (0: as is) */
+    char *label;             /* may be NULL */
+    char *category;          /* may be NULL */
+} bw_match;
+
+typedef struct bw_matches {
+    bw_match *v;
+    size_t n, cap;
+} bw_matches;
+
+void bw_matches_clear(bw_matches *m);   /* n = 0, keeps the memory */
+void bw_matches_free(bw_matches *m);
+
+/* Open the store at db_path and build the index of the named lists (all
+ * when nlists is 0). A named list that does not exist is BW_ERR_NOT_FOUND. */
+bw_status bw_matcher_open(bw_matcher **out, const char *db_path, const char *const *lists,
+                          size_t nlists, bw_error *err);
+void bw_matcher_close(bw_matcher *m);
+
+/* Rebuild the index from the store and swap it in (lookups continue). */
+bw_status bw_matcher_reload(bw_matcher *m, bw_error *err);
+
+/* The current index (a reference: bw_index_unref it). */
+bw_index *bw_matcher_index(bw_matcher *m);
+
+/* PDQ lookup within max_distance; with dihedral non-NULL, all 8
+ * orientations (q is ignored). Appends to out, nearest first. */
+bw_status bw_matcher_pdq(bw_matcher *m, const bw_pdq *q,
+                         const bw_pdq dihedral[BW_PDQ_DIHEDRAL_COUNT], int max_distance,
+                         bw_matches *out, bw_error *err);
+
+/* Exact lookup of one hash (any kind; PDQ at distance 0). */
+bw_status bw_matcher_exact(bw_matcher *m, bw_hash_kind kind, const uint8_t *bytes,
+                           bw_matches *out, bw_error *err);
+
+/* MD5, SHA-1 and SHA-256 of a file at once. */
+bw_status bw_matcher_digests(bw_matcher *m, const bw_digests *d, bw_matches *out, bw_error *err);
+
+/* Sort nearest first (then list, kind, hash) and drop repeats; the
+ * lookups above already do this, for callers merging several. */
+void bw_matches_sort(bw_matches *m);
+
+/* Append `[ {list, kind, hash, distance, label}, ... ]` to j (the caller
+ * writes the "matches" key first). */
+void bw_matches_json(bw_json *j, const bw_matches *m);
+
+/* Classify a query string: 32/40 hex digits are MD5/SHA-1, 64 are PDQ
+ * (and possibly SHA-256: callers look both up). BW_ERR_ARG if it is not a
+ * hash. bytes gets bw_hash_kind_bytes(kind) bytes (PDQ packed). */
+bw_status bw_match_parse_hash(const char *s, size_t len, bw_hash_kind *kind,
+                              uint8_t bytes[BW_HASH_MAX_BYTES]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,118 @@
+/* bulwark/store.h -- the store of hash lists: one SQLite database (WAL,
+ * foreign keys on, schema version with forward migrations).
+ *
+ * A list has a name, a source, an import time and its entries; an entry
+ * has a kind (pdq, md5, sha1, sha256), the hash, and an optional label,
+ * category and added-time. Within one list a hash of a kind is kept once
+ * (later duplicates are counted, not stored).
+ *
+ * Writing a list is atomic: bw_store_list_begin() opens one transaction in
+ * which a new version of the list is written; bw_store_list_commit() drops
+ * the previous version of the same name and makes the new one visible in
+ * that same transaction. A crash or kill at any point before the commit
+ * leaves the previous version intact.
+ *
+ * A bw_store is one SQLite connection: use it from one thread at a time
+ * (open one per thread, or share a bw_matcher, see match.h). */
+#ifndef BULWARK_STORE_H
+#define BULWARK_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "status.h"
+#include "index.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BW_STORE_SCHEMA_VERSION 1
+
+typedef struct bw_store bw_store;
+
+enum {
+    BW_STORE_READONLY = 1    /* open an existing store without writing */
+};
+
+/* Open (creating it and its tables if needed) the store at path, and
+ * migrate an older schema forward. A newer schema than this build knows is
+ * BW_ERR_UNSUPPORTED. */
+bw_status bw_store_open(bw_store **out, const char *path, int flags, bw_error *err);
+void bw_store_close(bw_store *s);
+
+/* One entry of a list. Strings may be NULL; added_at 0 = unknown. */
+typedef struct bw_entry {
+    bw_hash_kind kind;
+    uint8_t hash[BW_HASH_MAX_BYTES];   /* bw_hash_kind_bytes(kind) used; PDQ packed */
+    const char *label;
+    const char *category;
+    int64_t added_at;                  /* Unix seconds */
+} bw_entry;
+
+/* Called once per entry; return non-zero to stop (the caller's function
+ * then returns BW_ERR_INTERRUPTED). */
+typedef int (*bw_entry_fn)(void *ctx, const bw_entry *e);
+
+/* What the store knows about one list. */
+typedef struct bw_list_info {
+    char *name;
+    char *source;                       /* may be NULL */
+    int64_t imported_at;                /* Unix seconds */
+    uint64_t entries;
+    uint64_t kinds[BW_HASH_KIND_COUNT]; /* entries per kind */
+    uint64_t duplicates;                /* lines that repeated an entry */
+    uint64_t skipped;                   /* bad lines skipped (--skip-bad) */
+} bw_list_info;
+
+/* All lists, by name. Free with bw_list_infos_free. */
+bw_status bw_store_lists(bw_store *s, bw_list_info **out, size_t *n, bw_error *err);
+void bw_list_infos_free(bw_list_info *v, size_t n);
+/* One list (BW_ERR_NOT_FOUND if none). Free with bw_list_infos_free(v, 1). */
+bw_status bw_store_list_get(bw_store *s, const char *name, bw_list_info **out, bw_error *err);
+
+/* Remove a list and its entries (BW_ERR_NOT_FOUND if none). */
+bw_status bw_store_list_remove(bw_store *s, const char *name, bw_error *err);
+
+/* Every entry of a list, ordered by kind then hash. */
+bw_status bw_store_list_entries(bw_store *s, const char *name, bw_entry_fn fn, void *ctx,
+                                bw_error *err);
+
+/* ---- writing one list version atomically ---- */
+
+typedef struct bw_list_writer bw_list_writer;
+
+/* Begin a new version of list `name` (an existing one stays visible until
+ * commit). source may be NULL. */
+bw_status bw_store_list_begin(bw_store *s, const char *name, const char *source,
+                              bw_list_writer **out, bw_error *err);
+/* Add an entry; *duplicate (may be NULL) is set when it was already there. */
+bw_status bw_list_writer_add(bw_list_writer *w, const bw_entry *e, int *duplicate, bw_error *err);
+/* Record how many bad lines were skipped (kept with the list). */
+void bw_list_writer_set_skipped(bw_list_writer *w, uint64_t skipped);
+/* Swap the new version in (replacing an older one of the same name) and
+ * free w. On failure nothing changes. */
+bw_status bw_list_writer_commit(bw_list_writer *w, bw_list_info *info, bw_error *err);
+/* Throw the new version away and free w. */
+void bw_list_writer_abort(bw_list_writer *w);
+
+/* ---- reading for the index ---- */
+
+/* Build an index of every distinct hash of the named lists (all lists
+ * when nlists is 0), one id per distinct (kind, hash). PDQ hashes are read
+ * in one scan of 32-byte blobs. opts may be NULL. */
+bw_status bw_store_build_index(bw_store *s, const char *const *lists, size_t nlists,
+                               const bw_index_opts *opts, bw_index **out, bw_error *err);
+
+/* Every list entry holding exactly this hash: calls fn with the entry and
+ * the name of its list. */
+typedef int (*bw_store_hit_fn)(void *ctx, const char *list, const bw_entry *e);
+bw_status bw_store_find(bw_store *s, bw_hash_kind kind, const uint8_t *bytes, bw_store_hit_fn fn,
+                        void *ctx, bw_error *err);
+
+/* PRAGMA integrity_check: BW_OK when SQLite says "ok". */
+bw_status bw_store_check(bw_store *s, bw_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
