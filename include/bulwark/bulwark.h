@@ -19,5 +19,9 @@
 #include "walk.h"
 #include "pool.h"
 #include "provenance.h"
+#include "index.h"
+#include "store.h"
+#include "lists.h"
+#include "match.h"
 
 #endif
