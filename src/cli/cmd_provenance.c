@@ -1,10 +1,171 @@
-/* cmd_provenance.c -- `bulwark provenance`. Not built yet: it says so and exits 2. */
+/* cmd_provenance.c -- `bulwark provenance`: is a file AI-generated, and by
+ * what. Reads each file (or stdin), finds a sidecar NAME.c2pa next to it,
+ * and prints what bw_provenance_examine found: one JSON object per input
+ * with --json, else one line per input plus one indented line per signal. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include "cli.h"
+
+static const char usage_text[] =
+    "usage: bulwark provenance [--json] [--trust FILE] [--trust-config FILE] PATH...\n"
+    "\n"
+    "Look for evidence of how each file was made: C2PA Content Credentials (read\n"
+    "and validated), IPTC/XMP digital source type, generator metadata (PNG text,\n"
+    "EXIF) and invisible watermarks. ai_generated is \"yes\" only on evidence, else\n"
+    "\"no_evidence\": the absence of markers proves nothing. A sidecar manifest\n"
+    "NAME.c2pa next to NAME.ext is used when the file has none of its own; a\n"
+    "remote manifest referenced in XMP is reported, never fetched. '-' reads stdin.\n"
+    "\n"
+    "  --json               one JSON object per input (JSON Lines)\n"
+    "  --trust FILE         PEM bundle of C2PA trust anchors: signers that chain\n"
+    "                       to one validate as \"trusted\" instead of \"valid\"\n"
+    "  --trust-config FILE  allowed signer EKU OIDs, one per line (c2pa store.cfg)\n"
+    "  --no-watermark       skip the invisible-watermark decoder\n"
+    "  --max-file-size S    largest input read into memory, e.g. 512M (default 1G)\n"
+    "\n"
+    "Exit: 0 all examined, 1 some inputs failed (each reported), 2 usage error.\n";
+
+/* Read a whole file, or stdin for "-". */
+static bw_status slurp(const char *path, uint64_t max, void **data, size_t *len, bw_error *err)
+{
+    bw_reader *r = NULL;
+    bw_status st = strcmp(path, "-") == 0 ? bw_reader_open_fd(&r, STDIN_FILENO, 0, err)
+                                          : bw_reader_open_file(&r, path, err);
+    if (st == BW_OK)
+        st = bw_reader_slurp(r, max, NULL, NULL, data, len, err);
+    bw_reader_close(r);
+    return st;
+}
+
+/* NAME.c2pa for NAME.ext (or PATH.c2pa when there is no extension); NULL
+ * when the input is itself a .c2pa or there is no such file. */
+static char *sidecar_path(const char *path)
+{
+    const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+    size_t stem;
+    char *s;
+    if (strcmp(path, "-") == 0)
+        return NULL;
+    if (dot && (!slash || dot > slash) && strcmp(dot, ".c2pa") == 0)
+        return NULL;
+    stem = dot && (!slash || dot > slash + 1) ? (size_t)(dot - path) : strlen(path);
+    if (!(s = malloc(stem + 6)))
+        return NULL;
+    memcpy(s, path, stem);
+    memcpy(s + stem, ".c2pa", 6);
+    if (access(s, R_OK) != 0) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void print_human(const char *path, const bw_provenance *p)
+{
+    printf("%-11s  %s\n", p->ai_generated ? "ai:yes" : "no_evidence", path);
+    for (size_t i = 0; i < p->n_signals; i++) {
+        const bw_signal *s = &p->signals[i];
+        printf("    %-9s %s%s%s%s\n", bw_signal_type_name(s->type), s->verified ? "[verified] " : "",
+               s->generator ? s->generator : "", s->generator && s->detail ? ": " : "",
+               s->detail ? s->detail : "");
+    }
+    if (p->c2pa.present && p->c2pa.n_status_codes) {
+        printf("    %-9s status:", "c2pa");
+        for (size_t i = 0; i < p->c2pa.n_status_codes; i++)
+            printf(" %s", p->c2pa.status_codes[i]);
+        printf("\n");
+    }
+}
 
 int cmd_provenance(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    cli_warn("provenance", "this verb is not available in this build yet");
-    return BW_EXIT_USAGE;
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'J'},
+        {"trust", required_argument, NULL, 'T'},
+        {"trust-config", required_argument, NULL, 'C'},
+        {"no-watermark", no_argument, NULL, 'W'},
+        {"max-file-size", required_argument, NULL, 'S'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    bw_limits limits;
+    bw_provenance_opts opts = {0};
+    bw_json out;
+    int c, json = 0, failed = 0;
+    long long v;
+
+    bw_limits_default(&limits);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'J': json = 1; break;
+        case 'T': opts.trust_pem = optarg; break;
+        case 'C': opts.trust_config = optarg; break;
+        case 'W': opts.no_watermark = 1; break;
+        case 'S':
+            if ((v = cli_parse_size(optarg)) < 1)
+                return cli_usage_error("provenance", "bad --max-file-size: %s", optarg);
+            limits.max_file_bytes = (uint64_t)v;
+            break;
+        case 'h': fputs(usage_text, stdout); return BW_EXIT_OK;
+        default: return cli_usage_error("provenance", "unknown option");
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error("provenance", "no input named");
+    if (opts.trust_pem && access(opts.trust_pem, R_OK) != 0)
+        return cli_usage_error("provenance", "cannot read --trust %s", opts.trust_pem);
+    if (opts.trust_config && access(opts.trust_config, R_OK) != 0)
+        return cli_usage_error("provenance", "cannot read --trust-config %s", opts.trust_config);
+    opts.limits = &limits;
+
+    bw_json_init(&out);
+    for (int i = optind; i < argc; i++) {
+        const char *path = argv[i];
+        void *data = NULL, *side = NULL;
+        size_t len = 0, side_len = 0;
+        char *sp;
+        bw_error err;
+        bw_provenance res;
+        bw_status st;
+
+        bw_error_clear(&err);
+        st = slurp(path, limits.max_file_bytes, &data, &len, &err);
+        if (st == BW_OK && (sp = sidecar_path(path))) {
+            bw_error serr;
+            if (slurp(sp, limits.max_file_bytes, &side, &side_len, &serr) != BW_OK)
+                cli_warn("provenance", "%s: %s", sp, bw_error_message(&serr));
+            free(sp);
+        }
+        opts.sidecar = side;
+        opts.sidecar_len = side_len;
+        if (st == BW_OK)
+            st = bw_provenance_examine(data, len, &opts, &res, &err);
+        if (st != BW_OK) {
+            failed = 1;
+            if (json)
+                cli_emit_error_json(path, bw_error_message(&err));
+            else
+                cli_warn("provenance", "%s: %s", path, bw_error_message(&err));
+        } else {
+            if (json) {
+                bw_json_reset(&out);
+                bw_json_object_begin(&out);
+                bw_json_key(&out, "path");
+                bw_json_string(&out, path);
+                bw_provenance_json_fields(&out, &res);
+                bw_json_object_end(&out);
+                cli_emit_json(&out);
+            } else {
+                print_human(path, &res);
+            }
+            bw_provenance_free(&res);
+        }
+        free(data);
+        free(side);
+    }
+    bw_json_free(&out);
+    fflush(stdout);
+    return failed ? BW_EXIT_SOME_FAILED : BW_EXIT_OK;
 }

@@ -23,9 +23,6 @@ extern bw_status bw__prov_metadata(const uint8_t *data, size_t len, bw_format fm
     __attribute__((weak));
 extern bw_status bw__prov_watermark(const bw_image *img, const bw_provenance_opts *opts,
                                     bw_provenance *p) __attribute__((weak));
-extern bw_status bw__prov_c2pa(const uint8_t *data, size_t len, bw_format fmt,
-                               const bw_provenance_opts *opts, bw_provenance *p)
-    __attribute__((weak));
 
 /* ---------------------------------------------------------------- names */
 
@@ -176,8 +173,7 @@ bw_status bw_provenance_examine(const void *data, size_t len, const bw_provenanc
         bytes = (const uint8_t *)"";
     fmt = bw_format_sniff(bytes, len);
 
-    if (bw__prov_c2pa)
-        st = bw__prov_c2pa(bytes, len, fmt, opts, out);
+    st = bw__prov_c2pa(bytes, len, fmt, opts, out);
     if (st == BW_OK && bw__prov_metadata)
         st = bw__prov_metadata(bytes, len, fmt, opts, out);
     if (st == BW_OK)
