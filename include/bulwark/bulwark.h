@@ -18,6 +18,8 @@
 #include "json.h"
 #include "walk.h"
 #include "pool.h"
+#include "archive.h"
+#include "scan.h"
 #include "provenance.h"
 #include "index.h"
 #include "store.h"

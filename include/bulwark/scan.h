@@ -1,0 +1,169 @@
+/* bulwark/scan.h -- scanning: paths in (files, directory trees, archives
+ * and archives inside them), one record per file out, in walk order.
+ *
+ * The pipeline: the caller's thread walks the paths and streams archives
+ * (the reader); -j worker threads read, decode, hash and look each file up
+ * against the loaded lists (and, when asked, examine its provenance); the
+ * finished records come back on the caller's thread in the order the
+ * reader found them (the writer), through an ordered pool of bounded depth,
+ * so memory stays bounded however large the input: when the workers fall
+ * behind the reader waits. See docs/scan.md.
+ *
+ * Record kinds, as JSON (bw_scan_record_json):
+ *   a file      the `hash` record (hash.h) plus "matches" (and
+ *               provenance fields when asked for)
+ *   an archive  {"path", "kind": "archive", "format", "members"}, written
+ *               after all its members: it marks the archive as done
+ *   a failure   {"path", "error"}: a file or member that could not be
+ *               read, a walk problem, or an archive that failed as a whole
+ *               (a limit hit: bomb, too many members; corrupt; truncated)
+ *
+ * A durable output (bw_scan_log) keeps the records in a JSON Lines file
+ * and lets a later run resume: records already there are kept and their
+ * paths skipped, a torn last line is cut off. */
+#ifndef BULWARK_SCAN_H
+#define BULWARK_SCAN_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "status.h"
+#include "limits.h"
+#include "hash.h"
+#include "match.h"
+#include "provenance.h"
+#include "json.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct bw_scanner bw_scanner;
+
+typedef struct bw_scan_opts {
+    unsigned jobs;              /* worker threads; 0 or 1: all on the caller's thread */
+    size_t queue;               /* records in flight at most (0: 4 per worker) */
+    int follow_symlinks;        /* walk: follow symbolic links (loops are reported) */
+    int exact;                  /* decode at full resolution (hash.h) */
+    int dihedral;               /* 8 dihedral hashes, and match all of them */
+    const bw_limits *limits;    /* NULL: defaults. archive_max_depth 0: archives are
+                                   hashed as plain files, never opened */
+    bw_matcher *matcher;        /* NULL: no matching */
+    int max_distance;           /* PDQ match distance (0..256; -1: default 31) */
+    int min_quality;            /* PDQ hashes below this quality are not matched
+                                   (-1: default 50); digests always are */
+    int provenance;             /* examine provenance (provenance.h) */
+    const bw_provenance_opts *provenance_opts;  /* may be NULL */
+    /* Resume: return nonzero for a path already recorded (a file, a member
+     * or an archive, which is then passed over unread). May be NULL. */
+    int (*skip)(void *ctx, const char *path);
+    void *skip_ctx;
+    /* Set (e.g. by a SIGINT handler) to stop soon: no new input is read,
+     * records in flight are still delivered. May be NULL. */
+    const volatile sig_atomic_t *stop;
+} bw_scan_opts;
+
+typedef enum bw_scan_kind {
+    BW_SCAN_FILE = 0,           /* a file or member, hashed */
+    BW_SCAN_ARCHIVE,            /* an archive read to its end */
+    BW_SCAN_ERROR               /* something that failed (error says what) */
+} bw_scan_kind;
+
+/* One record, valid during the callback only. */
+typedef struct bw_scan_record {
+    bw_scan_kind kind;
+    const char *path;           /* on disk, or ARCHIVE!MEMBER */
+    uint32_t depth;             /* 0: on disk; n: inside n archives */
+    const char *error;          /* BW_SCAN_ERROR: what went wrong */
+    bw_status status;           /* BW_SCAN_ERROR: its status */
+    const bw_hash_result *hash; /* BW_SCAN_FILE */
+    const bw_matches *matches;  /* BW_SCAN_FILE: may be empty (n == 0) */
+    const bw_provenance *provenance; /* BW_SCAN_FILE, when examined; else NULL */
+    const char *archive_format; /* BW_SCAN_ARCHIVE: "zip", "tar.gz", ... */
+    uint64_t archive_members;   /* BW_SCAN_ARCHIVE: entries, nested ones included */
+    uint64_t disk_bytes;        /* bytes of a file on disk this record completes
+                                   (an archive's size on its archive record) */
+} bw_scan_record;
+
+/* Called on the caller's thread, in order, once per record. */
+typedef void (*bw_scan_record_fn)(void *ctx, const bw_scan_record *rec);
+
+/* Counters, for a progress display (read on the caller's thread). */
+typedef struct bw_scan_progress {
+    uint64_t found;             /* files and members found so far (records to come) */
+    uint64_t done;              /* of those, delivered */
+    uint64_t archives;          /* archives opened */
+} bw_scan_progress;
+
+bw_status bw_scanner_new(bw_scanner **out, const bw_scan_opts *opts, bw_scan_record_fn fn,
+                         void *ctx, bw_error *err);
+
+/* Scan one path: a file (an archive is opened in place), or a directory,
+ * walked recursively in byte order of names. Records are delivered while
+ * this runs; some may still be in flight when it returns. Fails only for
+ * BW_ERR_NOMEM or BW_ERR_INTERRUPTED (stop was set); everything else is a
+ * record. */
+bw_status bw_scanner_add(bw_scanner *s, const char *path, bw_error *err);
+
+/* Deliver every record still in flight. */
+void bw_scanner_finish(bw_scanner *s);
+
+void bw_scanner_progress(const bw_scanner *s, bw_scan_progress *out);
+
+/* finish, then free. */
+void bw_scanner_free(bw_scanner *s);
+
+/* The record as one JSON object (no newline). */
+void bw_scan_record_json(bw_json *j, const bw_scan_record *rec);
+
+/* ---------------- durable output and resume ---------------- */
+
+typedef struct bw_scan_totals {
+    uint64_t files;             /* file records (images included) */
+    uint64_t images;
+    uint64_t archives;
+    uint64_t matched;           /* file records with at least one match */
+    uint64_t errors;
+} bw_scan_totals;
+
+/* Count a record into totals. */
+void bw_scan_totals_add(bw_scan_totals *t, const bw_scan_record *rec);
+
+/* The summary object {"summary": {files, images, matched, errors, seconds,
+ * archives[, interrupted]}}. */
+void bw_scan_summary_json(bw_json *j, const bw_scan_totals *t, double seconds, int interrupted);
+
+typedef struct bw_scan_log bw_scan_log;
+
+/* Open a JSON Lines output. resume 0: created, or emptied if it exists.
+ * resume 1: the records already in it are kept and their paths remembered
+ * (bw_scan_log_has) and counted (bw_scan_log_totals); whatever follows the
+ * last whole record (a torn line, a summary, garbage after a crash) is cut
+ * off first. The file is locked against a second scan writing it at the
+ * same time. limits->max_line_bytes bounds a line read back. */
+bw_status bw_scan_log_open(bw_scan_log **out, const char *path, int resume,
+                           const bw_limits *limits, bw_error *err);
+
+/* Whether a record for path is in the file (from before this run). */
+int bw_scan_log_has(const bw_scan_log *log, const char *path);
+
+/* Records kept from before, and their totals. */
+uint64_t bw_scan_log_kept(const bw_scan_log *log);
+const bw_scan_totals *bw_scan_log_totals(const bw_scan_log *log);
+
+/* Append one record line (the newline is added). Lines are written whole;
+ * they are forced to the disk (fdatasync) at least once a second, so that
+ * after a crash at most the last second is lost -- and redone on resume. */
+bw_status bw_scan_log_append(bw_scan_log *log, const char *line, size_t len, bw_error *err);
+
+/* Write out and fdatasync what was appended. */
+bw_status bw_scan_log_sync(bw_scan_log *log, bw_error *err);
+
+/* Append the summary line (may be NULL: none), sync and close. log is
+ * freed even on failure. */
+bw_status bw_scan_log_close(bw_scan_log *log, const char *summary, size_t len, bw_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,198 @@
+/* line.c -- one line of a scan's JSON Lines output read back (resume,
+ * cluster --from), parsed with yajl's tree parser. The nesting depth is
+ * checked before yajl sees the line: its tree is freed recursively.
+ *
+ * The path is taken from the raw string token when the line starts with
+ * {"path":" as bulwark writes it: bw_json writes bytes that are not UTF-8
+ * as \u00XX, and never escapes a valid non-ASCII character, so turning
+ * \u00XX back into the byte XX gives the original name byte for byte (a
+ * JSON decoder would give U+00XX instead, and resume would miss it). */
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_tree.h>
+#include "core/internal.h"
+#include "scan/scan_internal.h"
+
+/* Deepest nesting of [ and { outside strings; 0 for a line yajl would
+ * reject anyway is fine (it then fails to parse). */
+static uint32_t nesting(const char *s, size_t len)
+{
+    uint32_t d = 0, max = 0;
+    int in_str = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == '[' || c == '{') {
+            if (++d > max)
+                max = d;
+        } else if ((c == ']' || c == '}') && d) {
+            d--;
+        }
+    }
+    return max;
+}
+
+static void put_utf8(char *out, size_t *o, unsigned cp)
+{
+    if (cp < 0x80) {
+        out[(*o)++] = (char)cp;
+    } else if (cp < 0x800) {
+        out[(*o)++] = (char)(0xc0 | cp >> 6);
+        out[(*o)++] = (char)(0x80 | (cp & 0x3f));
+    } else if (cp < 0x10000) {
+        out[(*o)++] = (char)(0xe0 | cp >> 12);
+        out[(*o)++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        out[(*o)++] = (char)(0x80 | (cp & 0x3f));
+    } else {
+        out[(*o)++] = (char)(0xf0 | cp >> 18);
+        out[(*o)++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+        out[(*o)++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        out[(*o)++] = (char)(0x80 | (cp & 0x3f));
+    }
+}
+
+static int hex4(const char *s, unsigned *v)
+{
+    *v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+        *v <<= 4;
+        if (c >= '0' && c <= '9') *v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f') *v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') *v |= (unsigned)(c - 'A' + 10);
+        else return -1;
+    }
+    return 0;
+}
+
+/* The raw "path" string of a line that starts {"path":"..., unescaped
+ * with \u00XX as bytes; NULL if the line does not start so. */
+static char *raw_path(const char *s, size_t len)
+{
+    static const char lead[] = "{\"path\":\"";
+    size_t i = sizeof lead - 1, o = 0;
+    char *out;
+    if (len < i || memcmp(s, lead, i) != 0 || !(out = malloc(len)))
+        return NULL;
+    while (i < len && s[i] != '"') {
+        unsigned cp, lo;
+        if (s[i] != '\\') {
+            out[o++] = s[i++];
+            continue;
+        }
+        if (i + 1 >= len)
+            break;
+        switch (s[i + 1]) {
+        case '"': case '\\': case '/': out[o++] = s[i + 1]; i += 2; continue;
+        case 'b': out[o++] = '\b'; i += 2; continue;
+        case 'f': out[o++] = '\f'; i += 2; continue;
+        case 'n': out[o++] = '\n'; i += 2; continue;
+        case 'r': out[o++] = '\r'; i += 2; continue;
+        case 't': out[o++] = '\t'; i += 2; continue;
+        case 'u': break;
+        default: goto bad;
+        }
+        if (i + 6 > len || hex4(s + i + 2, &cp) != 0)
+            goto bad;
+        i += 6;
+        if (cp < 0x100) {
+            if (cp == 0)
+                goto bad;
+            out[o++] = (char)cp;
+            continue;
+        }
+        if (cp >= 0xd800 && cp < 0xdc00 && i + 6 <= len && s[i] == '\\' && s[i + 1] == 'u' &&
+            hex4(s + i + 2, &lo) == 0 && lo >= 0xdc00 && lo < 0xe000) {
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+            i += 6;
+        }
+        put_utf8(out, &o, cp);
+    }
+    if (i >= len)
+        goto bad;
+    out[o] = '\0';
+    return out;
+bad:
+    free(out);
+    return NULL;
+}
+
+static yajl_val get(yajl_val obj, const char *key, yajl_type type)
+{
+    const char *path[] = {key, NULL};
+    return yajl_tree_get(obj, path, type);
+}
+
+/* The string of a yajl string value, never NULL. */
+static const char *str(yajl_val v)
+{
+    const char *s = YAJL_IS_STRING(v) ? v->u.string : NULL;
+    return s ? s : "";
+}
+
+bw__line_type bw__line_parse(const char *text, size_t len, uint32_t max_depth, bw__line *out)
+{
+    char *buf;
+    yajl_val root, v;
+
+    memset(out, 0, sizeof *out);
+    out->quality = -1;
+    if (!len || memchr(text, '\0', len) || nesting(text, len) > max_depth)
+        return BW__LINE_BAD;
+    if (!(buf = malloc(len + 1)))
+        return BW__LINE_BAD;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    root = yajl_tree_parse(buf, NULL, 0);
+    free(buf);
+    if (!root || !YAJL_IS_OBJECT(root)) {
+        yajl_tree_free(root);
+        return BW__LINE_BAD;
+    }
+    if (get(root, "summary", yajl_t_object)) {
+        yajl_tree_free(root);
+        return out->type = BW__LINE_SUMMARY;
+    }
+    v = get(root, "path", yajl_t_string);
+    if (v && !(out->path = raw_path(text, len)))
+        out->path = strdup(str(v));
+    if (!out->path) {
+        yajl_tree_free(root);
+        return BW__LINE_BAD;
+    }
+    out->type = BW__LINE_RECORD;
+    out->kind = BW_SCAN_FILE;
+    if (get(root, "error", yajl_t_string)) {
+        out->kind = BW_SCAN_ERROR;
+    } else if ((v = get(root, "kind", yajl_t_string))) {
+        const char *k = str(v);
+        if (strcmp(k, "archive") == 0)
+            out->kind = BW_SCAN_ARCHIVE;
+        out->image = strcmp(k, "image") == 0;
+    }
+    if ((v = get(root, "matches", yajl_t_array)))
+        out->matched = YAJL_GET_ARRAY(v)->len > 0;
+    if ((v = get(root, "pdq", yajl_t_string)) &&
+        bw_pdq_from_hex(str(v), strlen(str(v)), &out->pdq) == BW_OK)
+        out->has_pdq = 1;
+    if ((v = get(root, "quality", yajl_t_number)) && YAJL_IS_INTEGER(v) &&
+        YAJL_GET_INTEGER(v) >= 0 && YAJL_GET_INTEGER(v) <= 100)
+        out->quality = (int)YAJL_GET_INTEGER(v);
+    if ((v = get(root, "sha256", yajl_t_string)) && strlen(str(v)) == 64 &&
+        bw_hex_decode(str(v), 64, out->sha256, 32) == BW_OK)
+        out->has_sha256 = 1;
+    yajl_tree_free(root);
+    return BW__LINE_RECORD;
+}
+
+void bw__line_free(bw__line *l)
+{
+    free(l->path);
+    l->path = NULL;
+}

@@ -1,0 +1,83 @@
+/* record_json.c -- a scan record, the running totals and the summary as
+ * JSON (bulwark/scan.h). The same bytes for the CLI and any other front
+ * door. */
+#include "core/internal.h"
+#include "scan/scan_internal.h"
+
+void bw_scan_record_json(bw_json *j, const bw_scan_record *rec)
+{
+    switch (rec->kind) {
+    case BW_SCAN_FILE:
+        bw_hash_result_json(j, rec->path, rec->hash, 1);
+        if (rec->matches)
+            bw__scan_matches_json(j, rec->matches);
+        if (rec->provenance)
+            bw_provenance_json_fields(j, rec->provenance);
+        bw_json_object_end(j);
+        break;
+    case BW_SCAN_ARCHIVE:
+        bw_json_object_begin(j);
+        bw_json_key(j, "path");
+        bw_json_string(j, rec->path);
+        bw_json_key(j, "kind");
+        bw_json_string(j, "archive");
+        bw_json_key(j, "format");
+        bw_json_string(j, rec->archive_format ? rec->archive_format : "unknown");
+        bw_json_key(j, "members");
+        bw_json_uint(j, rec->archive_members);
+        bw_json_object_end(j);
+        break;
+    case BW_SCAN_ERROR:
+        bw_json_object_begin(j);
+        bw_json_key(j, "path");
+        bw_json_string(j, rec->path);
+        bw_json_key(j, "error");
+        bw_json_string(j, rec->error ? rec->error : bw_strerror(rec->status));
+        bw_json_object_end(j);
+        break;
+    }
+}
+
+void bw_scan_totals_add(bw_scan_totals *t, const bw_scan_record *rec)
+{
+    switch (rec->kind) {
+    case BW_SCAN_FILE:
+        t->files++;
+        if (rec->hash && rec->hash->kind == BW_KIND_IMAGE)
+            t->images++;
+        if (rec->matches && rec->matches->n)
+            t->matched++;
+        break;
+    case BW_SCAN_ARCHIVE:
+        t->archives++;
+        break;
+    case BW_SCAN_ERROR:
+        t->errors++;
+        break;
+    }
+}
+
+void bw_scan_summary_json(bw_json *j, const bw_scan_totals *t, double seconds, int interrupted)
+{
+    bw_json_object_begin(j);
+    bw_json_key(j, "summary");
+    bw_json_object_begin(j);
+    bw_json_key(j, "files");
+    bw_json_uint(j, t->files);
+    bw_json_key(j, "images");
+    bw_json_uint(j, t->images);
+    bw_json_key(j, "matched");
+    bw_json_uint(j, t->matched);
+    bw_json_key(j, "errors");
+    bw_json_uint(j, t->errors);
+    bw_json_key(j, "seconds");
+    bw_json_double(j, seconds);
+    bw_json_key(j, "archives");
+    bw_json_uint(j, t->archives);
+    if (interrupted) {
+        bw_json_key(j, "interrupted");
+        bw_json_bool(j, 1);
+    }
+    bw_json_object_end(j);
+    bw_json_object_end(j);
+}
