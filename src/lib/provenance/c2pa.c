@@ -637,9 +637,11 @@ bw_status bw__prov_c2pa(const uint8_t *data, size_t len, bw_format fmt,
     p->c2pa.present = 1;
     if (!(p->c2pa.location = strdup(f.location ? f.location : "unknown")))
         c.nomem = 1;
-    if (st != BW_OK) { /* the store exceeds a limit */
+    if (st != BW_OK) { /* the store exceeds a limit: reported, not fatal */
         set_error(&c, bw_error_message(&e));
-        p->c2pa.validation = BW_C2PA_INVALID;
+        add_code(&c, &c.active, "general.error");
+        finish(&c);
+        st = BW_OK;
         goto out;
     }
     if ((st = bw__trust_load(opts, &c.trust, &e)) != BW_OK) {

@@ -127,7 +127,8 @@ static int plan_digest(hash_plan *p, const EVP_MD *md, const uint8_t *d, size_t 
     int rc = -1;
     if (!c || !EVP_DigestInit_ex(c, md, NULL))
         goto done;
-    qsort(p->ex, p->nex, sizeof *p->ex, range_cmp);
+    if (p->nex)
+        qsort(p->ex, p->nex, sizeof *p->ex, range_cmp);
     if (p->noffs)
         qsort(p->offs, p->noffs, sizeof *p->offs, u64_cmp);
     for (size_t i = 0; i < p->nex; i++)

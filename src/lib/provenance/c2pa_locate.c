@@ -93,6 +93,7 @@ static char *xmp_remote_url(const uint8_t *xmp, size_t len)
 
 typedef struct app11_seg {
     uint32_t z;
+    uint8_t en[2];
     const uint8_t *data; /* JUMBF bytes this segment contributes */
     size_t len;
 } app11_seg;
@@ -103,15 +104,25 @@ static int seg_cmp(const void *a, const void *b)
     return x->z < y->z ? -1 : x->z > y->z;
 }
 
+/* Does this packet start a C2PA store ("jumb" whose "jumd" says c2pa)? */
+static int starts_store(const app11_seg *s)
+{
+    size_t h;
+    if (s->len < 8 + 8 + 16 || be32(s->data + 4) != BW__FOURCC('j', 'u', 'm', 'b'))
+        return 0;
+    h = be32(s->data) == 1 ? 16 : 8;
+    return s->len >= h + 8 + 16 && be32(s->data + h + 4) == BW__FOURCC('j', 'u', 'm', 'd') &&
+           memcmp(s->data + h + 8, "c2pa", 4) == 0;
+}
+
 static bw_status locate_jpeg(const uint8_t *d, size_t len, const bw_limits *lim,
                              bw__c2pa_found *f, bw_error *err)
 {
     app11_seg *segs = NULL;
-    size_t nsegs = 0, cap = 0, total = 0, pos = 2;
-    uint8_t en[2] = {0, 0};
-    int have_en = 0;
+    size_t nsegs = 0, cap = 0, total = 0, pos = 2, first = (size_t)-1, keep = 0;
     bw_status st = BW_OK;
 
+    /* every APP11 JUMBF packet before the image data */
     while (pos + 4 <= len) {
         uint8_t m;
         size_t seglen;
@@ -141,56 +152,48 @@ static bw_status locate_jpeg(const uint8_t *d, size_t len, const bw_limits *lim,
                                            seglen - 2 - sizeof xmp_ns_jpeg);
         if (m == 0xEB && seglen >= 2 + 8 + 8 && d[pos + 4] == 'J' && d[pos + 5] == 'P') {
             const uint8_t *p = d + pos + 4;
-            size_t n = seglen - 2, hdr = 8;
-            uint32_t z = be32(p + 4);
-            const uint8_t *box = p + 8;
-            int first = !have_en;
-            if (first) {
-                /* A store starts here: "jumb" whose description says c2pa. */
-                if (be32(box + 4) == BW__FOURCC('j', 'u', 'm', 'b') && n >= 8 + 8 + 8 + 4 &&
-                    (be32(box) != 1 || n >= 8 + 16 + 8 + 4)) {
-                    size_t h = be32(box) == 1 ? 16 : 8;
-                    const uint8_t *jumd = box + h;
-                    if (n >= 8 + h + 8 + 4 && be32(jumd + 4) == BW__FOURCC('j', 'u', 'm', 'd') &&
-                        memcmp(jumd + 8, "c2pa", 4) == 0) {
-                        en[0] = p[2];
-                        en[1] = p[3];
-                        have_en = 1;
-                    }
+            if (nsegs == cap) {
+                size_t ncap = cap ? cap * 2 : 8;
+                app11_seg *g = realloc(segs, ncap * sizeof *g);
+                if (!g) {
+                    st = bw__fail(err, BW_ERR_NOMEM, "out of memory reading JPEG");
+                    goto out;
                 }
+                segs = g;
+                cap = ncap;
             }
-            if (have_en && p[2] == en[0] && p[3] == en[1]) {
-                app11_seg *s;
-                if (nsegs == cap) {
-                    size_t ncap = cap ? cap * 2 : 8;
-                    app11_seg *g = realloc(segs, ncap * sizeof *g);
-                    if (!g) {
-                        st = bw__fail(err, BW_ERR_NOMEM, "out of memory reading JPEG");
-                        goto out;
-                    }
-                    segs = g;
-                    cap = ncap;
-                }
-                s = &segs[nsegs++];
-                s->z = z;
-                s->data = box;
-                s->len = n - 8;
-                (void)hdr;
-            }
+            segs[nsegs].en[0] = p[2];
+            segs[nsegs].en[1] = p[3];
+            segs[nsegs].z = be32(p + 4);
+            segs[nsegs].data = p + 8;
+            segs[nsegs].len = seglen - 2 - 8;
+            nsegs++;
         }
         pos += 2 + seglen;
     }
-    if (!nsegs)
+    for (size_t i = 0; i < nsegs && first == (size_t)-1; i++)
+        if (starts_store(&segs[i]))
+            first = i;
+    if (first == (size_t)-1)
         goto out;
-    qsort(segs, nsegs, sizeof *segs, seg_cmp);
-    /* Continuation segments repeat LBox/TBox (and XLBox): drop them. */
+    /* the packets of that box instance, in sequence order */
+    for (size_t i = 0; i < nsegs; i++)
+        if (segs[i].en[0] == segs[first].en[0] && segs[i].en[1] == segs[first].en[1])
+            segs[keep++] = segs[i];
+    qsort(segs, keep, sizeof *segs, seg_cmp);
+    if (!starts_store(&segs[0])) {
+        f->damage = "C2PA APP11 packets out of sequence";
+        goto out;
+    }
+    /* Continuation packets repeat LBox/TBox (and XLBox): drop them. */
     {
         size_t rep = be32(segs[0].data) == 1 ? 16 : 8;
         uint8_t *buf;
-        for (size_t i = 0; i < nsegs; i++) {
+        for (size_t i = 0; i < keep; i++) {
             size_t take = i == 0 ? segs[i].len : (segs[i].len > rep ? segs[i].len - rep : 0);
             if (total + take > bw__limits(lim)->max_box_bytes) {
                 st = bw__fail(err, BW_ERR_LIMIT, "C2PA manifest store exceeds max_box_bytes");
+                f->location = "jpeg-app11";
                 goto out;
             }
             total += take;
@@ -200,7 +203,7 @@ static bw_status locate_jpeg(const uint8_t *d, size_t len, const bw_limits *lim,
             goto out;
         }
         total = 0;
-        for (size_t i = 0; i < nsegs; i++) {
+        for (size_t i = 0; i < keep; i++) {
             if (i == 0) {
                 memcpy(buf, segs[i].data, segs[i].len);
                 total = segs[i].len;
@@ -333,6 +336,8 @@ bw_status bw__c2pa_locate(const uint8_t *data, size_t len, bw_format fmt, const 
     }
     if (f->jumbf && f->jumbf_len > bw__limits(lim)->max_box_bytes) {
         f->jumbf = NULL;
+        if (!f->location)
+            f->location = "unknown";
         return bw__fail(err, BW_ERR_LIMIT, "C2PA manifest store exceeds max_box_bytes");
     }
     return BW_OK;
