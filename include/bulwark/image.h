@@ -42,7 +42,11 @@ const char *bw_format_name(bw_format format);
 
 /* An 8-bit image: channels is 1 (grey) or 3 (RGB), rows are stride bytes
  * apart. width/height are the pixel buffer's; full_width/full_height are
- * the image's own size (larger when the fast path decoded it scaled). */
+ * the image's own size, larger when the fast path decoded it scaled: then
+ * pixel (x, y) stands for the full-resolution pixels in columns
+ * [x*full_width/width, (x+1)*full_width/width), and likewise rows. PDQ
+ * uses that to filter a scaled image as it would have filtered the full
+ * one. (0 means the same as width/height.) */
 typedef struct bw_image {
     uint8_t *pixels;
     uint32_t width, height, stride, channels;
@@ -50,6 +54,18 @@ typedef struct bw_image {
     bw_format format;
 } bw_image;
 
+/* The fast path's default for bw_decode_opts.fast_min_side: a decoder that
+ * can scale while decoding picks the smallest scale that keeps the image's
+ * smaller side at least this long. */
+#define BW_DECODE_FAST_MIN_SIDE 256u
+
+/* exact = 1: full resolution, with the settings ImageMagick's convert used
+ * for the reference (JPEG: ISLOW IDCT, fancy upsampling; an RGB image whose
+ * pixels are all grey comes back as 1 channel, as convert wrote a PGM).
+ * exact = 0 (the fast path, meant for hashing): the decoder may scale down
+ * while decoding (never below fast_min_side on the smaller side, and never
+ * from an embedded thumbnail); a scaled image says so in full_width/height.
+ * Formats that cannot scale while decoding decode as in the exact path. */
 typedef struct bw_decode_opts {
     int exact;                 /* 1: full resolution, accurate settings */
     uint32_t fast_min_side;    /* fast path: scale no smaller than this (0: default) */

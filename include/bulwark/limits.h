@@ -31,6 +31,7 @@ extern "C" {
 #define BW_DEFAULT_MAX_CBOR_DEPTH      64u                       /* (provenance) */
 #define BW_DEFAULT_MAX_BOX_BYTES       (256ull << 20)            /* JUMBF/BMFF box payload */
 #define BW_DEFAULT_MAX_TEXT_CHUNKS     1024u                     /* PNG text chunks examined */
+#define BW_DEFAULT_MAX_JPEG_SCANS      500u                      /* (image) scans of one progressive JPEG */
 #define BW_DEFAULT_MAX_META_BYTES      (4u << 20)                /* one metadata text, inflated (provenance) */
 #define BW_DEFAULT_MAX_JUMBF_DEPTH     16u                       /* (provenance) JUMBF superbox nesting */
 
@@ -48,6 +49,7 @@ typedef struct bw_limits {
     uint32_t max_cbor_depth;      /* nesting of CBOR items */
     uint64_t max_box_bytes;       /* one JUMBF / ISO-BMFF box */
     uint32_t max_text_chunks;     /* PNG tEXt/iTXt/zTXt chunks examined */
+    uint32_t max_jpeg_scans;      /* scans in one progressive JPEG (as TurboJPEG's TJFLAG_LIMITSCANS) */
     uint32_t max_meta_bytes;      /* one PNG text / XMP packet / EXIF comment, inflated */
     uint32_t max_jumbf_depth;     /* nesting of JUMBF superboxes (C2PA) */
 } bw_limits;

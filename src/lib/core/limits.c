@@ -16,6 +16,7 @@ static const bw_limits defaults = {
     .max_cbor_depth = BW_DEFAULT_MAX_CBOR_DEPTH,
     .max_box_bytes = BW_DEFAULT_MAX_BOX_BYTES,
     .max_text_chunks = BW_DEFAULT_MAX_TEXT_CHUNKS,
+    .max_jpeg_scans = BW_DEFAULT_MAX_JPEG_SCANS,
     .max_meta_bytes = BW_DEFAULT_MAX_META_BYTES,
     .max_jumbf_depth = BW_DEFAULT_MAX_JUMBF_DEPTH,
 };

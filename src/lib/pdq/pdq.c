@@ -17,6 +17,7 @@
 #include <string.h>
 #include "core/internal.h"
 #include "bulwark/pdq.h"
+#include "pdq/pdq_internal.h"
 
 /* Built with -ffp-contract=off (CMakeLists.txt): no fused multiply-add. */
 
@@ -303,6 +304,8 @@ bw_status bw_pdq_hash_image(const bw_image *img, bw_pdq *hash, int *quality,
     bw_status st;
     if (img->channels != 1 && img->channels != 3)
         return bw__fail(err, BW_ERR_ARG, "PDQ needs 1 or 3 channels, not %u", img->channels);
+    if (img->full_width > w || img->full_height > h) /* a fast-path scaled decode */
+        return bw__pdq_hash_scaled(img, hash, quality, dihedral, err);
     if (ovf || bw__mul(n, 2 * sizeof(float), &ovf) == 0 || ovf)
         return bw__fail(err, BW_ERR_LIMIT, "image too large: %ux%u", w, h);
     if (n == 0) {
