@@ -16,14 +16,6 @@
 #include "bulwark/json.h"
 #include "provenance/prov_internal.h"
 
-/* The metadata and watermark sources are built in parallel with this file;
- * until their objects exist they are weak, and skipped when absent. */
-extern bw_status bw__prov_metadata(const uint8_t *data, size_t len, bw_format fmt,
-                                   const bw_provenance_opts *opts, bw_provenance *p)
-    __attribute__((weak));
-extern bw_status bw__prov_watermark(const bw_image *img, const bw_provenance_opts *opts,
-                                    bw_provenance *p) __attribute__((weak));
-
 /* ---------------------------------------------------------------- names */
 
 const char *bw_signal_type_name(bw_signal_type type)
@@ -143,7 +135,7 @@ static bw_status run_watermark(const uint8_t *data, size_t len, const bw_provena
     bw_decode_opts dopts = {1, 0, opts->limits};
     bw_image img;
     bw_status st;
-    if (!bw__prov_watermark || opts->no_watermark)
+    if (opts->no_watermark)
         return BW_OK;
     if (bw_image_decode(data, len, &dopts, &img, NULL) != BW_OK) {
         bw_image_free(&img);
@@ -174,7 +166,7 @@ bw_status bw_provenance_examine(const void *data, size_t len, const bw_provenanc
     fmt = bw_format_sniff(bytes, len);
 
     st = bw__prov_c2pa(bytes, len, fmt, opts, out);
-    if (st == BW_OK && bw__prov_metadata)
+    if (st == BW_OK)
         st = bw__prov_metadata(bytes, len, fmt, opts, out);
     if (st == BW_OK)
         st = run_watermark(bytes, len, opts, out);
