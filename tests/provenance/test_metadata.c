@@ -357,6 +357,28 @@ static void expect_none(const bw_provenance *p)
     assert_int_equal(p->n_signals, 0);
 }
 
+/* A PNG with these text chunks gives exactly one AI signal from a PNG
+ * text source: this generator, prompt and detail (NULL prompt: none). */
+static void check_png(int kind, const char *const *kv, const char *gen, const char *prompt,
+                      const char *detail)
+{
+    buf b = png_with(kind, kv);
+    bw_provenance p = run(&b, BW_FORMAT_PNG, NULL);
+    expect_one(&p, BW_SIGNAL_PNG_TEXT, gen, prompt, detail, 1);
+    bw_provenance_free(&p);
+    free(b.d);
+}
+
+/* A PNG with these text chunks gives no signal at all. */
+static void check_png_none(int kind, const char *const *kv)
+{
+    buf b = png_with(kind, kv);
+    bw_provenance p = run(&b, BW_FORMAT_PNG, NULL);
+    expect_none(&p);
+    bw_provenance_free(&p);
+    free(b.d);
+}
+
 /* ---------------------------------------------------------------- PNG texts */
 
 static const char a1111_params[] =
@@ -390,25 +412,17 @@ static void test_forge_and_no_negative(void **state)
                         "Steps: 25, Sampler: Euler, CFG scale: 5, Seed: 7, Size: 1024x1024, "
                         "Model: flux1-dev, Version: f2.0.1v1.10.1-previous-313-g8a042934",
                         NULL};
-    buf b = png_with('i', kv);
-    bw_provenance p = run(&b, BW_FORMAT_PNG, NULL);
     (void)state;
-    expect_one(&p, BW_SIGNAL_PNG_TEXT, "Stable Diffusion WebUI Forge",
-               "a lighthouse at dusk\nwith two lines", "Model: flux1-dev", 1);
-    bw_provenance_free(&p);
-    free(b.d);
+    check_png('i', kv, "Stable Diffusion WebUI Forge",
+               "a lighthouse at dusk\nwith two lines", "Model: flux1-dev");
 }
 
 /* A "parameters" text that is not generation parameters says nothing. */
 static void test_parameters_not_params(void **state)
 {
     const char *kv[] = {"parameters", "just a caption, no steps here", NULL};
-    buf b = png_with('t', kv);
-    bw_provenance p = run(&b, BW_FORMAT_PNG, NULL);
     (void)state;
-    expect_none(&p);
-    bw_provenance_free(&p);
-    free(b.d);
+    check_png_none('t', kv);
 }
 
 static const char comfy_api[] =
@@ -432,26 +446,12 @@ static void test_comfyui(void **state)
     const char *both[] = {"prompt", comfy_api, "workflow", comfy_ui, NULL};
     const char *ui_only[] = {"workflow", comfy_ui, NULL};
     const char *not_json[] = {"prompt", "{\"3\": {\"inputs\": ", NULL};
-    buf b = png_with('t', both);
-    bw_provenance p = run(&b, BW_FORMAT_PNG, NULL);
     (void)state;
     /* the sampler's positive input leads to node 6, not the first encoder (7) */
-    expect_one(&p, BW_SIGNAL_PNG_TEXT, "ComfyUI", "a red bicycle on a quiet street",
-               "ComfyUI API graph and workflow", 1);
-    bw_provenance_free(&p);
-    free(b.d);
-
-    b = png_with('z', ui_only);
-    p = run(&b, BW_FORMAT_PNG, NULL);
-    expect_one(&p, BW_SIGNAL_PNG_TEXT, "ComfyUI", NULL, "\"workflow\"", 1);
-    bw_provenance_free(&p);
-    free(b.d);
-
-    b = png_with('t', not_json);
-    p = run(&b, BW_FORMAT_PNG, NULL);
-    expect_none(&p);
-    bw_provenance_free(&p);
-    free(b.d);
+    check_png('t', both, "ComfyUI", "a red bicycle on a quiet street",
+              "ComfyUI API graph and workflow");
+    check_png('z', ui_only, "ComfyUI", NULL, "\"workflow\"");
+    check_png_none('t', not_json);
 }
 
 static void test_invokeai(void **state)
@@ -465,24 +465,10 @@ static void test_invokeai(void **state)
                         " {\"prompt\": [{\"prompt\": \"a blue kite\", \"weight\": 1.0}], \"steps\": 30}}",
                         "Dream", "\"a blue kite\" -s 30 -S 42 -W 512 -H 512", NULL};
     const char *dream[] = {"Dream", "\"a green tractor\" -s 50 -S 1", NULL};
-    buf b = png_with('t', v3);
-    bw_provenance p = run(&b, BW_FORMAT_PNG, NULL);
     (void)state;
-    expect_one(&p, BW_SIGNAL_PNG_TEXT, "InvokeAI", "a lighthouse at dusk", "version 3.6.2", 1);
-    bw_provenance_free(&p);
-    free(b.d);
-
-    b = png_with('i', v2);
-    p = run(&b, BW_FORMAT_PNG, NULL);
-    expect_one(&p, BW_SIGNAL_PNG_TEXT, "InvokeAI", "a blue kite", "\"sd-metadata\"", 1);
-    bw_provenance_free(&p);
-    free(b.d);
-
-    b = png_with('t', dream);
-    p = run(&b, BW_FORMAT_PNG, NULL);
-    expect_one(&p, BW_SIGNAL_PNG_TEXT, "InvokeAI", "a green tractor", "\"Dream\"", 1);
-    bw_provenance_free(&p);
-    free(b.d);
+    check_png('t', v3, "InvokeAI", "a lighthouse at dusk", "version 3.6.2");
+    check_png('i', v2, "InvokeAI", "a blue kite", "\"sd-metadata\"");
+    check_png('t', dream, "InvokeAI", "a green tractor", "\"Dream\"");
 }
 
 static void test_novelai_text(void **state)
@@ -496,19 +482,10 @@ static void test_novelai_text(void **state)
                         " \"uc\": \"lowres\", \"sampler\": \"k_euler_ancestral\"}",
                         NULL};
     const char *no_comment[] = {"Software", "NovelAI", "Description", "a paper boat", NULL};
-    buf b = png_with('t', kv);
-    bw_provenance p = run(&b, BW_FORMAT_PNG, NULL);
     (void)state;
-    expect_one(&p, BW_SIGNAL_PNG_TEXT, "NovelAI", "a red bicycle, watercolor",
-               "Source: NovelAI Diffusion V4.5 4BDE2A90", 1);
-    bw_provenance_free(&p);
-    free(b.d);
-
-    b = png_with('t', no_comment);
-    p = run(&b, BW_FORMAT_PNG, NULL);
-    expect_one(&p, BW_SIGNAL_PNG_TEXT, "NovelAI", "a paper boat", "\"Software\"", 1);
-    bw_provenance_free(&p);
-    free(b.d);
+    check_png('t', kv, "NovelAI", "a red bicycle, watercolor",
+               "Source: NovelAI Diffusion V4.5 4BDE2A90");
+    check_png('t', no_comment, "NovelAI", "a paper boat", "\"Software\"");
 }
 
 static void test_fooocus_and_swarm_json(void **state)
@@ -523,35 +500,18 @@ static void test_fooocus_and_swarm_json(void **state)
                            "{\"sui_image_params\": {\"prompt\": \"a small sailboat\", \"model\": "
                            "\"sdxl\", \"seed\": 3}, \"sui_extra_data\": {}}",
                            NULL};
-    buf b = png_with('t', fooocus);
-    bw_provenance p = run(&b, BW_FORMAT_PNG, NULL);
     (void)state;
-    expect_one(&p, BW_SIGNAL_PNG_TEXT, "Fooocus", "a red bicycle", "version: Fooocus v2.5.5", 1);
-    bw_provenance_free(&p);
-    free(b.d);
-
-    b = png_with('i', swarm);
-    p = run(&b, BW_FORMAT_PNG, NULL);
-    expect_one(&p, BW_SIGNAL_PNG_TEXT, "SwarmUI", "a small sailboat", "(JSON)", 1);
-    bw_provenance_free(&p);
-    free(b.d);
+    check_png('t', fooocus, "Fooocus", "a red bicycle", "version: Fooocus v2.5.5");
+    check_png('i', swarm, "SwarmUI", "a small sailboat", "(JSON)");
 }
 
 static void test_png_software_only(void **state)
 {
     const char *kv[] = {"Software", "Draw Things", NULL};
     const char *plain[] = {"Software", "GIMP 2.10", "Comment", "holiday photo", NULL};
-    buf b = png_with('t', kv);
-    bw_provenance p = run(&b, BW_FORMAT_PNG, NULL);
     (void)state;
-    expect_one(&p, BW_SIGNAL_PNG_TEXT, "Draw Things", NULL, "\"Software\" = \"Draw Things\"", 1);
-    bw_provenance_free(&p);
-    free(b.d);
-    b = png_with('t', plain);
-    p = run(&b, BW_FORMAT_PNG, NULL);
-    expect_none(&p);
-    bw_provenance_free(&p);
-    free(b.d);
+    check_png('t', kv, "Draw Things", NULL, "\"Software\" = \"Draw Things\"");
+    check_png_none('t', plain);
 }
 
 /* A text chunk whose CRC is wrong is not read. */
@@ -962,8 +922,6 @@ static void test_deep_json(void **state)
     size_t depth = 10000;
     char *deep = malloc(depth * 2 + 16);
     const char *kv[] = {"prompt", deep, "invokeai_metadata", deep, NULL};
-    buf b;
-    bw_provenance p;
     (void)state;
     assert_non_null(deep);
     memcpy(deep, "{\"a\":", 5);
@@ -972,11 +930,7 @@ static void test_deep_json(void **state)
     for (size_t i = 0; i < depth; i++)
         deep[5 + depth + i] = ']';
     strcpy(deep + 5 + 2 * depth, "}");
-    b = png_with('z', kv);
-    p = run(&b, BW_FORMAT_PNG, NULL);
-    expect_none(&p);
-    bw_provenance_free(&p);
-    free(b.d);
+    check_png_none('z', kv);
     free(deep);
 }
 

@@ -232,20 +232,11 @@ static int param_value(const char *line, const char *key, char *out, size_t n)
 /* A copy of text[0, end) without surrounding white space, or NULL. */
 static char *trimmed(bw__meta *m, const char *s, size_t len)
 {
-    char *out;
     while (len && isspace((unsigned char)*s))
         s++, len--;
     while (len && isspace((unsigned char)s[len - 1]))
         len--;
-    if (!len)
-        return NULL;
-    if (!(out = malloc(len + 1))) {
-        m->st = BW_ERR_NOMEM;
-        return NULL;
-    }
-    memcpy(out, s, len);
-    out[len] = 0;
-    return out;
+    return len ? bw__meta_utf8(m, "UTF-8", (const uint8_t *)s, len) : NULL;
 }
 
 static int a1111_text(bw__meta *m, const bw__meta_texts *t, const char *text)
