@@ -105,7 +105,7 @@ static bw_status load(bw_scan_log *log, const bw_limits *lim, off_t *good_end, b
 
     *good_end = 0;
     while (!stop) {
-        char *nl = memchr(buf + start, '\n', len - start);
+        char *nl = len > start ? memchr(buf + start, '\n', len - start) : NULL;
         if (!nl) {
             ssize_t got;
             if (eof)

@@ -1,0 +1,152 @@
+/* test_cluster.c -- bw_clusterer on hand-built hashes: chains join
+ * transitively, the distance bound is inclusive, exact duplicates join by
+ * SHA-256 alone, low quality keeps a hash out of the PDQ search, groups are
+ * numbered by first member with members in input order, the representative
+ * is the highest quality, and many threads give the same groups as one. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "testutil.h"
+#include "bulwark/cluster.h"
+
+typedef struct seen {
+    int ngroups;
+    char text[4096];
+} seen;
+
+/* Groups as text: "1:a,b|rep=b;2:..." */
+static int collect(void *ctx, uint64_t id, const char *const *m, size_t n, const char *rep)
+{
+    seen *s = ctx;
+    size_t len = strlen(s->text);
+    len += (size_t)snprintf(s->text + len, sizeof s->text - len, "%llu:", (unsigned long long)id);
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(s->text + len, sizeof s->text - len, "%s%s", i ? "," : "", m[i]);
+    snprintf(s->text + len, sizeof s->text - len, "|rep=%s;", rep);
+    s->ngroups++;
+    return 0;
+}
+
+/* A hash with the lowest `bits` bits of word w set. */
+static bw_pdq bits(int w, int nbits)
+{
+    bw_pdq p = {{0, 0, 0, 0}};
+    p.w[w] = nbits >= 64 ? ~0ull : ((1ull << nbits) - 1);
+    return p;
+}
+
+static void run(bw_clusterer *c, seen *s)
+{
+    bw_error err;
+    memset(s, 0, sizeof *s);
+    assert_int_equal(bw_clusterer_run(c, collect, s, &err), BW_OK);
+}
+
+static void test_chain_and_threshold(void **state)
+{
+    bw_clusterer *c;
+    bw_cluster_opts o = {31, 50, 1};
+    seen s;
+    bw_pdq a = bits(0, 0), b = bits(0, 31), x = bits(1, 31), far = bits(2, 64);
+    (void)state;
+    /* a-b: 31 (joins), b-x: 62, a-x: 31 (joins): one chain a,b,x.
+     * far is 64 from all. y is 32 from a, 63 from b, 33.. from x: alone. */
+    bw_pdq y = bits(3, 32);
+    assert_int_equal(bw_clusterer_new(&c, &o, NULL), BW_OK);
+    assert_int_equal(bw_clusterer_add(c, "far", NULL, &far, 100, NULL), BW_OK);
+    assert_int_equal(bw_clusterer_add(c, "b", NULL, &b, 80, NULL), BW_OK);
+    assert_int_equal(bw_clusterer_add(c, "y", NULL, &y, 100, NULL), BW_OK);
+    assert_int_equal(bw_clusterer_add(c, "a", NULL, &a, 90, NULL), BW_OK);
+    assert_int_equal(bw_clusterer_add(c, "x", NULL, &x, 90, NULL), BW_OK);
+    run(c, &s);
+    assert_int_equal(s.ngroups, 1);
+    assert_string_equal(s.text, "1:b,a,x|rep=a;");
+    bw_clusterer_free(c);
+}
+
+static void test_exact_and_quality(void **state)
+{
+    bw_clusterer *c;
+    bw_cluster_opts o = {-1, -1, 0};
+    uint8_t s1[32], s2[32];
+    bw_pdq z = bits(0, 0), z1 = bits(0, 1);
+    seen s;
+    (void)state;
+    memset(s1, 0x11, 32);
+    memset(s2, 0x22, 32);
+    assert_int_equal(bw_clusterer_new(&c, &o, NULL), BW_OK);
+    assert_int_equal(bw_clusterer_add(c, "t1", s1, NULL, -1, NULL), BW_OK);  /* files */
+    assert_int_equal(bw_clusterer_add(c, "low1", s2, &z, 10, NULL), BW_OK);  /* low quality */
+    assert_int_equal(bw_clusterer_add(c, "low2", NULL, &z1, 10, NULL), BW_OK);
+    assert_int_equal(bw_clusterer_add(c, "t2", s1, NULL, -1, NULL), BW_OK);
+    assert_int_equal(bw_clusterer_add(c, "low3", s2, &z, 10, NULL), BW_OK);
+    assert_int_equal(bw_clusterer_count(c), 5);
+    run(c, &s);
+    /* t1/t2 by SHA-256; low1/low3 by SHA-256; low2 is 1 bit away but below quality 50. */
+    assert_string_equal(s.text, "1:t1,t2|rep=t1;2:low1,low3|rep=low1;");
+    bw_clusterer_free(c);
+}
+
+static void test_threads_agree(void **state)
+{
+    seen s1, s4;
+    (void)state;
+    for (int round = 0; round < 2; round++) {
+        bw_clusterer *c;
+        bw_cluster_opts o = {31, 50, round ? 4 : 1};
+        uint64_t x = 88172645463325252ull;
+        assert_int_equal(bw_clusterer_new(&c, &o, NULL), BW_OK);
+        /* 40 families of 5: a random base and 4 variants 0..20 bits away. */
+        for (int f = 0; f < 40; f++) {
+            bw_pdq base;
+            for (int w = 0; w < 4; w++) {
+                x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+                base.w[w] = x;
+            }
+            for (int v = 0; v < 5; v++) {
+                bw_pdq h = base;
+                char name[32];
+                for (int k = 0; k < v * 5; k++)
+                    h.w[(k * 7) % 4] ^= 1ull << ((k * 13 + v) % 64);
+                snprintf(name, sizeof name, "f%d.v%d", f, v);
+                assert_int_equal(bw_clusterer_add(c, name, NULL, &h, 100, NULL), BW_OK);
+            }
+        }
+        run(c, round ? &s4 : &s1);
+        bw_clusterer_free(c);
+    }
+    assert_int_equal(s1.ngroups, 40);
+    assert_string_equal(s1.text, s4.text);
+}
+
+static void test_run_once_and_json(void **state)
+{
+    bw_clusterer *c;
+    bw_error err;
+    seen s;
+    bw_json j;
+    const char *m[] = {"a\"b", "c"};
+    (void)state;
+    assert_int_equal(bw_clusterer_new(&c, NULL, NULL), BW_OK);
+    run(c, &s);
+    assert_int_equal(s.ngroups, 0);
+    assert_int_equal(bw_clusterer_run(c, collect, &s, &err), BW_ERR_ARG);
+    bw_clusterer_free(c);
+    bw_json_init(&j);
+    bw_cluster_json(&j, 7, m, 2, "c");
+    assert_int_equal(bw_json_status(&j), BW_OK);
+    assert_true(j.len == strlen("{\"cluster\":7,\"members\":[\"a\\\"b\",\"c\"],\"representative\":\"c\"}"));
+    assert_memory_equal(j.buf, "{\"cluster\":7,\"members\":[\"a\\\"b\",\"c\"],\"representative\":\"c\"}", j.len);
+    bw_json_free(&j);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_chain_and_threshold),
+        cmocka_unit_test(test_exact_and_quality),
+        cmocka_unit_test(test_threads_agree),
+        cmocka_unit_test(test_run_once_and_json),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
