@@ -494,8 +494,8 @@ static void check_manifest(ctx *c, manifest *m, int active, codes *fail, uint32_
     if (active)
         check_hard_binding(c, m, fail);
     check_cawg(c, m, fail);
+    read_actions(c, m); /* the active manifest's actions come first */
     check_ingredients(c, m, fail, depth);
-    read_actions(c, m);
 }
 
 static int tolerated(const char *code)
