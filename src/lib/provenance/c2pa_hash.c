@@ -435,11 +435,6 @@ static int is_fullbox(uint32_t t)
     return 0;
 }
 
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Collect the boxes at path (e.g. "/moov/trak/tkhd") under [off, end). */
 static int bmff_find(const uint8_t *d, uint64_t off, uint64_t end, const char *path, bbox **v,
                      size_t *n, size_t *cap, int depth)
@@ -451,13 +446,13 @@ static int bmff_find(const uint8_t *d, uint64_t off, uint64_t end, const char *p
     while (off + 8 <= end) {
         bbox b = {0};
         b.off = off;
-        b.size = rd32(d + off);
-        b.type = rd32(d + off + 4);
+        b.size = bw__be32(d + off);
+        b.type = bw__be32(d + off + 4);
         b.hdr = 8;
         if (b.size == 1) {
             if (off + 16 > end)
                 return -1;
-            b.size = (uint64_t)rd32(d + off + 8) << 32 | rd32(d + off + 12);
+            b.size = (uint64_t)bw__be32(d + off + 8) << 32 | bw__be32(d + off + 12);
             b.hdr = 16;
         } else if (b.size == 0) {
             b.size = end - off;
@@ -470,7 +465,7 @@ static int bmff_find(const uint8_t *d, uint64_t off, uint64_t end, const char *p
                 body + 4 <= off + b.size) {
                 b.has_vf = 1;
                 b.version = d[body];
-                b.flags = rd32(d + body) & 0xFFFFFF;
+                b.flags = bw__be32(d + body) & 0xFFFFFF;
             }
             if (!next) {
                 if (*n == *cap) {
@@ -518,11 +513,11 @@ bw__hash_result bw__c2pa_bmff_hash(const cbor_item_t *a, const char *claim_alg, 
     {
         uint64_t off = 0;
         while (off + 8 <= len) {
-            uint64_t sz = rd32(d + off), hdr = 8;
+            uint64_t sz = bw__be32(d + off), hdr = 8;
             if (sz == 1) {
                 if (off + 16 > len)
                     break;
-                sz = (uint64_t)rd32(d + off + 8) << 32 | rd32(d + off + 12);
+                sz = (uint64_t)bw__be32(d + off + 8) << 32 | bw__be32(d + off + 12);
                 hdr = 16;
             } else if (sz == 0) {
                 sz = len - off;

@@ -24,11 +24,6 @@ static const uint8_t c2pa_bmff_uuid[16] = {0xD8, 0xFE, 0xC3, 0xD6, 0x1B, 0x0E, 0
                                            0x92, 0x97, 0x58, 0x28, 0x87, 0x7E, 0xC4, 0x81};
 static const char xmp_ns_jpeg[] = "http://ns.adobe.com/xap/1.0/";
 
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static uint32_t le32(const uint8_t *p)
 {
     return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
@@ -108,10 +103,10 @@ static int seg_cmp(const void *a, const void *b)
 static int starts_store(const app11_seg *s)
 {
     size_t h;
-    if (s->len < 8 + 8 + 16 || be32(s->data + 4) != BW__FOURCC('j', 'u', 'm', 'b'))
+    if (s->len < 8 + 8 + 16 || bw__be32(s->data + 4) != BW__FOURCC('j', 'u', 'm', 'b'))
         return 0;
-    h = be32(s->data) == 1 ? 16 : 8;
-    return s->len >= h + 8 + 16 && be32(s->data + h + 4) == BW__FOURCC('j', 'u', 'm', 'd') &&
+    h = bw__be32(s->data) == 1 ? 16 : 8;
+    return s->len >= h + 8 + 16 && bw__be32(s->data + h + 4) == BW__FOURCC('j', 'u', 'm', 'd') &&
            memcmp(s->data + h + 8, "c2pa", 4) == 0;
 }
 
@@ -164,7 +159,7 @@ static bw_status locate_jpeg(const uint8_t *d, size_t len, const bw_limits *lim,
             }
             segs[nsegs].en[0] = p[2];
             segs[nsegs].en[1] = p[3];
-            segs[nsegs].z = be32(p + 4);
+            segs[nsegs].z = bw__be32(p + 4);
             segs[nsegs].data = p + 8;
             segs[nsegs].len = seglen - 2 - 8;
             nsegs++;
@@ -187,7 +182,7 @@ static bw_status locate_jpeg(const uint8_t *d, size_t len, const bw_limits *lim,
     }
     /* Continuation packets repeat LBox/TBox (and XLBox): drop them. */
     {
-        size_t rep = be32(segs[0].data) == 1 ? 16 : 8;
+        size_t rep = bw__be32(segs[0].data) == 1 ? 16 : 8;
         uint8_t *buf;
         for (size_t i = 0; i < keep; i++) {
             size_t take = i == 0 ? segs[i].len : (segs[i].len > rep ? segs[i].len - rep : 0);
@@ -228,7 +223,7 @@ static void locate_png(const uint8_t *d, size_t len, bw__c2pa_found *f)
 {
     size_t pos = 8;
     while (pos + 12 <= len) {
-        uint32_t n = be32(d + pos), type = be32(d + pos + 4);
+        uint32_t n = bw__be32(d + pos), type = bw__be32(d + pos + 4);
         if (n > len - pos - 12) {
             f->damage = "truncated PNG chunk";
             return;
@@ -258,7 +253,7 @@ static void locate_riff(const uint8_t *d, size_t len, bw__c2pa_found *f)
 {
     size_t pos = 12;
     while (pos + 8 <= len) {
-        uint32_t type = be32(d + pos), n = le32(d + pos + 4);
+        uint32_t type = bw__be32(d + pos), n = le32(d + pos + 4);
         if (n > len - pos - 8) {
             f->damage = "truncated RIFF chunk";
             return;
@@ -278,20 +273,20 @@ static void locate_riff(const uint8_t *d, size_t len, bw__c2pa_found *f)
 
 int bw__is_bmff(const uint8_t *d, size_t len)
 {
-    return len >= 12 && be32(d + 4) == BW__FOURCC('f', 't', 'y', 'p') && be32(d) >= 8;
+    return len >= 12 && bw__be32(d + 4) == BW__FOURCC('f', 't', 'y', 'p') && bw__be32(d) >= 8;
 }
 
 static void locate_bmff(const uint8_t *d, size_t len, bw__c2pa_found *f)
 {
     size_t pos = 0;
     while (pos + 8 <= len) {
-        uint64_t size = be32(d + pos);
-        uint32_t type = be32(d + pos + 4);
+        uint64_t size = bw__be32(d + pos);
+        uint32_t type = bw__be32(d + pos + 4);
         size_t hdr = 8;
         if (size == 1) {
             if (pos + 16 > len)
                 break;
-            size = (uint64_t)be32(d + pos + 8) << 32 | be32(d + pos + 12);
+            size = (uint64_t)bw__be32(d + pos + 8) << 32 | bw__be32(d + pos + 12);
             hdr = 16;
         } else if (size == 0) {
             size = len - pos;
@@ -321,7 +316,7 @@ bw_status bw__c2pa_locate(const uint8_t *data, size_t len, bw_format fmt, const 
                           bw__c2pa_found *f, bw_error *err)
 {
     memset(f, 0, sizeof *f);
-    if (len >= 8 && be32(data + 4) == BW__FOURCC('j', 'u', 'm', 'b')) {
+    if (len >= 8 && bw__be32(data + 4) == BW__FOURCC('j', 'u', 'm', 'b')) {
         f->jumbf = data;
         f->jumbf_len = len;
         f->location = "sidecar";

@@ -15,14 +15,9 @@
 #include "core/internal.h"
 #include "provenance/c2pa_internal.h"
 
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static uint64_t be64(const uint8_t *p)
 {
-    return (uint64_t)be32(p) << 32 | be32(p + 4);
+    return (uint64_t)bw__be32(p) << 32 | bw__be32(p + 4);
 }
 
 /* The header of the box at data[0..len): its type, total and header size. */
@@ -32,8 +27,8 @@ static bw_status box_header(const uint8_t *data, size_t len, const bw_limits *li
     uint64_t lbox;
     if (len < 8)
         return bw__fail(err, BW_ERR_TRUNCATED, "truncated JUMBF box header");
-    lbox = be32(data);
-    *type = be32(data + 4);
+    lbox = bw__be32(data);
+    *type = bw__be32(data + 4);
     *hdr = 8;
     if (lbox == 1) {
         if (len < 16)
