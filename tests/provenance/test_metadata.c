@@ -588,6 +588,23 @@ static void test_novelai_stealth(void **state)
     bw_provenance_free(&p);
     free(b.d);
 
+    /* limit max_pixels: the alpha plane of a larger image is not read */
+    {
+        bw_limits lim;
+        bw_limits_default(&lim);
+        b = stealth_png(20, 200, "stealth_pnginfo", (const uint8_t *)a1111_params,
+                        strlen(a1111_params));
+        lim.max_pixels = 20 * 200 - 1;
+        p = run(&b, BW_FORMAT_PNG, &lim);
+        expect_none(&p);
+        bw_provenance_free(&p);
+        lim.max_pixels = 20 * 200;
+        p = run(&b, BW_FORMAT_PNG, &lim);
+        assert_int_equal(p.n_signals, 1);
+        bw_provenance_free(&p);
+        free(b.d);
+    }
+
     /* an opaque RGBA image, and a wrong signature: nothing */
     b = stealth_png(64, 64, "", NULL, 0);
     p = run(&b, BW_FORMAT_PNG, NULL);

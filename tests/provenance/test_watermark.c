@@ -193,7 +193,7 @@ static void test_reference_vectors(void **state)
         n = bw__wm_block_count(img.width, img.height);
         votes = malloc(2 * n);
         assert_non_null(votes);
-        bw__wm_votes(&img, votes, votes + n);
+        assert_int_equal(bw__wm_votes(&img, votes, votes + n), BW_OK);
         bad = check_scores(file, votes, n, ref, 48) + check_scores(file, votes, n, ref, 136);
         /* PNG pixels are exactly the reference's; a JPEG decoder may
          * shift a few votes (README), but libjpeg-turbo's defaults are
@@ -378,6 +378,32 @@ static void test_flat_image(void **state)
     free(img.pixels);
 }
 
+/* Through bw_provenance_examine on the file's bytes: the pixels are decoded
+ * and the watermark reported (ai_generated yes); the control has nothing. */
+static void test_examine_end_to_end(void **state)
+{
+    static const char *const files[2] = {"watermark/astronaut_sdv2.png",
+                                         "watermark/astronaut_control.png"};
+    (void)state;
+    for (int i = 0; i < 2; i++) {
+        size_t len, wm = 0;
+        unsigned char *data = bw_test_read_file(bw_test_refdata(files[i]), &len);
+        bw_provenance p;
+        assert_non_null(data);
+        assert_int_equal(bw_provenance_examine(data, len, NULL, &p, NULL), BW_OK);
+        for (size_t k = 0; k < p.n_signals; k++)
+            if (p.signals[k].type == BW_SIGNAL_WATERMARK) {
+                wm++;
+                assert_string_equal(p.signals[k].generator, "Stable Diffusion 2.x");
+                assert_non_null(strstr(p.signals[k].detail, "32/32 bits agree"));
+            }
+        assert_int_equal(wm, i == 0 ? 1 : 0);
+        assert_int_equal(p.ai_generated, i == 0 ? 1 : 0);
+        bw_provenance_free(&p);
+        free(data);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_diffusers_order),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_flat_image),
+        cmocka_unit_test(test_examine_end_to_end),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

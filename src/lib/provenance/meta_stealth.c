@@ -9,8 +9,9 @@
  *   or a JSON object of PNG text fields (NovelAI: Software, Comment, ...).
  *
  * Pixels are decoded with libspng, row by row, keeping one LSB byte per
- * pixel; an image whose first byte down column 0 (8 rows) is not 's' is
- * rejected there, so an ordinary RGBA PNG costs a few rows of decoding.
+ * pixel; the signature is checked as its bits arrive down column 0, so an
+ * ordinary RGBA PNG (opaque alpha: LSB 1, where 's' starts with 0) costs
+ * one row of decoding.
  * Only 8-bit, non-interlaced images are read (NovelAI and the extension
  * write those); at most max_pixels pixels and max_meta_bytes of payload.
  * The RGB-LSB variant ("stealth_rgbinfo") is not read. */
@@ -22,6 +23,8 @@
 #include "provenance/meta_internal.h"
 
 #define SIG_BITS 120u /* 15 bytes */
+
+static const char prefix[] = "stealth_png"; /* both signatures start so */
 
 typedef struct lsb_plane {
     uint8_t *lsb;          /* row-major, one byte per pixel */
@@ -143,6 +146,9 @@ void bw__meta_stealth(bw__meta *m, const uint8_t *png, size_t n)
     }
     spng_set_image_limits(ctx, m->lim->max_dimension, m->lim->max_dimension);
     spng_set_chunk_limits(ctx, m->lim->max_meta_bytes, (size_t)m->lim->max_meta_bytes * 4);
+    /* no CRC pass over the (often single, large) IDAT before the first
+     * rows: damaged bits cannot fake the signature check below */
+    spng_set_crc_action(ctx, SPNG_CRC_USE, SPNG_CRC_USE);
     if (spng_set_png_buffer(ctx, png, n) || spng_get_ihdr(ctx, &ihdr) || ihdr.bit_depth != 8 ||
         (ihdr.color_type != SPNG_COLOR_TYPE_TRUECOLOR_ALPHA &&
          ihdr.color_type != SPNG_COLOR_TYPE_GRAYSCALE_ALPHA) ||
@@ -167,8 +173,14 @@ void bw__meta_stealth(bw__meta *m, const uint8_t *png, size_t n)
         pl.rows++;
         if (sig < 0) {
             int b0 = byte_at(&pl, 0);
+            uint32_t y = pl.rows - 1;
+            /* the common case, opaque or ordinary alpha, ends here: in a
+             * tall image column 0 carries the signature, whose first 88
+             * bits are "stealth_png", checked row by row */
+            if (pl.h >= SIG_BITS && y < 88 && bit_at(&pl, y) != ((prefix[y / 8] >> (7 - y % 8)) & 1))
+                goto out;
             if (b0 >= 0 && b0 != 's')
-                goto out; /* the common case: opaque or ordinary alpha */
+                goto out;
             /* the 120 signature bits: column 0's first rows, or every row
              * of a short image (the stream wraps into the next columns) */
             if (pl.rows >= (pl.h < SIG_BITS ? pl.h : SIG_BITS)) {

@@ -85,7 +85,10 @@ bw_status bw__wm_decode(const bw_image *img, bw__wm_result *r)
     if (!votes[0])
         return BW_ERR_NOMEM;
     votes[1] = votes[0] + n;
-    bw__wm_votes(img, votes[0], votes[1]);
+    if (bw__wm_votes(img, votes[0], votes[1]) != BW_OK) {
+        free(votes[0]);
+        return BW_ERR_NOMEM;
+    }
     r->decoded = 1;
     r->nblocks = n;
 

@@ -2,7 +2,7 @@
  * (imwatermark's `dwtDct` method), bit-exact with the Python reference:
  *
  *   1. U of OpenCV's cvtColor(BGR2YUV) on uint8, in OpenCV's fixed point
- *      (14-bit coefficients, round half up, saturate);
+ *      (14-bit coefficients, round half up, saturate), through tables;
  *   2. one level of PyWavelets' 2-D Haar DWT, approximation band only,
  *      in double precision and in PyWavelets' order of operations (row
  *      pairs first, then column pairs; no FMA: the build uses
@@ -14,8 +14,10 @@
  * Despite the method's name no DCT is involved: imwatermark's dwtDct
  * decoder reads the Haar band directly (only dwtDctSvd uses cv2.dct).
  * Each 4x4 block of the band comes from an 8x8 block of pixels, so the
- * decoder walks the image in 8x8 pixel blocks and needs no buffer. */
+ * decoder walks the image in strips of 8 pixel rows: U of the strip (both
+ * channel orders, 16 bytes per pixel column), then the strip's blocks. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "provenance/watermark_internal.h"
 
@@ -28,18 +30,38 @@ enum { YUV_SHIFT = 14, R2Y = 4899, G2Y = 9617, B2Y = 1868, B2UI = 8061 };
 #define WM_SCALE 36.0             /* imwatermark scales=[0,36,36], U is index 1 */
 #define WM_BLOCK 4
 
-/* OpenCV's CV_DESCALE: round half up, then shift. */
-static inline int descale(int x)
+/* OpenCV's arithmetic as tables: the three products of Y (the rounding
+ * half of CV_DESCALE folded into the blue one), and U for every B - Y. */
+typedef struct yuv_tables {
+    int b[256], g[256], r[256];
+    uint8_t u[511]; /* index B - Y + 255 */
+} yuv_tables;
+
+static void yuv_tables_init(yuv_tables *t)
 {
-    return (x + (1 << (YUV_SHIFT - 1))) >> YUV_SHIFT;
+    const int half = 1 << (YUV_SHIFT - 1), delta = 128 << YUV_SHIFT;
+    for (int v = 0; v < 256; v++) {
+        t->b[v] = v * B2Y + half;
+        t->g[v] = v * G2Y;
+        t->r[v] = v * R2Y;
+    }
+    for (int d = -255; d <= 255; d++) {
+        int u = (d * B2UI + delta + half) >> YUV_SHIFT; /* d*B2UI + delta > 0: no sign issue */
+        t->u[d + 255] = (uint8_t)(u < 0 ? 0 : u > 255 ? 255 : u);
+    }
 }
 
-/* U of a pixel whose blue/green/red are b, g, r, as OpenCV computes it. */
-static inline int yuv_u(int b, int g, int r)
+/* U of one row of n RGB pixels, in both channel orders. */
+static void u_row(const yuv_tables *t, const uint8_t *restrict px, size_t n,
+                  uint8_t *restrict u_bgr, uint8_t *restrict u_swapped)
 {
-    int y = descale(b * B2Y + g * G2Y + r * R2Y);
-    int u = descale((b - y) * B2UI + (128 << YUV_SHIFT));
-    return u < 0 ? 0 : u > 255 ? 255 : u;
+    for (size_t x = 0; x < n; x++) {
+        int r = px[3 * x], g = px[3 * x + 1], b = px[3 * x + 2];
+        int y0 = (t->b[b] + t->g[g] + t->r[r]) >> YUV_SHIFT;
+        int y1 = (t->b[r] + t->g[g] + t->r[b]) >> YUV_SHIFT; /* red read as blue */
+        u_bgr[x] = t->u[b - y0 + 255];
+        u_swapped[x] = t->u[r - y1 + 255];
+    }
 }
 
 size_t bw__wm_block_count(uint32_t width, uint32_t height)
@@ -64,41 +86,55 @@ static uint8_t block_vote(const double *ca)
     return fmod(fabs(ca[best]), WM_SCALE) > 0.5 * WM_SCALE;
 }
 
-void bw__wm_votes(const bw_image *img, uint8_t *votes_bgr, uint8_t *votes_swapped)
+/* The votes of one row of blocks from the U of its 8 pixel rows. */
+static void block_row(const uint8_t *const u[8], size_t bcols, const double *hu, uint8_t *votes)
+{
+    for (size_t bx = 0; bx < bcols; bx++) {
+        double ca[WM_BLOCK * WM_BLOCK];
+        for (int i = 0; i < WM_BLOCK; i++) {
+            const uint8_t *r0 = u[2 * i] + bx * 8, *r1 = u[2 * i + 1] + bx * 8;
+            for (int j = 0; j < WM_BLOCK; j++) {
+                /* PyWavelets: along rows first (pixel rows 2i, 2i+1) ... */
+                double t0 = hu[r1[2 * j]] + hu[r0[2 * j]];
+                double t1 = hu[r1[2 * j + 1]] + hu[r0[2 * j + 1]];
+                /* ... then along columns */
+                ca[i * WM_BLOCK + j] = HAAR_H * t1 + HAAR_H * t0;
+            }
+        }
+        votes[bx] = block_vote(ca);
+    }
+}
+
+bw_status bw__wm_votes(const bw_image *img, uint8_t *votes_bgr, uint8_t *votes_swapped)
 {
     size_t bcols = (size_t)(img->width / 4 * 4 / 2) / WM_BLOCK;
     size_t brows = (size_t)(img->height / 4 * 4 / 2) / WM_BLOCK;
-    size_t num = 0;
+    size_t n = bcols * 8; /* pixels of a row that blocks use */
+    double hu[256];
+    yuv_tables yt;
+    uint8_t *buf;
+    const uint8_t *ub[8], *us[8];
 
-    for (size_t by = 0; by < brows; by++) {
-        for (size_t bx = 0; bx < bcols; bx++, num++) {
-            double ca[BW__WM_ORDERS][WM_BLOCK * WM_BLOCK];
-            for (int i = 0; i < WM_BLOCK; i++) {
-                /* the two pixel rows behind approximation row i */
-                const uint8_t *r0 = img->pixels + (by * 8 + 2 * (size_t)i) * img->stride + bx * 8 * 3;
-                const uint8_t *r1 = r0 + img->stride;
-                for (int j = 0; j < WM_BLOCK; j++) {
-                    const uint8_t *p00 = r0 + 6 * j, *p01 = p00 + 3;
-                    const uint8_t *p10 = r1 + 6 * j, *p11 = p10 + 3;
-                    for (int o = 0; o < BW__WM_ORDERS; o++) {
-                        /* pixels are RGB; order 0 reads blue as blue */
-                        int bi = o == BW__WM_BGR ? 2 : 0, ri = 2 - bi;
-                        double u00 = yuv_u(p00[bi], p00[1], p00[ri]);
-                        double u01 = yuv_u(p01[bi], p01[1], p01[ri]);
-                        double u10 = yuv_u(p10[bi], p10[1], p10[ri]);
-                        double u11 = yuv_u(p11[bi], p11[1], p11[ri]);
-                        /* PyWavelets: along rows first (pixel rows 2i, 2i+1) ... */
-                        double t0 = HAAR_H * u10 + HAAR_H * u00;
-                        double t1 = HAAR_H * u11 + HAAR_H * u01;
-                        /* ... then along columns */
-                        ca[o][i * WM_BLOCK + j] = HAAR_H * t1 + HAAR_H * t0;
-                    }
-                }
-            }
-            votes_bgr[num] = block_vote(ca[BW__WM_BGR]);
-            votes_swapped[num] = block_vote(ca[BW__WM_RB_SWAPPED]);
-        }
+    if (bcols == 0 || brows == 0)
+        return BW_OK;
+    if (!(buf = malloc(16 * n)))
+        return BW_ERR_NOMEM;
+    yuv_tables_init(&yt);
+    for (int v = 0; v < 256; v++)
+        hu[v] = HAAR_H * (double)v; /* the first products, as PyWavelets forms them */
+    for (int r = 0; r < 8; r++) {
+        ub[r] = buf + (size_t)r * n;
+        us[r] = buf + (size_t)(8 + r) * n;
     }
+    for (size_t by = 0; by < brows; by++) {
+        for (int r = 0; r < 8; r++)
+            u_row(&yt, img->pixels + (by * 8 + (size_t)r) * img->stride, n, (uint8_t *)ub[r],
+                  (uint8_t *)us[r]);
+        block_row(ub, bcols, hu, votes_bgr + by * bcols);
+        block_row(us, bcols, hu, votes_swapped + by * bcols);
+    }
+    free(buf);
+    return BW_OK;
 }
 
 void bw__wm_average(const uint8_t *votes, size_t nblocks, unsigned nbits, double *avg,

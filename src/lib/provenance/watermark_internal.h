@@ -29,8 +29,9 @@ size_t bw__wm_block_count(uint32_t width, uint32_t height);
  * level of PyWavelets' Haar DWT (approximation band only), then in each
  * 4x4 block the coefficient of largest magnitude among positions 1..15,
  * voting 1 when its magnitude mod 36 exceeds 18. votes[o] holds
- * bw__wm_block_count() bytes. img must be 8-bit RGB. */
-void bw__wm_votes(const bw_image *img, uint8_t *votes_bgr, uint8_t *votes_swapped);
+ * bw__wm_block_count() bytes. img must be 8-bit RGB. BW_ERR_NOMEM is the
+ * only error (a strip buffer of 16 bytes per pixel column). */
+bw_status bw__wm_votes(const bw_image *img, uint8_t *votes_bgr, uint8_t *votes_swapped);
 
 /* The reference's per-bit average of the votes for a message of nbits
  * bits (block k votes for bit k % nbits): avg[b] and, if count is not
