@@ -1,7 +1,7 @@
 /* fuzz_metadata.c -- libFuzzer target for the provenance metadata parsers
  * (meta_*.c): PNG chunks and text (tEXt/zTXt/iTXt, eXIf, stealth alpha
  * bits), JPEG segments (EXIF, XMP, extended XMP, APP13 IPTC), WebP RIFF
- * chunks, and behind them EXIF IFDs, XMP (libxml2), generator JSON (yajl).
+ * chunks, TIFF files, and behind them EXIF IFDs, XMP (libxml2), generator JSON (yajl).
  * Each input is tried as every container format, with the default limits
  * and with small ones so that the limit paths are exercised too. */
 #include <stdint.h>
@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const bw_format fmts[] = {BW_FORMAT_PNG, BW_FORMAT_JPEG, BW_FORMAT_WEBP};
+    static const bw_format fmts[] = {BW_FORMAT_PNG, BW_FORMAT_JPEG, BW_FORMAT_WEBP, BW_FORMAT_TIFF};
     bw_limits small;
     bw_limits_default(&small);
     small.max_text_chunks = 4;

@@ -698,6 +698,45 @@ static void test_exif_software(void **state)
     free(j.d);
 }
 
+/* A TIFF file: IFD0 Software naming a generator, and XMP in tag 700. */
+static void test_tiff(void **state)
+{
+    static const char xmp[] =
+        "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF "
+        "xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><rdf:Description "
+        "xmlns:Iptc4xmpExt=\"http://iptc.org/std/Iptc4xmpExt/2008-02-29/\" "
+        "Iptc4xmpExt:DigitalSourceType=\"http://cv.iptc.org/newscodes/digitalsourcetype/"
+        "trainedAlgorithmicMedia\"/></rdf:RDF></x:xmpmeta>";
+    static const char soft[] = "Midjourney";
+    size_t xl = strlen(xmp), sl = strlen(soft) + 1;
+    buf t = {0};
+    bw_provenance p;
+    (void)state;
+    /* II*, IFD0 at 8 with two entries, then the data */
+    put_s(&t, "II*");
+    put8(&t, 0);
+    put32le(&t, 8);
+    put8(&t, 2), put8(&t, 0);
+    put8(&t, 0x31), put8(&t, 0x01), put8(&t, 2), put8(&t, 0);
+    put32le(&t, (uint32_t)sl);
+    put32le(&t, 8 + 2 + 24 + 4);
+    put8(&t, 700 & 0xff), put8(&t, 700 >> 8), put8(&t, 1), put8(&t, 0);
+    put32le(&t, (uint32_t)xl);
+    put32le(&t, (uint32_t)(8 + 2 + 24 + 4 + sl));
+    put32le(&t, 0);
+    put(&t, soft, sl);
+    put(&t, xmp, xl);
+    p = run(&t, BW_FORMAT_TIFF, NULL);
+    assert_int_equal(p.n_signals, 2);
+    assert_int_equal(p.signals[0].type, BW_SIGNAL_IPTC);
+    assert_non_null(strstr(p.signals[0].detail, "trainedAlgorithmicMedia (TIFF)"));
+    assert_int_equal(p.signals[1].type, BW_SIGNAL_EXIF);
+    assert_string_equal(p.signals[1].generator, "Midjourney");
+    assert_non_null(strstr(p.signals[1].detail, "EXIF Software (TIFF)"));
+    bw_provenance_free(&p);
+    free(t.d);
+}
+
 /* ---------------------------------------------------------------- XMP */
 
 static const char xmp_attr[] =
@@ -1108,6 +1147,7 @@ int main(void)
         cmocka_unit_test(test_exif_user_comment),
         cmocka_unit_test(test_exif_fooocus_webp),
         cmocka_unit_test(test_exif_software),
+        cmocka_unit_test(test_tiff),
         cmocka_unit_test(test_xmp_jpeg),
         cmocka_unit_test(test_xmp_extended),
         cmocka_unit_test(test_xmp_png_webp),

@@ -1,6 +1,6 @@
 /* meta.c -- the metadata source of provenance: bw__prov_metadata picks the
  * container walker for the file's format (meta_png.c, meta_jpeg.c,
- * meta_webp.c), and this file holds the small helpers they all share:
+ * meta_webp.c; a TIFF file goes straight to meta_exif.c), and this file holds the small helpers they all share:
  * appending a signal, bounded inflate (zlib) and character-set conversion
  * to UTF-8 (ICU). See meta_internal.h for the map of the meta_*.c files. */
 #include <stdlib.h>
@@ -29,6 +29,10 @@ bw_status bw__prov_metadata(const uint8_t *data, size_t len, bw_format fmt,
         break;
     case BW_FORMAT_WEBP:
         bw__meta_webp(&m, data, len);
+        break;
+    case BW_FORMAT_TIFF:
+        /* the file is the TIFF structure EXIF borrows */
+        bw__meta_exif(&m, data, len, "TIFF");
         break;
     default:
         break;

@@ -1,5 +1,5 @@
 /* meta_exif.c -- generator metadata in EXIF (a TIFF structure, from JPEG
- * APP1, PNG eXIf or WebP EXIF). Reads IFD0 and the Exif IFD for
+ * APP1, PNG eXIf, WebP EXIF, or a TIFF file itself). Reads IFD0 and the Exif IFD for
  *
  *   0x0131 Software          a generator's name (Fooocus "Fooocus v2...")
  *   0x010E ImageDescription  a prompt, for some generators
@@ -9,6 +9,7 @@
  *                            "UNICODE\0", "JIS\0\0\0\0\0", undefined) or,
  *                            as Pillow writes it, none
  *   0x927C MakerNote         Fooocus's metadata scheme name
+ *   700    XMLPacket         XMP (TIFF files), to meta_xmp.c
  *
  * Tags are looked up in both IFDs because Pillow writes whatever it is
  * given into IFD0. Every offset and count is checked against the payload;
@@ -108,11 +109,14 @@ static uint32_t read_ifd(bw__meta *m, const tiff *t, uint32_t ifd, bw__meta_text
                 exif_ifd = rd32(t, e + 8);
             continue;
         }
-        if (tag != 0x0131 && tag != 0x010E && tag != 0x9286 && tag != 0x927C)
+        if (tag != 0x0131 && tag != 0x010E && tag != 0x9286 && tag != 0x927C && tag != 700)
             continue;
         if (!(v = entry_value(t, e, &len)))
             continue;
         switch (tag) {
+        case 700: /* XMLPacket: XMP in a TIFF */
+            bw__meta_xmp(m, v, len, out->where);
+            break;
         case 0x0131:
             bw__meta_texts_set(out, BW__K_SOFTWARE, ascii_text(m, v, len));
             break;
