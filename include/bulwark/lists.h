@@ -49,9 +49,8 @@ bw_status bw_list_format_parse(const char *name, bw_list_format *f);
 
 typedef struct bw_import_opts {
     bw_list_format format;     /* default AUTO */
-    int kind64;                /* kind of 64-digit hex hashes: BW_HASH_PDQ (default) or
-                                  BW_HASH_SHA256 */
-    int only_kind;             /* >0: kind+1 forced for every hex line (--kind), 0 = infer */
+    int kind;                  /* 0: infer from the length (64 digits = PDQ); else
+                                  bw_hash_kind + 1, required of every bare hex hash (--kind) */
     int skip_bad;              /* skip bad lines (counted) instead of failing */
     const bw_limits *limits;   /* NULL: defaults (max_line_bytes, max_json_depth) */
 } bw_import_opts;

@@ -85,8 +85,9 @@ typedef struct bw_list_writer bw_list_writer;
  * commit). source may be NULL. */
 bw_status bw_store_list_begin(bw_store *s, const char *name, const char *source,
                               bw_list_writer **out, bw_error *err);
-/* Add an entry; *duplicate (may be NULL) is set when it was already there. */
-bw_status bw_list_writer_add(bw_list_writer *w, const bw_entry *e, int *duplicate, bw_error *err);
+/* Add an entry (streamed to a scratch table; repeats are dropped and
+ * counted at commit, keeping the first one's label). */
+bw_status bw_list_writer_add(bw_list_writer *w, const bw_entry *e, bw_error *err);
 /* Record how many bad lines were skipped (kept with the list). */
 void bw_list_writer_set_skipped(bw_list_writer *w, uint64_t skipped);
 /* Swap the new version in (replacing an older one of the same name) and

@@ -4,6 +4,7 @@
  * construction of each table by one counting sort. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "core/internal.h"
 #include "index/index_internal.h"
 
@@ -18,8 +19,8 @@ struct bw_index_builder {
 
 /* Relative costs, in units of one random memory access. Measured on the
  * benchmark machine (bench/bench_index.c prints the plan it used). */
-#define COST_PROBE 1.0     /* one directory read + the start of its run */
-#define COST_ENTRY 0.08    /* one more entry of a run (sequential) */
+#define COST_PROBE 1.0     /* one bucket (a cache line) */
+#define COST_ENTRY 0.02    /* checking one entry of it */
 #define COST_CAND 1.0      /* fetching a candidate hash */
 #define COST_SCAN 0.09     /* one hash of a linear scan */
 
@@ -103,7 +104,7 @@ static int layout(bw_index *ix, size_t n, int T)
     int posbits = bits_for(n ? n - 1 : 0);
     int maxr = 32 - posbits < 8 ? 32 - posbits : 8;
     int lg = log2_round(n);
-    int pmax = lg + 2 > 12 ? lg + 2 : 12;
+    int pmax = lg > 10 ? lg : 10;
     int L = 256 / T, extra = 256 % T;
     if (L >= BW__MIH_MAX_BITS) {
         L = BW__MIH_MAX_BITS;
@@ -118,7 +119,7 @@ static int layout(bw_index *ix, size_t n, int T)
         int bits = L + (t < extra ? 1 : 0);
         if (bits > BW__MIH_MAX_BITS)
             bits = BW__MIH_MAX_BITS;
-        int p = lg - 3;
+        int p = lg - 3; /* about 8 entries per bucket */
         if (p < bits - maxr)
             p = bits - maxr;
         if (p > bits)
@@ -174,31 +175,80 @@ static void choose_layout(bw_index *ix, size_t n)
 
 /* ---------------- building tables ---------------- */
 
+void *bw__index_alloc(size_t bytes)
+{
+    void *p = NULL;
+    size_t align = bytes >= ((size_t)4 << 20) ? ((size_t)2 << 20) : 64;
+    if (bytes == 0)
+        bytes = 64;
+    if (posix_memalign(&p, align, bytes) != 0)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    if (align > 64)
+        madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
 static bw_status build_table(bw_index *ix, bw__mih_table *tb, uint32_t *keys, bw_error *err)
 {
     size_t n = ix->n, buckets = (size_t)1 << tb->pbits;
-    tb->dir = calloc(buckets + 1, sizeof *tb->dir);
-    tb->ent = malloc((n ? n : 1) * sizeof *tb->ent);
-    if (!tb->dir || !tb->ent)
-        return bw__fail(err, BW_ERR_NOMEM, "out of memory building the index (%zu hashes)", n);
-    ix->memory += (buckets + 1) * sizeof *tb->dir + n * sizeof *tb->ent;
     unsigned rb = tb->rbits;
+    uint32_t rmask = rb ? (uint32_t)((1ull << rb) - 1) : 0;
+    tb->bk = bw__index_alloc(buckets * sizeof *tb->bk);
+    if (!tb->bk)
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory building the index (%zu hashes)", n);
+    memset(tb->bk, 0, buckets * sizeof *tb->bk);
+    ix->memory += buckets * sizeof *tb->bk;
     for (size_t i = 0; i < n; i++) {
         keys[i] = bw__sub(&ix->pdq[i], tb->start, tb->bits);
-        tb->dir[(keys[i] >> rb) + 1]++;
+        tb->bk[keys[i] >> rb].count++;
     }
+    size_t novf = 0, extra = 0;
     for (size_t b = 0; b < buckets; b++)
-        tb->dir[b + 1] += tb->dir[b];
-    /* Place in id order; dir[b] walks from the start of bucket b to the
-     * start of b + 1, so shift back afterwards. */
-    uint32_t rmask = rb ? (uint32_t)((1ull << rb) - 1) : 0;
+        if (tb->bk[b].count > BW__BUCKET_SLOTS) {
+            novf++;
+            extra += tb->bk[b].count - BW__BUCKET_SLOTS;
+        }
+    tb->novf = novf;
+    if (novf) {
+        tb->ovf_b = malloc(novf * sizeof *tb->ovf_b);
+        tb->ovf_at = malloc(novf * sizeof *tb->ovf_at);
+        tb->ovf_e = malloc(extra * sizeof *tb->ovf_e);
+        if (!tb->ovf_b || !tb->ovf_at || !tb->ovf_e)
+            return bw__fail(err, BW_ERR_NOMEM, "out of memory building the index");
+        ix->memory += novf * 8 + extra * 4;
+        size_t k = 0, at = 0;
+        for (size_t b = 0; b < buckets; b++)
+            if (tb->bk[b].count > BW__BUCKET_SLOTS) {
+                tb->ovf_b[k] = (uint32_t)b;
+                tb->ovf_at[k++] = (uint32_t)at;
+                at += tb->bk[b].count - BW__BUCKET_SLOTS;
+            }
+    }
+    /* second pass: place entries in id order; count is rebuilt as a fill
+     * level, overflowing buckets find their overflow run by binary search */
+    for (size_t b = 0; b < buckets; b++)
+        tb->bk[b].count = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t k = keys[i];
-        uint64_t e = ((uint64_t)(k & rmask) << ix->posbits) | i;
-        tb->ent[tb->dir[k >> rb]++] = (uint32_t)e;
+        bw__bucket *bk = &tb->bk[k >> rb];
+        uint32_t e = (uint32_t)(((uint64_t)(k & rmask) << ix->posbits) | i);
+        if (bk->count < BW__BUCKET_SLOTS) {
+            bk->e[bk->count++] = e;
+        } else {
+            size_t lo = 0, hi = novf;
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (tb->ovf_b[mid] < (k >> rb))
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            tb->ovf_e[tb->ovf_at[lo] + bk->count - BW__BUCKET_SLOTS] = e;
+            bk->count++;
+        }
     }
-    memmove(tb->dir + 1, tb->dir, buckets * sizeof *tb->dir);
-    tb->dir[0] = 0;
     return BW_OK;
 }
 
@@ -223,8 +273,10 @@ void bw__index_free(bw_index *ix)
         return;
     free(ix->pdq);
     for (int t = 0; t < BW__MIH_MAX_TABLES; t++) {
-        free(ix->t[t].dir);
-        free(ix->t[t].ent);
+        free(ix->t[t].bk);
+        free(ix->t[t].ovf_b);
+        free(ix->t[t].ovf_at);
+        free(ix->t[t].ovf_e);
     }
     for (int k = 0; k < BW_HASH_KIND_COUNT; k++)
         bw__exact_free(&ix->ex[k]);
@@ -257,8 +309,8 @@ static bw_status pdq_reserve(bw_index_builder *b, size_t more, bw_error *err)
             return bw__fail(err, BW_ERR_LIMIT, "too many PDQ hashes for one index (max 2^32)");
         cap *= 2;
     }
-    void *p = NULL;
-    if (posix_memalign(&p, 64, cap * sizeof(bw_pdq)) != 0)
+    void *p = bw__index_alloc(cap * sizeof(bw_pdq));
+    if (!p)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory for %zu PDQ hashes", cap);
     if (b->n)
         memcpy(p, b->pdq, b->n * sizeof(bw_pdq));

@@ -4,11 +4,13 @@
  * PDQ part: the hashes in id order (64-byte aligned), and up to
  * BW__MIH_MAX_TABLES multi-index tables. Table t covers `bits` consecutive
  * bits of the hash starting at bit `start` (its substring key). The key's
- * top `pbits` bits address a directory (2^pbits + 1 offsets into `ent`);
- * each entry packs the key's low `rbits` bits above the hash id
- * (`rest << posbits | id`), so a probe reads the directory, then a short
- * contiguous run of entries, and fetches a hash only when the whole
- * substring is within the probe radius. */
+ * top `pbits` bits pick a bucket: one 64-byte cache line holding up to 15
+ * entries and the bucket's entry count, so that a probe costs one memory
+ * access. Each entry packs the key's low `rbits` bits above the hash id
+ * (`rest << posbits | id`), and a hash is fetched only when the whole
+ * substring is within the probe radius. Buckets with more than 15 entries
+ * (clustered lists) keep the rest in an overflow array, found by binary
+ * search over the (sorted) overflowing bucket numbers. */
 #ifndef BW_INDEX_INTERNAL_H
 #define BW_INDEX_INTERNAL_H
 
@@ -20,13 +22,23 @@
 #define BW__MIH_MAX_TABLES 16
 #define BW__MIH_MAX_BITS 32
 
+#define BW__BUCKET_SLOTS 15
+
+typedef struct bw__bucket {
+    uint32_t e[BW__BUCKET_SLOTS];
+    uint32_t count;   /* entries of this bucket, inline and overflow */
+} bw__bucket;
+
 typedef struct bw__mih_table {
     uint16_t start;   /* first bit of the substring */
     uint8_t bits;     /* substring length */
-    uint8_t pbits;    /* directory bits (top of the key) */
+    uint8_t pbits;    /* bucket-number bits (top of the key) */
     uint8_t rbits;    /* key bits kept in each entry */
-    uint32_t *dir;    /* 2^pbits + 1 offsets */
-    uint32_t *ent;    /* n entries */
+    bw__bucket *bk;   /* 2^pbits buckets */
+    size_t novf;      /* buckets that overflow */
+    uint32_t *ovf_b;  /* their numbers, ascending */
+    uint32_t *ovf_at; /* where each one's extra entries start in ovf_e */
+    uint32_t *ovf_e;  /* the extra entries */
 } bw__mih_table;
 
 typedef struct bw__exact_table {
@@ -87,5 +99,10 @@ bw_status bw__exact_find(const bw__exact_table *t, const uint8_t *key, bw_hash_k
                          bw_index_hits *hits, bw_error *err);
 
 void bw__index_free(bw_index *ix);
+
+/* malloc for the large arrays of an index: 64-byte aligned, and from 4 MB
+ * on 2 MB aligned and advised to use huge pages (random probes then miss
+ * the TLB far less often). Release with free(). NULL on failure. */
+void *bw__index_alloc(size_t bytes);
 
 #endif

@@ -8,8 +8,19 @@
 #include "core/internal.h"
 #include "index/index_internal.h"
 
-#define PREFIX_CHUNK 256
-#define CAND_CHUNK 512
+#define SLOT_CHUNK 1024   /* buckets gathered before they are read */
+#define CAND_CHUNK 1024   /* candidates gathered before they are verified */
+#define AHEAD 20          /* prefetch distance, in buckets or hashes */
+
+#define BW__INLINE static inline __attribute__((always_inline))
+
+/* A bucket to read: which table, which bucket, how far the rest of the
+ * key may still be from the query's. */
+typedef struct slot {
+    uint32_t bucket;
+    uint8_t t;
+    uint8_t left;
+} slot;
 
 typedef struct probe {
     const bw_index *ix;
@@ -17,15 +28,16 @@ typedef struct probe {
     int d;
     int radius[BW__MIH_MAX_TABLES];
     uint32_t qk[BW__MIH_MAX_TABLES];
+    uint32_t qr[BW__MIH_MAX_TABLES];
+    uint32_t posmask;
+    unsigned posbits;
+    slot slots[SLOT_CHUNK];
+    size_t ns;
     uint32_t cand[CAND_CHUNK];
     uint8_t cand_t[CAND_CHUNK];
     size_t nc;
     bw_index_hits *hits;
 } probe;
-
-/* Verify the candidates gathered so far: full distance, and report a hash
- * only from the first table that would find it (no duplicates). */
-#define BW__INLINE static inline __attribute__((always_inline))
 
 BW__INLINE int dist256(const bw_pdq *a, const bw_pdq *b)
 {
@@ -33,12 +45,18 @@ BW__INLINE int dist256(const bw_pdq *a, const bw_pdq *b)
            __builtin_popcountll(a->w[2] ^ b->w[2]) + __builtin_popcountll(a->w[3] ^ b->w[3]);
 }
 
+/* Verify the candidates gathered so far: full distance, and report a hash
+ * only from the first table that would find it (no duplicates). Hashes
+ * are prefetched AHEAD candidates before they are compared. */
 BW__INLINE bw_status flush_candidates(probe *p, bw_error *err)
 {
     const bw_index *ix = p->ix;
-    for (size_t i = 0; i < p->nc; i++)
+    size_t nc = p->nc;
+    for (size_t i = 0; i < nc && i < AHEAD; i++)
         __builtin_prefetch(&ix->pdq[p->cand[i]]);
-    for (size_t i = 0; i < p->nc; i++) {
+    for (size_t i = 0; i < nc; i++) {
+        if (i + AHEAD < nc)
+            __builtin_prefetch(&ix->pdq[p->cand[i + AHEAD]]);
         const bw_pdq *h = &ix->pdq[p->cand[i]];
         int dist = dist256(h, p->q);
         if (dist > p->d)
@@ -65,35 +83,60 @@ BW__INLINE bw_status flush_candidates(probe *p, bw_error *err)
     return BW_OK;
 }
 
-/* Read the directory runs of a batch of prefixes and collect candidates. */
-BW__INLINE bw_status probe_prefixes(probe *p, int t, const uint32_t *pref, const uint8_t *pe,
-                                size_t np, bw_error *err)
+BW__INLINE bw_status check_entries(probe *p, const uint32_t *e, uint32_t n, int t, int left,
+                                   bw_error *err)
 {
     const bw__mih_table *tb = &p->ix->t[t];
-    uint32_t lo[PREFIX_CHUNK], hi[PREFIX_CHUNK];
-    unsigned pb = (unsigned)p->ix->posbits;
-    uint32_t posmask = pb >= 32 ? 0xffffffffu : (uint32_t)((1ull << pb) - 1);
-    uint32_t qr = tb->rbits ? (p->qk[t] & (uint32_t)((1ull << tb->rbits) - 1)) : 0;
-    for (size_t i = 0; i < np; i++) {
-        lo[i] = tb->dir[pref[i]];
-        hi[i] = tb->dir[pref[i] + 1];
-        __builtin_prefetch(&tb->ent[lo[i]]);
-    }
-    for (size_t i = 0; i < np; i++) {
-        int left = p->radius[t] - pe[i];
-        for (uint32_t j = lo[i]; j < hi[i]; j++) {
-            uint32_t e = tb->ent[j];
-            if (tb->rbits && __builtin_popcount((uint32_t)(e >> pb) ^ qr) > left)
-                continue;
-            p->cand[p->nc] = e & posmask;
-            p->cand_t[p->nc] = (uint8_t)t;
-            if (++p->nc == CAND_CHUNK) {
-                bw_status st = flush_candidates(p, err);
-                if (st != BW_OK)
-                    return st;
-            }
+    uint32_t qr = p->qr[t];
+    for (uint32_t j = 0; j < n; j++) {
+        if (tb->rbits && __builtin_popcount((uint32_t)(e[j] >> p->posbits) ^ qr) > left)
+            continue;
+        p->cand[p->nc] = e[j] & p->posmask;
+        p->cand_t[p->nc] = (uint8_t)t;
+        if (++p->nc == CAND_CHUNK) {
+            bw_status st = flush_candidates(p, err);
+            if (st != BW_OK)
+                return st;
         }
     }
+    return BW_OK;
+}
+
+/* Read the gathered buckets, each prefetched AHEAD buckets earlier. */
+BW__INLINE bw_status read_slots(probe *p, bw_error *err)
+{
+    const bw_index *ix = p->ix;
+    size_t ns = p->ns;
+    bw_status st;
+    for (size_t i = 0; i < ns && i < AHEAD; i++)
+        __builtin_prefetch(&ix->t[p->slots[i].t].bk[p->slots[i].bucket]);
+    for (size_t i = 0; i < ns; i++) {
+        if (i + AHEAD < ns)
+            __builtin_prefetch(&ix->t[p->slots[i + AHEAD].t].bk[p->slots[i + AHEAD].bucket]);
+        const slot *sl = &p->slots[i];
+        const bw__mih_table *tb = &ix->t[sl->t];
+        const bw__bucket *bk = &tb->bk[sl->bucket];
+        uint32_t c = bk->count;
+        st = check_entries(p, bk->e, c < BW__BUCKET_SLOTS ? c : BW__BUCKET_SLOTS, sl->t, sl->left,
+                           err);
+        if (st != BW_OK)
+            return st;
+        if (c <= BW__BUCKET_SLOTS)
+            continue;
+        size_t lo = 0, hi = tb->novf;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (tb->ovf_b[mid] < sl->bucket)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        st = check_entries(p, tb->ovf_e + tb->ovf_at[lo], c - BW__BUCKET_SLOTS, sl->t, sl->left,
+                           err);
+        if (st != BW_OK)
+            return st;
+    }
+    p->ns = 0;
     return BW_OK;
 }
 
@@ -101,17 +144,21 @@ BW__INLINE bw_status mih_find(const bw_index *ix, const bw_pdq *q, int d, bw_ind
                               bw_error *err)
 {
     probe p;
-    uint32_t pref[PREFIX_CHUNK];
-    uint8_t pe[PREFIX_CHUNK];
     bw_status st;
     p.ix = ix;
     p.q = q;
     p.d = d;
     p.nc = 0;
+    p.ns = 0;
     p.hits = hits;
+    p.posbits = (unsigned)ix->posbits;
+    p.posmask = p.posbits >= 32 ? 0xffffffffu : (uint32_t)((1ull << p.posbits) - 1);
     bw__mih_radii(ix, d, p.radius);
-    for (int t = 0; t < ix->ntables; t++)
-        p.qk[t] = bw__sub(q, ix->t[t].start, ix->t[t].bits);
+    for (int t = 0; t < ix->ntables; t++) {
+        const bw__mih_table *tb = &ix->t[t];
+        p.qk[t] = bw__sub(q, tb->start, tb->bits);
+        p.qr[t] = tb->rbits ? (p.qk[t] & (uint32_t)((1ull << tb->rbits) - 1)) : 0;
+    }
     for (int t = 0; t < ix->ntables; t++) {
         const bw__mih_table *tb = &ix->t[t];
         int r = p.radius[t];
@@ -119,33 +166,26 @@ BW__INLINE bw_status mih_find(const bw_index *ix, const bw_pdq *q, int d, bw_ind
             continue;
         uint32_t qp = p.qk[t] >> tb->rbits;
         uint64_t limit = 1ull << tb->pbits;
-        size_t np = 0;
         int emax = r < tb->pbits ? r : tb->pbits;
         for (int e = 0; e <= emax; e++) {
             /* every mask of weight e over pbits bits (Gosper's hack) */
             uint64_t m = e ? (1ull << e) - 1 : 0;
             while (m < limit) {
-                pref[np] = qp ^ (uint32_t)m;
-                pe[np] = (uint8_t)e;
-                __builtin_prefetch(&tb->dir[pref[np]]);
-                if (++np == PREFIX_CHUNK) {
-                    st = probe_prefixes(&p, t, pref, pe, np, err);
-                    if (st != BW_OK)
-                        return st;
-                    np = 0;
-                }
+                slot *sl = &p.slots[p.ns];
+                sl->bucket = qp ^ (uint32_t)m;
+                sl->t = (uint8_t)t;
+                sl->left = (uint8_t)(r - e > 255 ? 255 : r - e);
+                if (++p.ns == SLOT_CHUNK && (st = read_slots(&p, err)) != BW_OK)
+                    return st;
                 if (m == 0)
                     break;
-                uint64_t c = m & (~m + 1), s = m + c;
-                m = (((s ^ m) >> 2) / c) | s;
+                uint64_t s = m + (m & (~m + 1));
+                m = (((s ^ m) >> 2) >> __builtin_ctzll(m)) | s;
             }
         }
-        if (np) {
-            st = probe_prefixes(&p, t, pref, pe, np, err);
-            if (st != BW_OK)
-                return st;
-        }
     }
+    if (p.ns && (st = read_slots(&p, err)) != BW_OK)
+        return st;
     return flush_candidates(&p, err);
 }
 

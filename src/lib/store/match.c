@@ -1,0 +1,330 @@
+/* match.c -- looking hashes up against the lists of a store
+ * (bulwark/match.h): the index answers which hashes are near, the store
+ * says which lists hold them and with what label. The matcher keeps the
+ * current index in a bw_index_slot, so lookups run concurrently and a
+ * reload swaps a freshly built index in; the one SQLite connection is
+ * shared under a mutex, taken only when a lookup found something. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bulwark/match.h"
+#include "bulwark/store.h"
+#include "core/internal.h"
+
+struct bw_matcher {
+    pthread_mutex_t lock;  /* guards store */
+    bw_store *store;
+    char **lists;
+    size_t nlists;
+    bw_index_slot *slot;
+};
+
+static void free_match(bw_match *m)
+{
+    free(m->list);
+    free(m->label);
+    free(m->category);
+}
+
+void bw_matches_clear(bw_matches *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->n; i++)
+        free_match(&m->v[i]);
+    m->n = 0;
+}
+
+void bw_matches_free(bw_matches *m)
+{
+    if (!m)
+        return;
+    bw_matches_clear(m);
+    free(m->v);
+    m->v = NULL;
+    m->cap = 0;
+}
+
+static int cmp_match(const void *a, const void *b)
+{
+    const bw_match *x = a, *y = b;
+    if (x->distance != y->distance)
+        return x->distance < y->distance ? -1 : 1;
+    int c = strcmp(x->list ? x->list : "", y->list ? y->list : "");
+    if (c)
+        return c;
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    return memcmp(x->hash, y->hash, sizeof x->hash);
+}
+
+void bw_matches_sort(bw_matches *m)
+{
+    if (!m || m->n < 2)
+        return;
+    qsort(m->v, m->n, sizeof *m->v, cmp_match);
+    /* the same list entry reached twice (e.g. PDQ and SHA-256 of one
+     * query): keep the first, which is the nearest */
+    size_t w = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        int dup = 0;
+        for (size_t j = 0; j < w && !dup; j++)
+            dup = m->v[j].kind == m->v[i].kind && !strcmp(m->v[j].list, m->v[i].list) &&
+                  !memcmp(m->v[j].hash, m->v[i].hash, sizeof m->v[i].hash);
+        if (dup)
+            free_match(&m->v[i]);
+        else
+            m->v[w++] = m->v[i];
+    }
+    m->n = w;
+}
+
+/* ---------------- the matcher ---------------- */
+
+static bw_status load(bw_matcher *m, bw_error *err)
+{
+    bw_index *ix;
+    bw_status st;
+    pthread_mutex_lock(&m->lock);
+    st = bw_store_build_index(m->store, (const char *const *)m->lists, m->nlists, NULL, &ix, err);
+    pthread_mutex_unlock(&m->lock);
+    if (st != BW_OK)
+        return st;
+    bw_index_slot_set(m->slot, ix);
+    bw_index_unref(ix);
+    return BW_OK;
+}
+
+bw_status bw_matcher_open(bw_matcher **out, const char *db_path, const char *const *lists,
+                          size_t nlists, bw_error *err)
+{
+    bw_status st;
+    *out = NULL;
+    bw_matcher *m = calloc(1, sizeof *m);
+    if (!m)
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    pthread_mutex_init(&m->lock, NULL);
+    if (nlists) {
+        m->lists = calloc(nlists, sizeof *m->lists);
+        if (!m->lists) {
+            bw_matcher_close(m);
+            return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < nlists; i++) {
+            m->lists[i] = strdup(lists[i]);
+            if (!m->lists[i]) {
+                bw_matcher_close(m);
+                return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+            }
+            m->nlists++;
+        }
+    }
+    if ((st = bw_store_open(&m->store, db_path, 0, err)) != BW_OK ||
+        (st = bw_index_slot_new(&m->slot, NULL, err)) != BW_OK || (st = load(m, err)) != BW_OK) {
+        bw_matcher_close(m);
+        return st;
+    }
+    *out = m;
+    return BW_OK;
+}
+
+void bw_matcher_close(bw_matcher *m)
+{
+    if (!m)
+        return;
+    bw_index_slot_free(m->slot);
+    bw_store_close(m->store);
+    for (size_t i = 0; i < m->nlists; i++)
+        free(m->lists[i]);
+    free(m->lists);
+    pthread_mutex_destroy(&m->lock);
+    free(m);
+}
+
+bw_status bw_matcher_reload(bw_matcher *m, bw_error *err)
+{
+    if (!m)
+        return bw__fail(err, BW_ERR_ARG, "no matcher");
+    return load(m, err);
+}
+
+bw_index *bw_matcher_index(bw_matcher *m)
+{
+    return m ? bw_index_slot_get(m->slot) : NULL;
+}
+
+typedef struct found {
+    bw_matcher *m;
+    bw_matches *out;
+    int distance, orientation;
+    bw_status st;
+} found;
+
+static int on_entry(void *ctx, const char *list, const bw_entry *e)
+{
+    found *f = ctx;
+    if (f->m->nlists) {
+        int want = 0;
+        for (size_t i = 0; i < f->m->nlists && !want; i++)
+            want = !strcmp(f->m->lists[i], list);
+        if (!want)
+            return 0;
+    }
+    if (f->out->n == f->out->cap) {
+        size_t cap = f->out->cap ? f->out->cap * 2 : 8;
+        bw_match *v = realloc(f->out->v, cap * sizeof *v);
+        if (!v) {
+            f->st = BW_ERR_NOMEM;
+            return 1;
+        }
+        f->out->v = v;
+        f->out->cap = cap;
+    }
+    bw_match *x = &f->out->v[f->out->n];
+    memset(x, 0, sizeof *x);
+    x->list = strdup(list);
+    x->label = e->label ? strdup(e->label) : NULL;
+    x->category = e->category ? strdup(e->category) : NULL;
+    if (!x->list || (e->label && !x->label) || (e->category && !x->category)) {
+        free_match(x);
+        f->st = BW_ERR_NOMEM;
+        return 1;
+    }
+    x->kind = e->kind;
+    memcpy(x->hash, e->hash, sizeof x->hash);
+    x->distance = f->distance;
+    x->orientation = f->orientation;
+    f->out->n++;
+    return 0;
+}
+
+/* The list entries of every index hit. */
+static bw_status resolve(bw_matcher *m, const bw_index *ix, const bw_index_hits *hits,
+                         bw_matches *out, bw_error *err)
+{
+    bw_status st = BW_OK;
+    if (hits->n == 0)
+        return BW_OK;
+    pthread_mutex_lock(&m->lock);
+    for (size_t i = 0; i < hits->n && st == BW_OK; i++) {
+        uint8_t bytes[BW_HASH_MAX_BYTES];
+        bw_hash_kind kind = (bw_hash_kind)hits->v[i].kind;
+        if (kind == BW_HASH_PDQ)
+            bw_pdq_pack(bw_index_pdq(ix, hits->v[i].id), bytes);
+        else
+            memcpy(bytes, bw_index_digest(ix, kind, hits->v[i].id), bw_hash_kind_bytes(kind));
+        found f = {m, out, hits->v[i].distance, hits->v[i].orientation, BW_OK};
+        st = bw_store_find(m->store, kind, bytes, on_entry, &f, err);
+        if (st == BW_ERR_INTERRUPTED && f.st != BW_OK)
+            st = bw__fail(err, f.st, "out of memory");
+    }
+    pthread_mutex_unlock(&m->lock);
+    return st;
+}
+
+bw_status bw_matcher_pdq(bw_matcher *m, const bw_pdq *q,
+                         const bw_pdq dihedral[BW_PDQ_DIHEDRAL_COUNT], int max_distance,
+                         bw_matches *out, bw_error *err)
+{
+    bw_index_hits hits = {0};
+    bw_status st;
+    if (!m || !out || (!q && !dihedral))
+        return bw__fail(err, BW_ERR_ARG, "invalid arguments to bw_matcher_pdq");
+    bw_index *ix = bw_index_slot_get(m->slot);
+    if (dihedral)
+        st = bw_index_find_pdq_dihedral(ix, dihedral, max_distance, &hits, err);
+    else
+        st = bw_index_find_pdq(ix, q, max_distance, &hits, err);
+    if (st == BW_OK)
+        st = resolve(m, ix, &hits, out, err);
+    bw_index_hits_free(&hits);
+    bw_index_unref(ix);
+    if (st == BW_OK)
+        bw_matches_sort(out);
+    return st;
+}
+
+bw_status bw_matcher_exact(bw_matcher *m, bw_hash_kind kind, const uint8_t *bytes,
+                           bw_matches *out, bw_error *err)
+{
+    bw_index_hits hits = {0};
+    if (!m || !out || !bytes)
+        return bw__fail(err, BW_ERR_ARG, "invalid arguments to bw_matcher_exact");
+    bw_index *ix = bw_index_slot_get(m->slot);
+    bw_status st = bw_index_find_exact(ix, kind, bytes, &hits, err);
+    if (st == BW_OK)
+        st = resolve(m, ix, &hits, out, err);
+    bw_index_hits_free(&hits);
+    bw_index_unref(ix);
+    if (st == BW_OK)
+        bw_matches_sort(out);
+    return st;
+}
+
+bw_status bw_matcher_digests(bw_matcher *m, const bw_digests *d, bw_matches *out, bw_error *err)
+{
+    bw_status st = bw_matcher_exact(m, BW_HASH_MD5, d->md5, out, err);
+    if (st == BW_OK)
+        st = bw_matcher_exact(m, BW_HASH_SHA1, d->sha1, out, err);
+    if (st == BW_OK)
+        st = bw_matcher_exact(m, BW_HASH_SHA256, d->sha256, out, err);
+    return st;
+}
+
+void bw_matches_json(bw_json *j, const bw_matches *m)
+{
+    char hex[2 * BW_HASH_MAX_BYTES + 1];
+    bw_json_array_begin(j);
+    for (size_t i = 0; m && i < m->n; i++) {
+        const bw_match *x = &m->v[i];
+        bw_json_object_begin(j);
+        bw_json_key(j, "list");
+        bw_json_string(j, x->list);
+        bw_json_key(j, "kind");
+        bw_json_string(j, bw_hash_kind_name(x->kind));
+        bw_json_key(j, "hash");
+        bw_hex_encode(x->hash, bw_hash_kind_bytes(x->kind), hex);
+        bw_json_string(j, hex);
+        bw_json_key(j, "distance");
+        bw_json_int(j, x->distance);
+        bw_json_key(j, "label");
+        if (x->label)
+            bw_json_string(j, x->label);
+        else
+            bw_json_null(j);
+        if (x->category) {
+            bw_json_key(j, "category");
+            bw_json_string(j, x->category);
+        }
+        if (x->orientation) {
+            static const char *const names[BW_PDQ_DIHEDRAL_COUNT] = {
+                "orig", "rot90", "rot180", "rot270", "flipx", "flipy", "transpose", "transverse"};
+            bw_json_key(j, "orientation");
+            bw_json_string(j, names[x->orientation & 7]);
+        }
+        bw_json_object_end(j);
+    }
+    bw_json_array_end(j);
+}
+
+bw_status bw_match_parse_hash(const char *s, size_t len, bw_hash_kind *kind,
+                              uint8_t bytes[BW_HASH_MAX_BYTES])
+{
+    while (len && (s[0] == ' ' || s[0] == '\t'))
+        s++, len--;
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' || s[len - 1] == '\n'))
+        len--;
+    bw_hash_kind k;
+    if (len == 32)
+        k = BW_HASH_MD5;
+    else if (len == 40)
+        k = BW_HASH_SHA1;
+    else if (len == 64)
+        k = BW_HASH_PDQ;
+    else
+        return BW_ERR_ARG;
+    if (bw_hex_decode(s, len, bytes, len / 2) != BW_OK)
+        return BW_ERR_ARG;
+    *kind = k;
+    return BW_OK;
+}
