@@ -1,6 +1,6 @@
-/* test_accuracy.c -- PDQ of real files through bw_hasher, against Meta's
- * reference (refdata/pdq, expected values computed by the reference C++
- * hasher at full resolution; see its README.md).
+/* test_accuracy.c -- PDQ of the reference's own images through bw_hasher,
+ * against Meta's reference (refdata/pdq, expected values computed by the
+ * reference C++ hasher at full resolution; see its README.md).
  *
  *   exact (--exact): identical for at least 90% of the files, never more
  *     than 2 bits away, quality within 1 -- on the reference's images and
@@ -12,15 +12,13 @@
  *     within those bounds of its own reference and within 10 bits of the
  *     original photo's.
  *
- * Each file is checked and the figures are printed. The Debian photos come
- * from the packages mate-backgrounds and plasma-workspace-wallpapers
- * (`scripts/deps.sh --corpus`); without them those two tests are skipped,
- * saying so. */
+ * Each file is checked and the figures are printed. The same bounds on the
+ * 55 Debian photos are in test_corpus.c (a separate program, so that ctest
+ * can run the two side by side). */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "testutil.h"
 #include <bulwark/hash.h>
 
@@ -152,52 +150,6 @@ static void test_reference_fast(void **state)
     run_reference(0);
 }
 
-/* ---------------- The Debian photos ---------------- */
-
-static void run_debian(int exact)
-{
-    bw_tsv tsv;
-    bw_hasher *h;
-    stats s = {0};
-    int cp, ch, cq;
-    struct stat st;
-    char path[1024];
-    assert_int_equal(bw_test_tsv_load(bw_test_refdata("pdq/debian-corpus-fullres.tsv"), &tsv), 0);
-    cp = bw_test_tsv_col(&tsv, "path_in_package");
-    ch = bw_test_tsv_col(&tsv, "pdq_hex_fullres");
-    cq = bw_test_tsv_col(&tsv, "quality_fullres");
-    assert_true(cp >= 0 && ch >= 0 && cq >= 0 && tsv.nrows == 56);
-    for (size_t i = 1; i < tsv.nrows; i++) {
-        snprintf(path, sizeof path, "/%s", tsv.rows[i][cp]);
-        if (stat(path, &st) != 0) {
-            printf("Debian photo corpus not installed (%s missing): run scripts/deps.sh --corpus\n",
-                   path);
-            bw_test_tsv_free(&tsv);
-            skip();
-        }
-    }
-    h = new_hasher(exact);
-    for (size_t i = 1; i < tsv.nrows; i++) {
-        snprintf(path, sizeof path, "/%s", tsv.rows[i][cp]);
-        check_one(h, path, tsv.rows[i][cp], tsv.rows[i][ch], atoi(tsv.rows[i][cq]), exact, &s);
-    }
-    report("Debian photos", exact, &s);
-    bw_hasher_free(h);
-    bw_test_tsv_free(&tsv);
-}
-
-static void test_debian_exact(void **state)
-{
-    (void)state;
-    run_debian(1);
-}
-
-static void test_debian_fast(void **state)
-{
-    (void)state;
-    run_debian(0);
-}
-
 /* ---------------- Every image mode ---------------- */
 
 static void test_modes(void **state)
@@ -264,9 +216,9 @@ static void test_modes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reference_exact), cmocka_unit_test(test_reference_fast),
-        cmocka_unit_test(test_modes),           cmocka_unit_test(test_debian_exact),
-        cmocka_unit_test(test_debian_fast),
+        cmocka_unit_test(test_reference_exact),
+        cmocka_unit_test(test_reference_fast),
+        cmocka_unit_test(test_modes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,9 +52,11 @@ static bw_status open_primary(const uint8_t *data, size_t len, const bw_limits *
     if (e.code == heif_error_Ok)
         e = heif_context_get_primary_image_handle(*ctx, h);
     if (e.code != heif_error_Ok) {
+        /* e.message belongs to the context: use it before freeing that */
+        bw_status st = heif_fail(e, what_of(data, len), err);
         heif_context_free(*ctx);
         *ctx = NULL;
-        return heif_fail(e, what_of(data, len), err);
+        return st;
     }
     return BW_OK;
 }

@@ -1,0 +1,31 @@
+#!/bin/sh
+# bench/run.sh -- run every benchmark of bench/ and print the results
+# (`make bench`; the figures go to docs/benchmarks.md).
+#   bench/run.sh [BUILD_DIR]     (default: build)
+# Each benchmark prints its own figures and its ratio against an anchor
+# measured in the same run. BW_BENCH_QUICK=1 asks for shorter runs.
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$here/build}
+case $build in /*) ;; *) build=$(pwd)/$build ;; esac
+[ -x "$build/bulwark" ] || { echo "run.sh: no $build/bulwark: build first (make)" >&2; exit 2; }
+sh "$here/bench/machine.sh"
+status=0
+for b in "$build"/bench/bench_*; do
+    [ -x "$b" ] || continue
+    name=$(basename "$b")
+    echo
+    echo "== $name"
+    case $name in
+    bench_hash)
+        files=$(sh "$here/scripts/corpus.sh") || { echo "$name: corpus missing, skipped"; status=1; continue; }
+        reps=3
+        [ "${BW_BENCH_QUICK:-0}" = 1 ] && reps=1
+        # shellcheck disable=SC2086
+        "$b" --cli "$build/bulwark" --reps $reps $files || status=1
+        ;;
+    *)
+        "$b" || status=1
+        ;;
+    esac
+done
+exit $status
