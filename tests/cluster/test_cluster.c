@@ -27,6 +27,19 @@ static int collect(void *ctx, uint64_t id, const char *const *m, size_t n, const
     return 0;
 }
 
+/* Groups as "id:count;" (for comparing with the brute force). */
+static int count_groups(void *ctx, uint64_t id, const char *const *m, size_t n, const char *rep)
+{
+    seen *s = ctx;
+    size_t len = strlen(s->text);
+    (void)m;
+    (void)rep;
+    if (len < sizeof s->text - 32)
+        snprintf(s->text + len, sizeof s->text - len, "%llu:%zu;", (unsigned long long)id, n);
+    s->ngroups++;
+    return 0;
+}
+
 /* A hash with the lowest `bits` bits of word w set. */
 static bw_pdq bits(int w, int nbits)
 {
@@ -140,6 +153,97 @@ static void test_run_once_and_json(void **state)
     bw_json_free(&j);
 }
 
+/* Independent check: union-find over all n^2/2 pairs, written here. */
+static size_t uf_find(size_t *p, size_t x)
+{
+    while (p[x] != x)
+        x = p[x] = p[p[x]];
+    return x;
+}
+
+static int popc(uint64_t x)
+{
+    int n = 0;
+    for (; x; x &= x - 1)
+        n++;
+    return n;
+}
+
+static void test_matches_brute_force(void **state)
+{
+    enum { N = 1500 };
+    static bw_pdq h[N];
+    static size_t p[N];
+    const int dists[] = {0, 10, 31, 40, 47, 60};
+    uint64_t x = 0x2545f4914f6cdd1dull;
+    (void)state;
+    /* bases and variants 0..70 bits away, so that every distance is near some pair */
+    for (size_t i = 0; i < N; i++) {
+        if (i % 3 == 0) {
+            for (int w = 0; w < 4; w++) {
+                x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+                h[i].w[w] = x;
+            }
+        } else {
+            h[i] = h[i - i % 3];
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            for (int k = (int)(x % 71); k > 0; k--) {
+                x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+                h[i].w[(x >> 8) % 4] ^= 1ull << (x % 64);
+            }
+        }
+    }
+    for (size_t di = 0; di < sizeof dists / sizeof dists[0]; di++) {
+        int d = dists[di];
+        bw_cluster_opts o = {d, 0, 2};
+        bw_clusterer *c;
+        seen got;
+        char want[4096] = "", name[16];
+        size_t ng = 0;
+        static size_t first[N];
+        for (size_t i = 0; i < N; i++)
+            p[i] = i;
+        for (size_t i = 0; i < N; i++)
+            for (size_t j = i + 1; j < N; j++) {
+                int dd = popc(h[i].w[0] ^ h[j].w[0]) + popc(h[i].w[1] ^ h[j].w[1]) +
+                         popc(h[i].w[2] ^ h[j].w[2]) + popc(h[i].w[3] ^ h[j].w[3]);
+                if (dd <= d)
+                    p[uf_find(p, i)] = uf_find(p, j);
+            }
+        /* count group members per root; groups of 2+ as "id:count;" in first-member order */
+        memset(first, 0, sizeof first);
+        for (size_t i = 0; i < N; i++)
+            first[uf_find(p, i)]++;
+        {
+            static size_t seen_root[N];
+            memset(seen_root, 0, sizeof seen_root);
+            for (size_t i = 0; i < N; i++) {
+                size_t r = uf_find(p, i);
+                if (first[r] >= 2 && !seen_root[r]) {
+                    seen_root[r] = 1;
+                    ng++;
+                    snprintf(want + strlen(want), sizeof want - strlen(want), "%zu:%zu;", ng,
+                             first[r]);
+                }
+            }
+        }
+        assert_int_equal(bw_clusterer_new(&c, &o, NULL), BW_OK);
+        for (size_t i = 0; i < N; i++) {
+            snprintf(name, sizeof name, "%zu", i);
+            assert_int_equal(bw_clusterer_add(c, name, NULL, &h[i], 100, NULL), BW_OK);
+        }
+        memset(&got, 0, sizeof got);
+        {
+            /* reduce got to "id:count;" */
+            bw_error err;
+            assert_int_equal(bw_clusterer_run(c, count_groups, &got, &err), BW_OK);
+        }
+        bw_clusterer_free(c);
+        assert_string_equal(got.text, want);
+        assert_true(ng > 0 || d == 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -147,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_exact_and_quality),
         cmocka_unit_test(test_threads_agree),
         cmocka_unit_test(test_run_once_and_json),
+        cmocka_unit_test(test_matches_brute_force),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,10 +3,12 @@
  * Items are kept in arrays in input order. bw_clusterer_run():
  *   1. exact duplicates: item numbers sorted by SHA-256, equal neighbours
  *      joined;
- *   2. near duplicates: the PDQ hashes of quality >= min_quality go into a
- *      bw_index (index.h); every hash asks it for its neighbours within
- *      max_distance (on `jobs` threads: the index is immutable and
- *      lookups are thread-safe), and each pair found is joined;
+ *   2. near duplicates: the PDQ hashes of quality >= min_quality are
+ *      joined with themselves: up to distance 47 by the substring
+ *      self-join of pairs.c (a million hashes in seconds); beyond, they go
+ *      into a bw_index (index.h) and every hash asks it for its neighbours
+ *      (on `jobs` threads: the index is immutable and thread-safe). Each
+ *      pair found is joined;
  *   3. joining is union-find (union by size, path halving); groups of two
  *      or more are numbered by their first member and listed in input
  *      order, with the highest-quality member as representative. */
@@ -17,6 +19,7 @@
 #include "bulwark/cluster.h"
 #include "bulwark/index.h"
 #include "scan/scan_internal.h"
+#include "cluster/cluster_internal.h"
 
 typedef struct item {
     char *path;
@@ -31,6 +34,7 @@ struct bw_clusterer {
     item *v;
     size_t n, cap;
     uint32_t *parent, *size;
+    const uint32_t *item_of;  /* during join_near */
     int ran;
 };
 
@@ -204,6 +208,13 @@ static void join(bw_clusterer *c, uint32_t a, uint32_t b)
     c->size[a] += c->size[b];
 }
 
+/* A pair from the self-join: index ids -> item numbers. */
+static void join_pair(void *ctx, uint32_t a, uint32_t b)
+{
+    bw_clusterer *c = ctx;
+    join(c, c->item_of[a], c->item_of[b]);
+}
+
 /* ---------------- Exact duplicates ---------------- */
 
 static const item *sort_items;
@@ -306,6 +317,11 @@ static bw_status join_near(bw_clusterer *c, bw_error *err)
         }
     if (m < 2)
         goto out;
+    if (c->opts.max_distance <= BW__PAIRS_MAX_DISTANCE) {
+        c->item_of = item_of;
+        st = bw__pdq_pairs(hashes, m, c->opts.max_distance, nthreads, join_pair, c, err);
+        goto out;
+    }
     {
         bw_index_opts io = {BW_INDEX_AUTO, c->opts.max_distance, 0};
         if ((st = bw_index_build_pdq(hashes, m, &io, &ix, err)) != BW_OK)
