@@ -3,8 +3,9 @@
  * so that a person triaging a collection looks at one image per group.
  *
  * Items are added (from hashing, or from a scan's JSON Lines output); the
- * all-pairs search asks the PDQ index (index.h) for every hash's
- * neighbours within the distance; union-find joins each such pair and
+ * all-pairs search is exact: a self-join over 16-bit substrings up to
+ * distance 47, the PDQ index (index.h) queried for every hash beyond;
+ * union-find joins each such pair and
  * each pair with the same SHA-256 into groups. Groups are numbered from 1
  * in the order of their first member; members are listed in input order;
  * the representative is the member of highest PDQ quality (the first of

@@ -144,5 +144,11 @@ check "-o file has the same records" 'diff <(head -n -1 "$T/o.jsonl") "$T/out.js
 check "summary is the last line with the counts" '[ "$(tail -n1 "$T/o.jsonl" | jq -c ".summary | [.files, .images, .matched, .errors]")" = "[20,16,0,0]" ]'
 check "summary also on stderr as text" 'grep -q "20 files (16 images, 10 archives), 0 matched, 0 errors" "$T/o.err"'
 
+# --provenance adds the provenance fields; --progress draws on stderr even without a TTY
+"$BULWARK" scan --json --provenance in/photos/sub/wee.jpg >"$T/prov.jsonl" 2>/dev/null
+check "--provenance adds ai_generated" 'jq -e ".ai_generated" "$T/prov.jsonl" >/dev/null'
+"$BULWARK" scan --progress -o "$T/prog.jsonl" in >/dev/null 2>"$T/prog.err"
+check "--progress draws done/total, rates and matches" 'grep -q "20/20 files .* img/s .* MB/s .* matched" "$T/prog.err"'
+
 echo "tree.sh: $passes passed, $fails failed"
 [ $fails -eq 0 ]
