@@ -18,6 +18,7 @@
 #include "json.h"
 #include "walk.h"
 #include "pool.h"
+#include "prompt.h"
 #include "archive.h"
 #include "scan.h"
 #include "cluster.h"
