@@ -12,8 +12,8 @@
  *      youth and ambiguous terms within a few words of the same sentence,
  *      unless a conjunction ("and", "with") separates them;
  *   5. the verdict: a term that only ever means sexual content of minors,
- *      or a minor together with sexual content anywhere in the prompt
- *      (tag lists included) blocks; protective or educational context
+ *      or a minor together with sexual content (in the same sentence, and
+ *      a whole tag list is one sentence, or within 12 words) blocks; protective or educational context
  *      turns that into review; weaker combinations review; the rest is
  *      allowed, with the categories of what was referred to. */
 #include <stdlib.h>
@@ -265,6 +265,52 @@ static int adult_near(const bw_prompt_scratch *s, const bw__match *m)
     return 0;
 }
 
+/* "together": two terms in the same sentence (a tag list is one sentence)
+ * or within NEAR_WORDS words of each other across sentences. Positions are
+ * main-token numbers, sorted; only each term's nearest neighbours on the
+ * other side need to be looked at. */
+#define NEAR_WORDS 12
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct posv {
+    uint32_t *v;
+    size_t n, cap;
+} posv;
+
+static void pos_add(bw_prompt_scratch *s, posv *p, uint32_t t)
+{
+    if (bw__grow((void **)&p->v, &p->cap, p->n + 1, sizeof *p->v)) {
+        s->oom = 1;
+        return;
+    }
+    p->v[p->n++] = t;
+}
+
+static int near_pair(const bw_prompt_scratch *s, uint32_t a, uint32_t b)
+{
+    uint32_t d = a > b ? a - b : b - a;
+    return s->t[a].sent == s->t[b].sent || d <= NEAR_WORDS;
+}
+
+static int together(const bw_prompt_scratch *s, const posv *a, const posv *b)
+{
+    size_t j = 0;
+    if (!a->n || !b->n)
+        return 0;
+    for (size_t i = 0; i < a->n; i++) { /* both sorted: walk b along a */
+        while (j + 1 < b->n && b->v[j + 1] <= a->v[i])
+            j++;
+        if (near_pair(s, a->v[i], b->v[j]) || (j + 1 < b->n && near_pair(s, a->v[i], b->v[j + 1])))
+            return 1;
+    }
+    return 0;
+}
+
 static void add_reason(bw_prompt_scratch *s, unsigned cat, const char *term, uint32_t b,
                        uint32_t e)
 {
@@ -371,23 +417,57 @@ void bw__rules(const bw_prompt_guard *g, bw_prompt_scratch *s, bw_prompt_result 
         if ((tf & TF_ALONE) && (m->cls == PC_MINOR || m->cls == PC_YOUTH || m->cls == PC_AMBIG))
             alone = 1;
     }
-    block_cond = csam || (strong && sexual);
-    if (block_cond) {
-        cats |= BW_PROMPT_CAT_SEXUAL_MINORS;
-        if (protect)
+    {
+        posv ps = {0}, pw = {0}, px = {0}, pg = {0}, pa = {0};
+        int near_sexual, near_suggest, near_abuse, weak_sexual, weak_abuse;
+        for (size_t i = 0; i < s->nm && !s->oom; i++) {
+            const bw__match *m = &s->m[i];
+            if (m->dead || m->cancelled)
+                continue;
+            switch (m->cls) {
+            case PC_MINOR: case PC_YOUTH: pos_add(s, &ps, m->t0); break;
+            case PC_AMBIG: pos_add(s, &pw, m->t0); break;
+            case PC_SEXUAL: pos_add(s, &px, m->t0); break;
+            case PC_SUGGEST: pos_add(s, &pg, m->t0); break;
+            case PC_ABUSE: pos_add(s, &pa, m->t0); break;
+            default: break;
+            }
+        }
+        if (ps.n > 1) qsort(ps.v, ps.n, sizeof *ps.v, cmp_u32);
+        if (pw.n > 1) qsort(pw.v, pw.n, sizeof *pw.v, cmp_u32);
+        if (px.n > 1) qsort(px.v, px.n, sizeof *px.v, cmp_u32);
+        if (pg.n > 1) qsort(pg.v, pg.n, sizeof *pg.v, cmp_u32);
+        if (pa.n > 1) qsort(pa.v, pa.n, sizeof *pa.v, cmp_u32);
+        near_sexual = together(s, &ps, &px);
+        near_suggest = together(s, &ps, &pg);
+        near_abuse = together(s, &ps, &pa);
+        weak_sexual = together(s, &pw, &px);
+        weak_abuse = together(s, &pw, &pa);
+        free(ps.v); free(pw.v); free(px.v); free(pg.v); free(pa.v);
+        if (s->oom)
+            return;
+        (void)strong;
+        (void)weak;
+        (void)suggest;
+        (void)abuse;
+        block_cond = csam || near_sexual;
+        if (block_cond) {
+            cats |= BW_PROMPT_CAT_SEXUAL_MINORS;
+            if (protect)
+                v = BW_PROMPT_REVIEW;
+            else if (context && !csam && !sexual_explicit)
+                v = BW_PROMPT_REVIEW; /* anatomy in a medical or family context */
+            else
+                v = BW_PROMPT_BLOCK;
+        } else if (near_suggest && !context) {
             v = BW_PROMPT_REVIEW;
-        else if (context && !csam && !sexual_explicit)
-            v = BW_PROMPT_REVIEW; /* anatomy in a medical or family context */
-        else
-            v = BW_PROMPT_BLOCK;
-    } else if (strong && suggest && !context) {
-        v = BW_PROMPT_REVIEW;
-    } else if (strong && abuse && !protect) {
-        v = BW_PROMPT_REVIEW;
-    } else if (weak && (sexual || (abuse && !protect))) {
-        v = BW_PROMPT_REVIEW;
-    } else if (alone) {
-        v = BW_PROMPT_REVIEW;
+        } else if (near_abuse && !protect) {
+            v = BW_PROMPT_REVIEW;
+        } else if (weak_sexual || (weak_abuse && !protect)) {
+            v = BW_PROMPT_REVIEW;
+        } else if (alone) {
+            v = BW_PROMPT_REVIEW;
+        }
     }
     /* reasons */
     for (size_t i = 0; i < s->nm; i++) {
