@@ -251,10 +251,11 @@ static bw_matcher *open_matcher(const char *db, char **lists, size_t nlists, int
         *rc = BW_EXIT_USAGE;
         return NULL;
     }
-    /* MATCHER-PENDING: bw_matcher_open once the matcher links. */
-    (void)lists;
-    (void)nlists;
-    (void)err;
+    if (bw_matcher_open(&m, path, (const char *const *)lists, nlists, &err) != BW_OK) {
+        cli_warn("scan", "%s", bw_error_message(&err));
+        *rc = BW_EXIT_USAGE;
+        return NULL;
+    }
     return m;
 }
 
@@ -410,7 +411,7 @@ int cmd_scan(int argc, char **argv)
     if (out_path) {
         if (bw_scan_log_open(&rn.log, out_path, resume, &limits, &err) != BW_OK) {
             cli_warn("scan", "%s", bw_error_message(&err));
-            (void)so.matcher; /* MATCHER-PENDING bw_matcher_close */
+            bw_matcher_close(so.matcher);
             return BW_EXIT_USAGE;
         }
         rn.totals = *bw_scan_log_totals(rn.log);
@@ -433,7 +434,7 @@ int cmd_scan(int argc, char **argv)
     if (bw_scanner_new(&rn.scanner, &so, on_record, &rn, &err) != BW_OK) {
         cli_warn("scan", "%s", bw_error_message(&err));
         bw_scan_log_close(rn.log, NULL, 0, NULL);
-        (void)so.matcher; /* MATCHER-PENDING bw_matcher_close */
+        bw_matcher_close(so.matcher);
         bw_json_free(&rn.out);
         return BW_EXIT_SOME_FAILED;
     }
@@ -485,7 +486,7 @@ int cmd_scan(int argc, char **argv)
                 (unsigned long long)rn.totals.errors, secs,
                 resume && rn.log ? " (totals include the resumed records)" : "");
     }
-    (void)so.matcher; /* MATCHER-PENDING bw_matcher_close */
+    bw_matcher_close(so.matcher);
     bw_json_free(&rn.out);
     fflush(stdout);
     if (fail_on_match && rn.totals.matched)
