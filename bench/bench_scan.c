@@ -37,6 +37,15 @@ static double now(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static double last_cpu; /* CPU seconds of the last scan_paths() */
+
 static uint64_t rng = 0x243f6a8885a308d3ull;
 static uint64_t rnd(void)
 {
@@ -104,6 +113,7 @@ static double scan_paths(char **paths, size_t n, unsigned jobs, sink *s)
     o.max_distance = -1;
     o.min_quality = -1;
     bw_json_init(&s->j);
+    last_cpu = cpu_now();
     t0 = now();
     if (bw_scanner_new(&sc, &o, on_record, s, &err) != BW_OK)
         return -1;
@@ -111,6 +121,7 @@ static double scan_paths(char **paths, size_t n, unsigned jobs, sink *s)
         bw_scanner_add(sc, paths[i], &err);
     bw_scanner_free(sc);
     t0 = now() - t0;
+    last_cpu = cpu_now() - last_cpu;
     bw_json_free(&s->j);
     return t0;
 }
@@ -194,6 +205,8 @@ static int bench_corpus(const char *refdata, const char *tmp)
            ts, (double)s.bytes / ts / 1e6, (double)(s.records - 2) / ts,
            (unsigned long long)s.records, (unsigned long long)s.errors);
     printf("  ratio scan -j 2 / hash -j 1: %.2fx  (target >= 1.8)\n", th / ts);
+    printf("  cores the scan got: %.2f (CPU s / wall s; < 2 means the machine was busy)\n",
+           last_cpu / ts);
     for (size_t i = 0; i < n; i++)
         free(paths[i]);
     free(paths);
@@ -332,6 +345,14 @@ int main(int argc, char **argv)
     if (!refdata)
         refdata = "../shared/refdata";
     snprintf(tdir, sizeof tdir, "%s/bulwark-bench-scan", tmp ? tmp : "/tmp");
+    {
+        FILE *la = fopen("/proc/loadavg", "r");
+        char buf[128];
+        if (la && fgets(buf, sizeof buf, la))
+            printf("load average at start: %s", buf);
+        if (la)
+            fclose(la);
+    }
     mkdir(tdir, 0755);
     rc |= bench_corpus(refdata, tdir);
     rc |= bench_tiny(refdata, tdir, quick ? 500 : 3000);
