@@ -209,6 +209,14 @@ static void test_dihedral(void **state)
     assert_int_equal(bw_index_find_pdq(ix, &base[0], 31, &hits, NULL), BW_OK);
     assert_int_equal(hits.n, 1);
     bw_index_hits_free(&hits);
+    /* nothing near any orientation: no hits (and an empty result array) */
+    bw_pdq far[BW_PDQ_DIHEDRAL_COUNT];
+    for (int o = 0; o < BW_PDQ_DIHEDRAL_COUNT; o++)
+        for (int w = 0; w < 4; w++)
+            far[o].w[w] = rnd();
+    assert_int_equal(bw_index_find_pdq_dihedral(ix, far, 10, &hits, NULL), BW_OK);
+    assert_int_equal(hits.n, 0);
+    bw_index_hits_free(&hits);
     bw_index_unref(ix);
 }
 

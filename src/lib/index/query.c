@@ -289,6 +289,8 @@ bw_status bw_index_find_pdq_dihedral(const bw_index *ix, const bw_pdq q[BW_PDQ_D
         return st;
     /* one hit per id: the nearest (then the lowest orientation) */
     size_t n = hits->n - first, w = 0;
+    if (n == 0)
+        return BW_OK;
     bw_index_hit *v = hits->v + first;
     qsort(v, n, sizeof *v, cmp_hit_id);
     for (size_t i = 0; i < n; i++)

@@ -16,6 +16,7 @@ bw_status bw__parse_hex(bw__parse *p, bw_error *err)
         bw_status st = bw__src_line(&p->src, p->lim->max_line_bytes, &line, &len, &got, &toolong, err);
         if (st != BW_OK && toolong) {
             bw_error_clear(err);
+            p->st->lines++;
             if ((st = bw__bad_line(p, p->src.line, BW_ERR_LIMIT, err,
                                    "longer than the line limit (%u bytes)",
                                    p->lim->max_line_bytes)) != BW_OK)

@@ -1,0 +1,350 @@
+/* test_lists.c -- the list parsers, the store and the matcher through the
+ * library API, with inputs and expected values written here by hand:
+ * each format's entries (kind, bytes, label, category), format sniffing,
+ * the two limits a list file can hit (max_line_bytes at exactly the limit
+ * and one byte over, max_json_depth likewise), the store's schema version
+ * (a newer one refused, a non-database refused, reopening keeps lists),
+ * an aborted write leaving the old version, the index of several lists
+ * holding one id per distinct hash, and a matcher reload. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+#include "testutil.h"
+#include <bulwark/lists.h>
+#include <bulwark/match.h>
+
+#define MD5 "d41d8cd98f00b204e9800998ecf8427e"
+#define SHA1 "da39a3ee5e6b4b0d3255bfef95601890afd80709"
+#define PDQ1 "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+#define PDQ2 "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b23"
+
+typedef struct got {
+    size_t n;
+    bw_hash_kind kind[16];
+    uint8_t hash[16][32];
+    char label[16][64];
+    char category[16][64];
+} got;
+
+static int collect(void *ctx, const bw_entry *e)
+{
+    got *g = ctx;
+    if (g->n < 16) {
+        g->kind[g->n] = e->kind;
+        memcpy(g->hash[g->n], e->hash, 32);
+        snprintf(g->label[g->n], 64, "%s", e->label ? e->label : "");
+        snprintf(g->category[g->n], 64, "%s", e->category ? e->category : "");
+    }
+    g->n++;
+    return 0;
+}
+
+static bw_status parse_text(const char *text, bw_list_format f, int skip, const bw_limits *lim,
+                            got *g, bw_import_stats *st, bw_error *err)
+{
+    bw_reader *r;
+    bw_import_opts o = {f, 0, skip, lim};
+    memset(g, 0, sizeof *g);
+    assert_int_equal(bw_reader_open_memory(&r, text, strlen(text), NULL), BW_OK);
+    bw_status s = bw_list_parse(r, &o, collect, g, st, err);
+    bw_reader_close(r);
+    return s;
+}
+
+static void hex_bytes(const char *hex, uint8_t *out)
+{
+    for (size_t i = 0; hex[2 * i]; i++) {
+        unsigned v;
+        sscanf(hex + 2 * i, "%2x", &v);
+        out[i] = (uint8_t)v;
+    }
+}
+
+static void test_formats(void **state)
+{
+    (void)state;
+    got g;
+    bw_import_stats st;
+    bw_error err;
+    uint8_t b[32];
+
+    assert_int_equal(parse_text("# c\n" PDQ1 "\tone\n" MD5 ",two\n\n" SHA1 "\n", BW_LIST_AUTO, 0,
+                                NULL, &g, &st, &err),
+                     BW_OK);
+    assert_int_equal(st.format, BW_LIST_HEX);
+    assert_int_equal(g.n, 3);
+    assert_int_equal(g.kind[0], BW_HASH_PDQ);
+    hex_bytes(PDQ1, b);
+    assert_memory_equal(g.hash[0], b, 32);
+    assert_string_equal(g.label[0], "one");
+    assert_int_equal(g.kind[1], BW_HASH_MD5);
+    assert_string_equal(g.label[1], "two");
+    assert_int_equal(g.kind[2], BW_HASH_SHA1);
+    assert_string_equal(g.label[2], "");
+
+    assert_int_equal(parse_text("pdq " PDQ1 "\nvideo_md5 " MD5 "\nurl http://x/\n", BW_LIST_AUTO, 0,
+                                NULL, &g, &st, &err),
+                     BW_OK);
+    assert_int_equal(st.format, BW_LIST_TE);
+    assert_int_equal(g.n, 2);
+    assert_int_equal(st.other_signals, 1);
+    assert_int_equal(g.kind[1], BW_HASH_MD5);
+
+    assert_int_equal(parse_text(PDQ1 ",123,2020-07-31T18:47:52+0000,tag1 tag2\n", BW_LIST_AUTO, 0,
+                                NULL, &g, &st, &err),
+                     BW_OK);
+    assert_int_equal(st.format, BW_LIST_TE);
+    assert_string_equal(g.label[0], "123");
+    assert_string_equal(g.category[0], "tag1 tag2");
+
+    assert_int_equal(parse_text("Name,SHA1,MD5\n\"a, b\"," SHA1 "," MD5 "\n", BW_LIST_AUTO, 0, NULL,
+                                &g, &st, &err),
+                     BW_OK);
+    assert_int_equal(st.format, BW_LIST_CSV);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.label[0], "a, b");
+    assert_int_equal(g.kind[0], BW_HASH_SHA1);
+    assert_int_equal(g.kind[1], BW_HASH_MD5);
+
+    assert_int_equal(parse_text("{\"value\":[{\"Media\":[{\"MediaID\":5,\"Category\":3,\"MD5\":\"" MD5
+                                "\",\"PhotoDNA\":\"QUJD\",\"MediaFiles\":[{\"SHA1\":\"" SHA1 "\"}]}]}]}",
+                                BW_LIST_AUTO, 0, NULL, &g, &st, &err),
+                     BW_OK);
+    assert_int_equal(st.format, BW_LIST_VICS);
+    assert_int_equal(st.photodna, 1);
+    assert_int_equal(g.n, 2);
+    /* the nested media file comes first (its object closes first) and
+     * inherits the category */
+    assert_int_equal(g.kind[0], BW_HASH_SHA1);
+    assert_string_equal(g.category[0], "3");
+    assert_int_equal(g.kind[1], BW_HASH_MD5);
+    assert_string_equal(g.label[1], "5");
+    assert_string_equal(g.category[1], "3");
+}
+
+static void test_bad_lines(void **state)
+{
+    (void)state;
+    got g;
+    bw_import_stats st;
+    bw_error err;
+    assert_int_equal(parse_text(MD5 "\n" MD5 "0\n", BW_LIST_HEX, 0, NULL, &g, &st, &err),
+                     BW_ERR_CORRUPT);
+    assert_string_equal(err.msg, "line 2: not a hash (want 32, 40 or 64 hex digits): '" MD5 "0'");
+    assert_int_equal(parse_text(MD5 "\n" MD5 "0\n" SHA1 "\n", BW_LIST_HEX, 1, NULL, &g, &st, &err),
+                     BW_OK);
+    assert_int_equal(g.n, 2);
+    assert_int_equal(st.skipped, 1);
+    assert_int_equal(st.first_bad_line, 2);
+    assert_int_equal(parse_text("", BW_LIST_AUTO, 0, NULL, &g, &st, &err), BW_ERR_EMPTY);
+    assert_int_equal(parse_text("{\"value\":[{\"MD5\":\"" MD5 "\"}", BW_LIST_VICS, 0, NULL, &g, &st,
+                                &err),
+                     BW_ERR_TRUNCATED);
+    assert_int_equal(parse_text("{\"value\":[{\"MD5\":[1]}]}", BW_LIST_VICS, 0, NULL, &g, &st, &err),
+                     BW_ERR_CORRUPT);
+    assert_non_null(strstr(err.msg, "MD5 is an array"));
+    assert_int_equal(parse_text("{\"value\":[{\"MD5\":\"" MD5 "\"} oops]}", BW_LIST_VICS, 0, NULL, &g,
+                                &st, &err),
+                     BW_ERR_CORRUPT);
+    assert_non_null(strstr(err.msg, "invalid JSON"));
+}
+
+static void test_line_limit(void **state)
+{
+    (void)state;
+    bw_limits lim;
+    got g;
+    bw_import_stats st;
+    bw_error err;
+    bw_limits_default(&lim);
+    lim.max_line_bytes = 40; /* exactly one SHA-1 */
+    assert_int_equal(parse_text(SHA1 "\n", BW_LIST_HEX, 0, &lim, &g, &st, &err), BW_OK);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(parse_text(SHA1 " \n", BW_LIST_HEX, 0, &lim, &g, &st, &err), BW_ERR_LIMIT);
+    assert_string_equal(err.msg, "line 1: longer than the line limit (40 bytes)");
+    /* a line far longer than the buffer, then a good one */
+    size_t big = 300000;
+    char *text = malloc(big + 64);
+    memset(text, 'a', big);
+    strcpy(text + big, "\n" SHA1 "\n");
+    assert_int_equal(parse_text(text, BW_LIST_HEX, 1, &lim, &g, &st, &err), BW_OK);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(st.skipped, 1);
+    assert_int_equal(st.lines, 2);
+    free(text);
+}
+
+static void test_json_depth_limit(void **state)
+{
+    (void)state;
+    bw_limits lim;
+    got g;
+    bw_import_stats st;
+    bw_error err;
+    char doc[256];
+    bw_limits_default(&lim);
+    lim.max_json_depth = 4;
+    /* depth 4: object, value array, record, MediaFiles array ... */
+    snprintf(doc, sizeof doc, "{\"value\":[{\"x\":[\"" MD5 "\"],\"MD5\":\"" MD5 "\"}]}");
+    assert_int_equal(parse_text(doc, BW_LIST_VICS, 0, &lim, &g, &st, &err), BW_OK);
+    assert_int_equal(g.n, 1);
+    snprintf(doc, sizeof doc, "{\"value\":[{\"x\":[[1]],\"MD5\":\"" MD5 "\"}]}");
+    assert_int_equal(parse_text(doc, BW_LIST_VICS, 0, &lim, &g, &st, &err), BW_ERR_LIMIT);
+    assert_string_equal(err.msg, "line 1: JSON nested deeper than 4 levels");
+}
+
+static const char *db_path(const char *name)
+{
+    static char path[4096];
+    snprintf(path, sizeof path, "%s/%s", bw_test_tmpdir("lists_api"), name);
+    char wal[4200];
+    remove(path);
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    remove(wal);
+    snprintf(wal, sizeof wal, "%s-shm", path);
+    remove(wal);
+    return path;
+}
+
+static void import_text(bw_store *s, const char *name, const char *text)
+{
+    bw_reader *r;
+    bw_error err;
+    assert_int_equal(bw_reader_open_memory(&r, text, strlen(text), NULL), BW_OK);
+    bw_status st = bw_list_import(s, name, "test", r, NULL, NULL, NULL, &err);
+    if (st != BW_OK)
+        fprintf(stderr, "import: %s\n", err.msg);
+    assert_int_equal(st, BW_OK);
+    bw_reader_close(r);
+}
+
+static void test_store(void **state)
+{
+    (void)state;
+    const char *path = db_path("store.db");
+    bw_store *s;
+    bw_error err;
+    assert_int_equal(bw_store_open(&s, path, 0, &err), BW_OK);
+    import_text(s, "one", PDQ1 "\tfirst\n" MD5 "\n");
+    import_text(s, "two", PDQ1 "\tagain\n" PDQ2 "\n" SHA1 "\n");
+    /* an aborted new version of "one" leaves the old one */
+    bw_list_writer *w;
+    assert_int_equal(bw_store_list_begin(s, "one", NULL, &w, &err), BW_OK);
+    bw_entry e = {.kind = BW_HASH_SHA1};
+    assert_int_equal(bw_list_writer_add(w, &e, &err), BW_OK);
+    bw_list_writer_abort(w);
+    bw_list_info *li;
+    assert_int_equal(bw_store_list_get(s, "one", &li, &err), BW_OK);
+    assert_int_equal(li->entries, 2);
+    assert_int_equal(li->kinds[BW_HASH_MD5], 1);
+    bw_list_infos_free(li, 1);
+    /* the index: PDQ1 is in both lists but gets one id */
+    bw_index *ix;
+    assert_int_equal(bw_store_build_index(s, NULL, 0, NULL, &ix, &err), BW_OK);
+    assert_int_equal(bw_index_count(ix, BW_HASH_PDQ), 2);
+    assert_int_equal(bw_index_count(ix, BW_HASH_MD5), 1);
+    assert_int_equal(bw_index_count(ix, BW_HASH_SHA1), 1);
+    bw_index_unref(ix);
+    const char *only[] = {"one"};
+    assert_int_equal(bw_store_build_index(s, only, 1, NULL, &ix, &err), BW_OK);
+    assert_int_equal(bw_index_count(ix, BW_HASH_PDQ), 1);
+    bw_index_unref(ix);
+    const char *missing[] = {"three"};
+    assert_int_equal(bw_store_build_index(s, missing, 1, NULL, &ix, &err), BW_ERR_NOT_FOUND);
+    assert_string_equal(err.msg, "no list named 'three'");
+    assert_int_equal(bw_store_check(s, &err), BW_OK);
+    bw_store_close(s);
+    /* reopen: still there, schema version 1 */
+    assert_int_equal(bw_store_open(&s, path, BW_STORE_READONLY, &err), BW_OK);
+    bw_list_info *v;
+    size_t n;
+    assert_int_equal(bw_store_lists(s, &v, &n, &err), BW_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0].name, "one");
+    assert_string_equal(v[1].name, "two");
+    assert_int_equal(v[1].entries, 3);
+    bw_list_infos_free(v, n);
+    bw_store_close(s);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), BW_STORE_SCHEMA_VERSION);
+    sqlite3_finalize(q);
+    /* a store from a newer bulwark is refused, not damaged */
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(bw_store_open(&s, path, 0, &err), BW_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err.msg, "newer"));
+    /* not a database at all */
+    const char *junk = db_path("junk.db");
+    assert_int_equal(bw_test_write_file(junk, "this is not sqlite, just some text......", 40), 0);
+    assert_int_equal(bw_store_open(&s, junk, 0, &err), BW_ERR_FORMAT);
+}
+
+static void test_matcher(void **state)
+{
+    (void)state;
+    const char *path = db_path("match.db");
+    bw_store *s;
+    bw_error err;
+    assert_int_equal(bw_store_open(&s, path, 0, &err), BW_OK);
+    import_text(s, "one", PDQ1 "\tfirst\n" MD5 "\tmd5 label\n");
+    bw_matcher *m;
+    assert_int_equal(bw_matcher_open(&m, path, NULL, 0, &err), BW_OK);
+    bw_pdq q;
+    assert_int_equal(bw_pdq_from_hex(PDQ2, 64, &q), BW_OK);
+    bw_matches ms = {0};
+    assert_int_equal(bw_matcher_pdq(m, &q, NULL, 31, &ms, &err), BW_OK);
+    assert_int_equal(ms.n, 1);
+    assert_string_equal(ms.v[0].list, "one");
+    assert_int_equal(ms.v[0].distance, 1);
+    assert_string_equal(ms.v[0].label, "first");
+    /* a new list appears after reload, not before */
+    import_text(s, "two", PDQ2 "\tsecond\n");
+    bw_matches_clear(&ms);
+    assert_int_equal(bw_matcher_pdq(m, &q, NULL, 31, &ms, &err), BW_OK);
+    assert_int_equal(ms.n, 1);
+    assert_int_equal(bw_matcher_reload(m, &err), BW_OK);
+    bw_matches_clear(&ms);
+    assert_int_equal(bw_matcher_pdq(m, &q, NULL, 31, &ms, &err), BW_OK);
+    assert_int_equal(ms.n, 2);
+    assert_string_equal(ms.v[0].list, "two");
+    assert_int_equal(ms.v[0].distance, 0);
+    /* exact kinds */
+    uint8_t md5[16];
+    hex_bytes(MD5, md5);
+    bw_matches_clear(&ms);
+    assert_int_equal(bw_matcher_exact(m, BW_HASH_MD5, md5, &ms, &err), BW_OK);
+    assert_int_equal(ms.n, 1);
+    assert_string_equal(ms.v[0].label, "md5 label");
+    bw_json j;
+    bw_json_init(&j);
+    bw_matches_json(&j, &ms);
+    assert_int_equal(bw_json_status(&j), BW_OK);
+    const char *want = "[{\"list\":\"one\",\"kind\":\"md5\",\"hash\":\"" MD5
+                       "\",\"distance\":0,\"label\":\"md5 label\"}]";
+    assert_int_equal(j.len, strlen(want));
+    assert_memory_equal(j.buf, want, j.len);
+    bw_json_free(&j);
+    bw_hash_kind k;
+    uint8_t bytes[32];
+    assert_int_equal(bw_match_parse_hash(" " SHA1 "\n", strlen(SHA1) + 2, &k, bytes), BW_OK);
+    assert_int_equal(k, BW_HASH_SHA1);
+    assert_int_equal(bw_match_parse_hash("xyz", 3, &k, bytes), BW_ERR_ARG);
+    bw_matches_free(&ms);
+    bw_matcher_close(m);
+    bw_store_close(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_formats),         cmocka_unit_test(test_bad_lines),
+        cmocka_unit_test(test_line_limit),      cmocka_unit_test(test_json_depth_limit),
+        cmocka_unit_test(test_store),           cmocka_unit_test(test_matcher),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
