@@ -130,7 +130,7 @@ static void format_human(worker *w, job *jb, const bw_prompt_result *r)
                                                   : "\033[32m";
         reset = "\033[0m";
     }
-    n = (size_t)snprintf(o, cap, "%s%-7s%s %-34s ", colour,
+    n = (size_t)snprintf(o, cap, "%s%-7s%s %-40s ", colour,
                          bw_prompt_verdict_name(r->verdict), reset, catbuf);
     for (size_t i = 0; i < jb->len && i < 200; i++) {
         unsigned char c = (unsigned char)jb->text[i];

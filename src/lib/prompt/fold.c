@@ -24,7 +24,7 @@
 #define MAX_OUT 16
 
 static const struct { uint32_t lo, hi; } ranges[] = {
-    {0x0000, 0x2FFF},   /* ASCII, Latin, Greek, Cyrillic, ..., symbols, enclosed */
+    {0x0000, 0x2FFF},   /* first: normalise.c reads ASCII as ent[c] directly */
     {0x3000, 0x33FF},   /* CJK punctuation, kana, compatibility */
     {0xA000, 0xABFF},   /* Lisu, Vai, Cherokee supplement, Latin extended-D/E */
     {0xF900, 0xFFFF},   /* presentation forms, half-width and full-width */

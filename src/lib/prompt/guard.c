@@ -155,6 +155,7 @@ void bw_prompt_scratch_free(bw_prompt_scratch *s)
     free(s->m);
     free(s->r);
     free(s->tmark);
+    free(s->alts);
     free(s);
 }
 

@@ -138,7 +138,13 @@ static bw_status decode(const bw__fold *f, bw_prompt_scratch *s, const char *tex
             if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
                 return bw__fail(err, BW_ERR_CORRUPT, "invalid UTF-8 at byte %zu", i);
         }
-        bw__fold_cp(f, c, text + i, n, &fe, &out, &conf);
+        if (c < 0x80) { /* ASCII: page 0 of the table, no call */
+            fe = f->ent[c];
+            out = f->pool + fe.off;
+            conf = NULL;
+        } else {
+            bw__fold_cp(f, c, text + i, n, &fe, &out, &conf);
+        }
         if (fe.type == UT_DROP_MARK) {
             if (s->nu)
                 s->u[s->nu - 1].e = (uint32_t)(i + (size_t)n);
@@ -711,6 +717,8 @@ bw_status bw__normalise(const bw__fold *f, bw_prompt_scratch *s, const char *tex
     memset(&c, 0, sizeof c);
     c.s = s;
     c.text = text;
+    c.alts = s->alts; /* kept in the scratch between prompts */
+    c.calts = s->calts;
     s->nt = s->ntmain = s->na = s->nb = 0;
     st = decode(f, s, text, len, err);
     if (st != BW_OK)
@@ -753,12 +761,13 @@ bw_status bw__normalise(const bw__fold *f, bw_prompt_scratch *s, const char *tex
             s->t[k].flags &= (uint8_t)~TK_ALT;
     }
     (void)nsq;
-    free(c.alts);
-    c.alts = NULL;
+    s->alts = c.alts;
+    s->calts = c.calts;
     if (c.oom || build_buffer(s))
         goto oom;
     return BW_OK;
 oom:
-    free(c.alts);
+    s->alts = c.alts;
+    s->calts = c.calts;
     return bw__fail(err, BW_ERR_NOMEM, "out of memory normalising a prompt");
 }

@@ -159,6 +159,7 @@ struct bw_prompt_scratch {
     bw_prompt_reason *r; size_t nr, cr;
     uint8_t *tmark; size_t ctmark; /* per-token marks for the rules */
     const char *text; size_t len;  /* the prompt being checked */
+    void *alts; size_t calts;      /* normalise.c's pending alternates */
     int oom;
 };
 
