@@ -272,12 +272,12 @@ static void build_cp(builder *b, UChar32 c, bw__fold_entry *e)
         }
         if (is_ascii_alnum(out, olen, 0)) {
             uint8_t t = (out[0] >= '0' && out[0] <= '9') ? UT_DIGIT : UT_LETTER;
-            if (t == UT_DIGIT && !is_ascii_alnum(out, olen, 0))
-                t = UT_LETTER;
             set_entry(b, e, t, flags, out, olen, NULL, 0);
             return;
         }
         clen = skeleton_ascii(b, st, m, conf);
+        if (!clen) /* capital look-alikes: Greek Ε is E, its lowercase ε is not e */
+            clen = skeleton_ascii(b, in, n, conf);
         if (sc == USCRIPT_LATIN || sc == USCRIPT_COMMON || sc == USCRIPT_INHERITED) {
             /* a Latin look-alike (dotless i, small capitals): read it as ASCII */
             if (clen) {
@@ -420,8 +420,6 @@ void bw__fold_cp(const bw__fold *f, uint32_t c, const char *src, int srclen, bw_
         e->type = UT_BRACKET;
         break;
     }
-    if (e->type == UT_DROP_FORMAT && u_hasBinaryProperty((UChar32)c, UCHAR_VARIATION_SELECTOR))
-        e->type = UT_DROP_FORMAT;
     if (e->type == UT_DROP_MARK || e->type == UT_DROP_FORMAT || e->type == UT_SPACE ||
         e->type == UT_BRACKET) {
         *out = " ";

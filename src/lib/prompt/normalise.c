@@ -188,10 +188,10 @@ static void resolve(bw_prompt_scratch *s)
             int next = i + 1 < n && (wordish(&u[i + 1]) ||
                                      (u[i + 1].type == UT_LEET && i + 2 < n && wordish(&u[i + 2])));
             int prev = i > 0 && (wordish(&u[i - 1]) || u[i - 1].type == UT_LEET);
-            int bang = u[i].out[0] == 'i' && u[i].olen == 1 && u[i].e - u[i].s == 1 &&
-                       u[i].s < u[i].e; /* '!' or its full-width form folds to i */
+            /* not inside a word: '!' (which reads as i) ends a sentence, the rest separate;
+             * at the start of a word only @ and $ stand for letters (@ss, $ex) */
             if (!next || (!prev && u[i].out[0] != 'a' && u[i].out[0] != 's'))
-                u[i].type = bang ? UT_SENT : UT_BRACKET;
+                u[i].type = u[i].out[0] == 'i' ? UT_SENT : UT_BRACKET;
         } else if (u[i].type == UT_PERIOD) {
             int prev = i > 0 && wordish(&u[i - 1]);
             int next = i + 1 < n && (wordish(&u[i + 1]) || u[i + 1].type == UT_LEET);
@@ -378,7 +378,7 @@ static void tokenise(ctx *c)
 {
     bw_prompt_scratch *s = c->s;
     bw__unit *u = s->u;
-    size_t n = s->nu, i = 0, last_end = 0;
+    size_t n = s->nu, i = 0;
     int prev_weight = 0, prev_digits_end = 0;
     chain ch = {0};
 
@@ -452,9 +452,7 @@ static void tokenise(ctx *c)
         emit_raw_word(c, a, b, s->nt == 0 ? 2 : (gap ? gap : 2), weight, decimal);
         prev_weight = weight;
         prev_digits_end = piece_class(&u[b - 1]) == 2;
-        last_end = b;
     }
-    (void)last_end;
     close_chain(c, &ch);
 }
 
@@ -713,7 +711,6 @@ bw_status bw__normalise(const bw__fold *f, bw_prompt_scratch *s, const char *tex
 {
     ctx c;
     bw_status st;
-    size_t nsq = 0;
     memset(&c, 0, sizeof c);
     c.s = s;
     c.text = text;
@@ -739,7 +736,6 @@ bw_status bw__normalise(const bw__fold *f, bw_prompt_scratch *s, const char *tex
             if (s->t[k].flags & TK_ALT) {
                 s->t[k].flags &= (uint8_t)~TK_ALT;
                 squeeze_alt(&c, &s->t[k]);
-                nsq++;
                 if (!c.oom && s->nt > s->ntmain)
                     cover(s, &s->t[s->nt - 1]);
             }
@@ -760,7 +756,6 @@ bw_status bw__normalise(const bw__fold *f, bw_prompt_scratch *s, const char *tex
         for (size_t k = 0; k < s->nt; k++)
             s->t[k].flags &= (uint8_t)~TK_ALT;
     }
-    (void)nsq;
     s->alts = c.alts;
     s->calts = c.calts;
     if (c.oom || build_buffer(s))

@@ -348,8 +348,9 @@ static const char *match_term(const bw_prompt_guard *g, const bw__match *m)
 void bw__rules(const bw_prompt_guard *g, bw_prompt_scratch *s, bw_prompt_result *res)
 {
     uint32_t evidence = 0;
-    int csam = 0, strong = 0, weak = 0, sexual = 0, sexual_explicit = 0, suggest = 0, abuse = 0;
-    int protect = 0, context = 0, alone = 0, block_cond;
+    int csam = 0, sexual_explicit = 0, protect = 0, context = 0, alone = 0, block_cond;
+    int strong = 0, weak = 0;
+    int near_sexual = 0, near_suggest = 0, near_abuse = 0, weak_sexual = 0, weak_abuse = 0;
     bw_prompt_verdict v = BW_PROMPT_ALLOW;
     unsigned cats = 0;
 
@@ -404,12 +405,9 @@ void bw__rules(const bw_prompt_guard *g, bw_prompt_scratch *s, bw_prompt_result 
         case PC_MINOR: case PC_YOUTH: strong = 1; break;
         case PC_AMBIG: weak = 1; break;
         case PC_SEXUAL:
-            sexual = 1;
             if (!(tf & TF_ANATOMY))
                 sexual_explicit = 1;
             break;
-        case PC_SUGGEST: suggest = 1; break;
-        case PC_ABUSE: abuse = 1; break;
         case PC_PROTECT: protect = 1; break;
         case PC_CONTEXT: context = 1; break;
         default: break;
@@ -419,7 +417,6 @@ void bw__rules(const bw_prompt_guard *g, bw_prompt_scratch *s, bw_prompt_result 
     }
     {
         posv ps = {0}, pw = {0}, px = {0}, pg = {0}, pa = {0};
-        int near_sexual, near_suggest, near_abuse, weak_sexual, weak_abuse;
         for (size_t i = 0; i < s->nm && !s->oom; i++) {
             const bw__match *m = &s->m[i];
             if (m->dead || m->cancelled)
@@ -446,10 +443,6 @@ void bw__rules(const bw_prompt_guard *g, bw_prompt_scratch *s, bw_prompt_result 
         free(ps.v); free(pw.v); free(px.v); free(pg.v); free(pa.v);
         if (s->oom)
             return;
-        (void)strong;
-        (void)weak;
-        (void)suggest;
-        (void)abuse;
         block_cond = csam || near_sexual;
         if (block_cond) {
             cats |= BW_PROMPT_CAT_SEXUAL_MINORS;
@@ -480,12 +473,12 @@ void bw__rules(const bw_prompt_guard *g, bw_prompt_scratch *s, bw_prompt_result 
         case PC_CSAM: cat = BW_PROMPT_CAT_SEXUAL_MINORS; break;
         case PC_MINOR: case PC_YOUTH: cat = BW_PROMPT_CAT_MINORS; break;
         case PC_AMBIG:
-            if (sexual || (abuse && !protect) ||
+            if (weak_sexual || (weak_abuse && !protect) ||
                 (m->term != UINT32_MAX && (g->terms[m->term].flags & TF_ALONE)))
                 cat = BW_PROMPT_CAT_MINORS;
             break;
         case PC_SEXUAL: cat = BW_PROMPT_CAT_SEXUAL; break;
-        case PC_SUGGEST: if (strong && !context) cat = BW_PROMPT_CAT_SEXUAL; break;
+        case PC_SUGGEST: if (near_suggest && !context) cat = BW_PROMPT_CAT_SEXUAL; break;
         case PC_ABUSE: if (strong || weak) cat = BW_PROMPT_CAT_SEXUAL; break;
         default: break;
         }
