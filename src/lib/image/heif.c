@@ -7,7 +7,8 @@
  * give the same pixels. libheif's maximum image size is set from
  * max_dimension, and its tile decoding runs on the calling thread (bulwark
  * has its own worker pool). Both paths decode at full resolution: libheif
- * has no scaled decode. */
+ * has no scaled decode. AV1 (AVIF) is decoded with libaom. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libheif/heif.h>
@@ -29,6 +30,22 @@ static bw_status heif_fail(struct heif_error e, const char *what, bw_error *err)
     if (e.subcode == heif_suberror_Security_limit_exceeded)
         return bw__fail(err, BW_ERR_LIMIT, "%s exceeds a decoder limit: %s", what, e.message);
     return bw__fail(err, BW_ERR_CORRUPT, "corrupt %s: %s", what, e.message);
+}
+
+/* AV1 goes to libaom rather than dav1d when libheif has both: libheif's
+ * dav1d plugin leaves dav1d's logger on stderr (a hostile file prints
+ * "Unknown OBU type ...") and leaks on some broken files (found by
+ * fuzz_decode). */
+static pthread_once_t av1_once = PTHREAD_ONCE_INIT;
+static const char *av1_decoder;
+
+static void find_av1_decoder(void)
+{
+    const struct heif_decoder_descriptor *d[16];
+    int n = heif_get_decoder_descriptors(heif_compression_AV1, d, 16);
+    for (int i = 0; i < n; i++)
+        if (!strcmp(heif_decoder_descriptor_get_id_name(d[i]), "aom"))
+            av1_decoder = "aom";
 }
 
 static const char *what_of(const uint8_t *data, size_t len)
@@ -103,6 +120,9 @@ bw_status bw__heif_decode(const uint8_t *data, size_t len, const bw__dopts *o, b
     }
     dopt->ignore_transformations = 1;
     dopt->convert_hdr_to_8bit = 1;
+    pthread_once(&av1_once, find_av1_decoder);
+    if (av1_decoder && dopt->version >= 4)
+        dopt->decoder_id = av1_decoder; /* used for AV1 only */
     e = heif_decode_image(hd, &him, heif_colorspace_RGB, heif_chroma_interleaved_RGB, dopt);
     heif_decoding_options_free(dopt);
     if (e.code != heif_error_Ok) {
