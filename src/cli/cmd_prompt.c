@@ -51,6 +51,7 @@ typedef struct job {
     char *out;         /* formatted output line(s) */
     size_t out_len;
     int failed, blocked;
+    int to_stderr;     /* human-mode error: a diagnostic */
 } job;
 
 typedef struct worker {
@@ -97,14 +98,15 @@ static void format_error(worker *w, job *jb, const char *msg)
         bw_json_string(&w->j, msg);
         bw_json_object_end(&w->j);
         jb->out = dup_json(&w->j, &jb->out_len);
-    } else {
+    } else { /* for people, errors are diagnostics: stderr */
         size_t n = strlen(msg) + 64;
         if ((jb->out = malloc(n)) != NULL) {
             if (jb->lineno)
-                snprintf(jb->out, n, "error   line %zu: %s\n", jb->lineno, msg);
+                snprintf(jb->out, n, "bulwark: prompt: line %zu: %s\n", jb->lineno, msg);
             else
-                snprintf(jb->out, n, "error   %s\n", msg);
+                snprintf(jb->out, n, "bulwark: prompt: %s\n", msg);
             jb->out_len = strlen(jb->out);
+            jb->to_stderr = 1;
         }
     }
 }
@@ -180,7 +182,7 @@ static void done(void *ctx, void *item)
     run *rn = ctx;
     job *jb = item;
     if (jb->out)
-        fwrite(jb->out, 1, jb->out_len, stdout);
+        fwrite(jb->out, 1, jb->out_len, jb->to_stderr ? stderr : stdout);
     else
         cli_warn("prompt", "out of memory formatting a result"), jb->failed = 1;
     rn->failed |= jb->failed;

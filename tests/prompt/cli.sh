@@ -62,6 +62,12 @@ sed -n 5p "$T/bad.out" | grep -q '"verdict":"block"'; check "bad lines: 100,000 
 sed -n 6p "$T/bad.out" | grep -q '"text":"kids at the park","verdict":"allow"'
 check "bad lines: the batch goes on" $?
 
+# --- human mode: results on stdout, errors on stderr
+printf 'naked child\nkid \377\n' | "$BULWARK" prompt > "$T/h.out" 2> "$T/h.err"
+[ $? -eq 1 ]; check "human mode: exit 1 with a bad line" $?
+grep -q '^block' "$T/h.out" && ! grep -q 'UTF-8' "$T/h.out"; check "human mode: stdout has results only" $?
+grep -q 'line 2: invalid UTF-8 at byte 4' "$T/h.err"; check "human mode: error on stderr" $?
+
 # --- --max-line
 printf 'naked child\n%s\nkid\n' "$(head -c 100 /dev/zero | tr '\0' 'x')" |
     "$BULWARK" prompt --json --max-line 64 > "$T/max.out"
