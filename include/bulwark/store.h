@@ -26,7 +26,7 @@
 extern "C" {
 #endif
 
-#define BW_STORE_SCHEMA_VERSION 1
+#define BW_STORE_SCHEMA_VERSION 2
 
 typedef struct bw_store bw_store;
 

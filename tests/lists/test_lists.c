@@ -3,7 +3,8 @@
  * each format's entries (kind, bytes, label, category), format sniffing,
  * the two limits a list file can hit (max_line_bytes at exactly the limit
  * and one byte over, max_json_depth likewise), the store's schema version
- * (a newer one refused, a non-database refused, reopening keeps lists),
+ * (a newer one refused, a non-database refused, reopening keeps lists, a
+ * version-1 store migrated forward),
  * an aborted write leaving the old version, the index of several lists
  * holding one id per distinct hash, and a matcher reload. */
 #include <stdio.h>
@@ -284,6 +285,54 @@ static void test_store(void **state)
     assert_int_equal(bw_store_open(&s, junk, 0, &err), BW_ERR_FORMAT);
 }
 
+/* A store written by schema version 1 (before pdq_blocks), made here by
+ * hand, is migrated forward on open and its PDQ hashes load; with the
+ * blocks gone, loading falls back to the entries. */
+static void test_migration(void **state)
+{
+    (void)state;
+    const char *path = db_path("v1.db");
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    const char *v1 =
+        "CREATE TABLE lists(id INTEGER PRIMARY KEY, name TEXT NOT NULL, source TEXT,"
+        " imported_at INTEGER NOT NULL, entries INTEGER NOT NULL DEFAULT 0,"
+        " duplicates INTEGER NOT NULL DEFAULT 0, skipped INTEGER NOT NULL DEFAULT 0,"
+        " n_pdq INTEGER NOT NULL DEFAULT 0, n_md5 INTEGER NOT NULL DEFAULT 0,"
+        " n_sha1 INTEGER NOT NULL DEFAULT 0, n_sha256 INTEGER NOT NULL DEFAULT 0,"
+        " live INTEGER NOT NULL DEFAULT 0);"
+        "CREATE UNIQUE INDEX lists_live_name ON lists(name) WHERE live = 1;"
+        "CREATE TABLE entries(list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+        " kind INTEGER NOT NULL CHECK (kind BETWEEN 0 AND 3), hash BLOB NOT NULL, label TEXT,"
+        " category TEXT, added_at INTEGER, PRIMARY KEY (list_id, kind, hash)) WITHOUT ROWID;"
+        "INSERT INTO lists VALUES (1, 'old', NULL, 0, 2, 0, 0, 2, 0, 0, 0, 1);"
+        "INSERT INTO entries VALUES (1, 0, x'" PDQ1 "', 'a', NULL, NULL);"
+        "INSERT INTO entries VALUES (1, 0, x'" PDQ2 "', 'b', NULL, NULL);"
+        "PRAGMA user_version = 1;";
+    assert_int_equal(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
+    bw_store *s;
+    bw_error err;
+    bw_index *ix;
+    assert_int_equal(bw_store_open(&s, path, 0, &err), BW_OK);
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(db, "SELECT sum(n) FROM pdq_blocks", -1, &q, NULL);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 2);
+    sqlite3_finalize(q);
+    assert_int_equal(bw_store_build_index(s, NULL, 0, NULL, &ix, &err), BW_OK);
+    assert_int_equal(bw_index_count(ix, BW_HASH_PDQ), 2);
+    bw_pdq want;
+    assert_int_equal(bw_pdq_from_hex(PDQ2, 64, &want), BW_OK);
+    assert_memory_equal(bw_index_pdq(ix, 1), &want, sizeof want);
+    bw_index_unref(ix);
+    assert_int_equal(sqlite3_exec(db, "DELETE FROM pdq_blocks", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(bw_store_build_index(s, NULL, 0, NULL, &ix, &err), BW_OK);
+    assert_int_equal(bw_index_count(ix, BW_HASH_PDQ), 2);
+    bw_index_unref(ix);
+    bw_store_close(s);
+    sqlite3_close(db);
+}
+
 static void test_matcher(void **state)
 {
     (void)state;
@@ -344,7 +393,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_formats),         cmocka_unit_test(test_bad_lines),
         cmocka_unit_test(test_line_limit),      cmocka_unit_test(test_json_depth_limit),
-        cmocka_unit_test(test_store),           cmocka_unit_test(test_matcher),
+        cmocka_unit_test(test_store),           cmocka_unit_test(test_migration),
+        cmocka_unit_test(test_matcher),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

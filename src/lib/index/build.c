@@ -2,9 +2,11 @@
  * choice of the multi-index layout (how many tables, how long a substring,
  * how many directory bits) from the hash count and a cost model, and the
  * construction of each table by one counting sort. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include "core/internal.h"
 #include "index/index_internal.h"
 
@@ -190,80 +192,148 @@ void *bw__index_alloc(size_t bytes)
     return p;
 }
 
-static bw_status build_table(bw_index *ix, bw__mih_table *tb, uint32_t *keys, bw_error *err)
+/* Make room for one more overflow note (frees and returns NULL on failure). */
+static uint64_t *grow_ovf(uint64_t *ovf, size_t n, size_t *cap)
+{
+    if (n < *cap)
+        return ovf;
+    size_t nc = *cap ? *cap * 2 : 4096;
+    uint64_t *nv = realloc(ovf, nc * sizeof *nv);
+    if (!nv) {
+        free(ovf);
+        return NULL;
+    }
+    *cap = nc;
+    return nv;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* One pass over the hashes in id order: each entry goes into its bucket
+ * while there is room. A bucket that overflows keeps 14 entries inline and
+ * in its last slot the start of its run in the overflow array; the rest
+ * are noted as (bucket, id) and laid out, sorted, afterwards. */
+static bw_status build_table(const bw_index *ix, bw__mih_table *tb, size_t *memory, bw_error *err)
 {
     size_t n = ix->n, buckets = (size_t)1 << tb->pbits;
     unsigned rb = tb->rbits;
     uint32_t rmask = rb ? (uint32_t)((1ull << rb) - 1) : 0;
+    uint32_t posmask = ix->posbits >= 32 ? 0xffffffffu : (uint32_t)((1ull << ix->posbits) - 1);
+    uint64_t *ovf = NULL;
+    size_t novf = 0, cap = 0;
     tb->bk = bw__index_alloc(buckets * sizeof *tb->bk);
     if (!tb->bk)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory building the index (%zu hashes)", n);
     memset(tb->bk, 0, buckets * sizeof *tb->bk);
-    ix->memory += buckets * sizeof *tb->bk;
+    *memory += buckets * sizeof *tb->bk;
     for (size_t i = 0; i < n; i++) {
-        keys[i] = bw__sub(&ix->pdq[i], tb->start, tb->bits);
-        tb->bk[keys[i] >> rb].count++;
-    }
-    size_t novf = 0, extra = 0;
-    for (size_t b = 0; b < buckets; b++)
-        if (tb->bk[b].count > BW__BUCKET_SLOTS) {
-            novf++;
-            extra += tb->bk[b].count - BW__BUCKET_SLOTS;
-        }
-    tb->novf = novf;
-    if (novf) {
-        tb->ovf_b = malloc(novf * sizeof *tb->ovf_b);
-        tb->ovf_at = malloc(novf * sizeof *tb->ovf_at);
-        tb->ovf_e = malloc(extra * sizeof *tb->ovf_e);
-        if (!tb->ovf_b || !tb->ovf_at || !tb->ovf_e)
-            return bw__fail(err, BW_ERR_NOMEM, "out of memory building the index");
-        ix->memory += novf * 8 + extra * 4;
-        size_t k = 0, at = 0;
-        for (size_t b = 0; b < buckets; b++)
-            if (tb->bk[b].count > BW__BUCKET_SLOTS) {
-                tb->ovf_b[k] = (uint32_t)b;
-                tb->ovf_at[k++] = (uint32_t)at;
-                at += tb->bk[b].count - BW__BUCKET_SLOTS;
-            }
-    }
-    /* second pass: place entries in id order; count is rebuilt as a fill
-     * level, overflowing buckets find their overflow run by binary search */
-    for (size_t b = 0; b < buckets; b++)
-        tb->bk[b].count = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t k = keys[i];
+        if (i + 32 < n) /* the bucket of a later hash, so that its line is there in time */
+            __builtin_prefetch(&tb->bk[bw__sub(&ix->pdq[i + 32], tb->start, tb->bits) >> rb], 1);
+        uint32_t k = bw__sub(&ix->pdq[i], tb->start, tb->bits);
         bw__bucket *bk = &tb->bk[k >> rb];
-        uint32_t e = (uint32_t)(((uint64_t)(k & rmask) << ix->posbits) | i);
         if (bk->count < BW__BUCKET_SLOTS) {
-            bk->e[bk->count++] = e;
-        } else {
-            size_t lo = 0, hi = novf;
-            while (lo < hi) {
-                size_t mid = (lo + hi) / 2;
-                if (tb->ovf_b[mid] < (k >> rb))
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            tb->ovf_e[tb->ovf_at[lo] + bk->count - BW__BUCKET_SLOTS] = e;
-            bk->count++;
+            bk->e[bk->count++] = (uint32_t)(((uint64_t)(k & rmask) << ix->posbits) | i);
+            continue;
         }
+        if (bk->count == BW__BUCKET_SLOTS) {
+            /* the bucket overflows: its last slot will point at the
+             * overflow run, so the entry there moves to the run too */
+            if ((ovf = grow_ovf(ovf, novf, &cap)) == NULL)
+                return bw__fail(err, BW_ERR_NOMEM, "out of memory building the index");
+            ovf[novf++] = ((uint64_t)(k >> rb) << 32) | (bk->e[BW__BUCKET_SLOTS - 1] & posmask);
+        }
+        bk->count++;
+        if ((ovf = grow_ovf(ovf, novf, &cap)) == NULL)
+            return bw__fail(err, BW_ERR_NOMEM, "out of memory building the index");
+        ovf[novf++] = ((uint64_t)(k >> rb) << 32) | i;
     }
+    if (novf == 0)
+        return BW_OK;
+    qsort(ovf, novf, sizeof *ovf, cmp_u64); /* by bucket, then id */
+    tb->novf = novf;
+    tb->ovf_e = malloc(novf * sizeof *tb->ovf_e);
+    if (!tb->ovf_e) {
+        free(ovf);
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory building the index");
+    }
+    *memory += novf * 4;
+    for (size_t j = 0; j < novf; j++) {
+        uint32_t b = (uint32_t)(ovf[j] >> 32), id = (uint32_t)ovf[j];
+        if (j == 0 || (ovf[j - 1] >> 32) != b)
+            tb->bk[b].e[BW__BUCKET_SLOTS - 1] = (uint32_t)j;
+        uint32_t key = bw__sub(&ix->pdq[id], tb->start, tb->bits);
+        tb->ovf_e[j] = (uint32_t)(((uint64_t)(key & rmask) << ix->posbits) | id);
+    }
+    free(ovf);
     return BW_OK;
+}
+
+/* Tables are independent: big indexes build them on several threads
+ * (one per core, at most 8). */
+typedef struct builder_share {
+    bw_index *ix;
+    atomic_int next;
+} builder_share;
+
+typedef struct builder_worker {
+    builder_share *sh;
+    size_t memory;
+    bw_status st;
+    bw_error err;
+} builder_worker;
+
+static void *build_worker(void *arg)
+{
+    builder_worker *w = arg;
+    bw_index *ix = w->sh->ix;
+    for (;;) {
+        int t = atomic_fetch_add(&w->sh->next, 1);
+        if (t >= ix->ntables)
+            break;
+        w->st = build_table(ix, &ix->t[t], &w->memory, &w->err);
+        if (w->st != BW_OK)
+            break;
+    }
+    return NULL;
 }
 
 static bw_status index_build_pdq_part(bw_index *ix, bw_error *err)
 {
+    builder_share sh;
+    builder_worker w[8];
+    pthread_t th[8];
+    int started[8] = {0};
     choose_layout(ix, ix->n);
     if (ix->ntables == 0)
         return BW_OK;
-    uint32_t *keys = malloc((ix->n ? ix->n : 1) * sizeof *keys);
-    if (!keys)
-        return bw__fail(err, BW_ERR_NOMEM, "out of memory building the index");
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int nt = ix->n < 200000 ? 1 : (int)(cores < 1 ? 1 : cores > 8 ? 8 : cores);
+    if (nt > ix->ntables)
+        nt = ix->ntables;
+    sh.ix = ix;
+    atomic_init(&sh.next, 0);
+    memset(w, 0, sizeof w);
+    for (int i = 0; i < nt; i++) {
+        w[i].sh = &sh;
+        if (i > 0)
+            started[i] = pthread_create(&th[i], NULL, build_worker, &w[i]) == 0;
+    }
+    build_worker(&w[0]); /* this thread works too; it also finishes what failed to start */
     bw_status st = BW_OK;
-    for (int t = 0; t < ix->ntables && st == BW_OK; t++)
-        st = build_table(ix, &ix->t[t], keys, err);
-    free(keys);
+    for (int i = 0; i < nt; i++) {
+        if (i > 0 && started[i])
+            pthread_join(th[i], NULL);
+        ix->memory += w[i].memory;
+        if (st == BW_OK && w[i].st != BW_OK) {
+            st = w[i].st;
+            if (err)
+                *err = w[i].err;
+        }
+    }
     return st;
 }
 
@@ -274,8 +344,6 @@ void bw__index_free(bw_index *ix)
     free(ix->pdq);
     for (int t = 0; t < BW__MIH_MAX_TABLES; t++) {
         free(ix->t[t].bk);
-        free(ix->t[t].ovf_b);
-        free(ix->t[t].ovf_at);
         free(ix->t[t].ovf_e);
     }
     for (int k = 0; k < BW_HASH_KIND_COUNT; k++)

@@ -8,9 +8,9 @@
  * entries and the bucket's entry count, so that a probe costs one memory
  * access. Each entry packs the key's low `rbits` bits above the hash id
  * (`rest << posbits | id`), and a hash is fetched only when the whole
- * substring is within the probe radius. Buckets with more than 15 entries
- * (clustered lists) keep the rest in an overflow array, found by binary
- * search over the (sorted) overflowing bucket numbers. */
+ * substring is within the probe radius. A bucket with more than 15
+ * entries (clustered lists) keeps 14 inline and, in its last slot, where
+ * the rest start in the table's overflow array. */
 #ifndef BW_INDEX_INTERNAL_H
 #define BW_INDEX_INTERNAL_H
 
@@ -35,10 +35,8 @@ typedef struct bw__mih_table {
     uint8_t pbits;    /* bucket-number bits (top of the key) */
     uint8_t rbits;    /* key bits kept in each entry */
     bw__bucket *bk;   /* 2^pbits buckets */
-    size_t novf;      /* buckets that overflow */
-    uint32_t *ovf_b;  /* their numbers, ascending */
-    uint32_t *ovf_at; /* where each one's extra entries start in ovf_e */
-    uint32_t *ovf_e;  /* the extra entries */
+    size_t novf;      /* entries in the overflow array */
+    uint32_t *ovf_e;  /* the overflow runs, bucket by bucket */
 } bw__mih_table;
 
 typedef struct bw__exact_table {

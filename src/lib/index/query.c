@@ -117,22 +117,14 @@ BW__INLINE bw_status read_slots(probe *p, bw_error *err)
         const bw__mih_table *tb = &ix->t[sl->t];
         const bw__bucket *bk = &tb->bk[sl->bucket];
         uint32_t c = bk->count;
-        st = check_entries(p, bk->e, c < BW__BUCKET_SLOTS ? c : BW__BUCKET_SLOTS, sl->t, sl->left,
-                           err);
-        if (st != BW_OK)
-            return st;
-        if (c <= BW__BUCKET_SLOTS)
-            continue;
-        size_t lo = 0, hi = tb->novf;
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            if (tb->ovf_b[mid] < sl->bucket)
-                lo = mid + 1;
-            else
-                hi = mid;
+        if (c <= BW__BUCKET_SLOTS) {
+            st = check_entries(p, bk->e, c, sl->t, sl->left, err);
+        } else {
+            st = check_entries(p, bk->e, BW__BUCKET_SLOTS - 1, sl->t, sl->left, err);
+            if (st == BW_OK)
+                st = check_entries(p, tb->ovf_e + bk->e[BW__BUCKET_SLOTS - 1],
+                                   c - (BW__BUCKET_SLOTS - 1), sl->t, sl->left, err);
         }
-        st = check_entries(p, tb->ovf_e + tb->ovf_at[lo], c - BW__BUCKET_SLOTS, sl->t, sl->left,
-                           err);
         if (st != BW_OK)
             return st;
     }

@@ -17,6 +17,10 @@ struct bw_store {
 bw_status bw__store_fail(bw_store *s, bw_error *err, const char *what);
 bw_status bw__store_exec(bw_store *s, const char *sql, bw_error *err);
 bw_status bw__store_prepare(bw_store *s, const char *sql, sqlite3_stmt **st, bw_error *err);
+/* PDQ hashes per pdq_blocks row. */
+#define BW__PDQ_BLOCK 4096
+/* (Re)write the pdq_blocks rows of list `id` from its entries. */
+bw_status bw__store_pack_pdq(bw_store *s, int64_t id, bw_error *err);
 /* Id of the live list of that name, -1 if none, -2 on a database error. */
 int64_t bw__store_list_id(bw_store *s, const char *name);
 

@@ -137,6 +137,8 @@ bw_status bw_list_writer_commit(bw_list_writer *w, bw_list_info *info, bw_error 
     if (r != BW_OK)
         goto fail;
     uint64_t stored = (uint64_t)sqlite3_changes64(s->db);
+    if ((r = bw__store_pack_pdq(s, w->id, err)) != BW_OK)
+        goto fail;
     /* per-kind counts of the new version */
     uint64_t kinds[BW_HASH_KIND_COUNT] = {0};
     if ((r = bw__store_prepare(s, "SELECT kind, count(*) FROM entries WHERE list_id = ?1 GROUP BY kind",
@@ -188,6 +190,56 @@ bw_status bw_list_writer_commit(bw_list_writer *w, bw_list_info *info, bw_error 
 fail:
     sqlite3_finalize(st);
     bw_list_writer_abort(w);
+    return r;
+}
+
+bw_status bw__store_pack_pdq(bw_store *s, int64_t id, bw_error *err)
+{
+    sqlite3_stmt *rd = NULL, *wr = NULL;
+    uint8_t *buf = malloc((size_t)BW__PDQ_BLOCK * 32);
+    size_t n = 0;
+    int64_t seq = 0;
+    int rc;
+    bw_status r = BW_OK;
+    if (!buf)
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    if ((r = step_id(s, "DELETE FROM pdq_blocks WHERE list_id = ?1", id, "store: packing", err)) !=
+            BW_OK ||
+        (r = bw__store_prepare(s, "SELECT hash FROM entries WHERE list_id = ?1 AND kind = 0 ORDER BY hash",
+                               &rd, err)) != BW_OK ||
+        (r = bw__store_prepare(s, "INSERT INTO pdq_blocks(list_id, seq, n, data) VALUES (?1, ?2, ?3, ?4)",
+                               &wr, err)) != BW_OK)
+        goto done;
+    sqlite3_bind_int64(rd, 1, id);
+    for (;;) {
+        rc = sqlite3_step(rd);
+        if (rc == SQLITE_ROW && sqlite3_column_bytes(rd, 0) == 32) {
+            memcpy(buf + n * 32, sqlite3_column_blob(rd, 0), 32);
+            n++;
+        } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            r = bw__store_fail(s, err, "store: packing PDQ hashes");
+            goto done;
+        }
+        if (n == BW__PDQ_BLOCK || (rc == SQLITE_DONE && n > 0)) {
+            sqlite3_bind_int64(wr, 1, id);
+            sqlite3_bind_int64(wr, 2, seq++);
+            sqlite3_bind_int64(wr, 3, (sqlite3_int64)n);
+            sqlite3_bind_blob(wr, 4, buf, (int)(n * 32), SQLITE_STATIC);
+            int wrc = sqlite3_step(wr);
+            sqlite3_reset(wr);
+            if (wrc != SQLITE_DONE) {
+                r = bw__store_fail(s, err, "store: packing PDQ hashes");
+                goto done;
+            }
+            n = 0;
+        }
+        if (rc == SQLITE_DONE)
+            break;
+    }
+done:
+    sqlite3_finalize(rd);
+    sqlite3_finalize(wr);
+    free(buf);
     return r;
 }
 
