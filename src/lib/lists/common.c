@@ -107,3 +107,27 @@ bw_status bw__emit(bw__parse *p, const bw_entry *e, bw_error *err)
         return bw__fail(err, BW_ERR_INTERRUPTED, "stopped");
     return BW_OK;
 }
+
+bw_status bw__next_line(bw__parse *p, const char **line, size_t *len, int *got, bw_error *err)
+{
+    int toolong;
+    for (;;) {
+        bw_status st = bw__src_line(&p->src, p->lim->max_line_bytes, line, len, got, &toolong, err);
+        if (st != BW_OK && toolong) {
+            bw_error_clear(err);
+            p->st->lines++;
+            if ((st = bw__bad_line(p, p->src.line, BW_ERR_LIMIT, err,
+                                   "longer than the line limit (%u bytes)",
+                                   p->lim->max_line_bytes)) != BW_OK)
+                return st;
+            continue;
+        }
+        if (st != BW_OK || !*got)
+            return st;
+        p->st->lines++;
+        bw__trim(line, len);
+        if (*len == 0 || (*line)[0] == '#')
+            continue;
+        return BW_OK;
+    }
+}

@@ -42,6 +42,9 @@ typedef struct bw__parse {
  * with "line N: <message>". */
 bw_status bw__bad_line(bw__parse *p, uint64_t line, bw_status status, bw_error *err,
                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The next line that is not blank or a '#' comment, trimmed; *got = 0 at
+ * the end. Over-long lines are bad lines (skipped under skip_bad). */
+bw_status bw__next_line(bw__parse *p, const char **line, size_t *len, int *got, bw_error *err);
 /* Hand one entry to the caller (counts it). */
 bw_status bw__emit(bw__parse *p, const bw_entry *e, bw_error *err);
 

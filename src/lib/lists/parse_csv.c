@@ -108,7 +108,7 @@ bw_status bw__parse_csv(bw__parse *p, bw_error *err)
 {
     const char *line;
     size_t len;
-    int got, toolong, ncols = -1, nhash = 0;
+    int got, ncols = -1, nhash = 0;
     col cols[MAX_COLS];
     const char *f[MAX_COLS];
     size_t fl[MAX_COLS];
@@ -118,22 +118,9 @@ bw_status bw__parse_csv(bw__parse *p, bw_error *err)
     if (!buf)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     for (;;) {
-        st = bw__src_line(&p->src, p->lim->max_line_bytes, &line, &len, &got, &toolong, err);
-        if (st != BW_OK && toolong && ncols >= 0) {
-            bw_error_clear(err);
-            p->st->lines++;
-            if ((st = bw__bad_line(p, p->src.line, BW_ERR_LIMIT, err,
-                                   "longer than the line limit (%u bytes)",
-                                   p->lim->max_line_bytes)) != BW_OK)
-                break;
-            continue;
-        }
+        st = bw__next_line(p, &line, &len, &got, err);
         if (st != BW_OK || !got)
             break;
-        p->st->lines++;
-        bw__trim(&line, &len);
-        if (len == 0 || line[0] == '#')
-            continue;
         int n = split(line, len, buf, f, fl, MAX_COLS);
         if (ncols < 0) {
             /* the header */

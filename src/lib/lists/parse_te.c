@@ -109,27 +109,12 @@ bw_status bw__parse_te(bw__parse *p, bw_error *err)
 {
     const char *line;
     size_t len;
-    int got, toolong;
+    int got;
     char ex[64];
     for (;;) {
-        bw_status st = bw__src_line(&p->src, p->lim->max_line_bytes, &line, &len, &got, &toolong, err);
-        if (st != BW_OK && toolong) {
-            bw_error_clear(err);
-            p->st->lines++;
-            if ((st = bw__bad_line(p, p->src.line, BW_ERR_LIMIT, err,
-                                   "longer than the line limit (%u bytes)",
-                                   p->lim->max_line_bytes)) != BW_OK)
-                return st;
-            continue;
-        }
-        if (st != BW_OK)
+        bw_status st = bw__next_line(p, &line, &len, &got, err);
+        if (st != BW_OK || !got)
             return st;
-        if (!got)
-            return BW_OK;
-        p->st->lines++;
-        bw__trim(&line, &len);
-        if (len == 0 || line[0] == '#')
-            continue;
         const char *sp = memchr(line, ' ', len);
         const char *comma = memchr(line, ',', len);
         if (comma && (!sp || comma < sp)) {
