@@ -240,10 +240,13 @@ static bw_status parse_term(bw_prompt_lists *l, const line_ctx *lc, char *term, 
                         lc->name, lc->lineno, term);
     }
     if (cjk) {
-        if (*mode)
+        if (*mode) {
+            free(*norm);
+            *norm = NULL;
             return bw__fail(err, BW_ERR_CORRUPT,
                             "%s:%zu: CJK terms match anywhere; drop the '*'", lc->name,
                             lc->lineno);
+        }
         *mode = TF_SUBSTR;
     }
     return BW_OK;
