@@ -44,10 +44,25 @@ static img landscape(int w, int h, double sunx, double suny, int hue)
                 r = 255, g = 220, b = 90;
             double hill1 = 0.62 + 0.08 * sin(fx * 6.0 + hue);
             double hill2 = 0.75 + 0.05 * sin(fx * 11.0 + 1.0);
+            /* clouds: soft bands modulated along x */
+            double cloud = sin(fx * 23.0 + fy * 7.0) * sin(fx * 9.0 - hue) * sin(fy * 31.0);
+            if (fy < 0.45 && cloud > 0.35)
+                r += 60, g += 50, b += 15;
             if (fy > hill1)
                 r = 40 + hue * 10, g = 120 + (int)(60 * fy), b = 50;
             if (fy > hill2)
                 r = 30, g = 90 + (int)(40 * fx), b = 35 + hue * 5;
+            /* grass and field texture: a fixed hash of (x, y), and rows of crops */
+            if (fy > hill1) {
+                unsigned hsh = (unsigned)(x * 73856093u) ^ (unsigned)(y * 19349663u);
+                int t = (int)((hsh >> 7) % 41) - 20;
+                if (((x + 3 * y) / 9) % 4 == 0)
+                    t -= 25;
+                r += t / 2, g += t, b += t / 3;
+            }
+            r = r < 0 ? 0 : r > 255 ? 255 : r;
+            g = g < 0 ? 0 : g > 255 ? 255 : g;
+            b = b < 0 ? 0 : b > 255 ? 255 : b;
             put(&m, x, y, r, g, b);
         }
     return m;
