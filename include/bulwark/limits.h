@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include "status.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -59,6 +60,16 @@ void bw_limits_default(bw_limits *limits);
 
 /* The defaults, for functions handed a NULL limits pointer. */
 const bw_limits *bw_limits_defaults(void);
+
+/* Set a limit by its field name ("max_pixels", "archive_max_ratio", ...),
+ * as sqlite3_limit does by code: the command line's `--limit NAME=VALUE`.
+ * BW_ERR_NOT_FOUND for an unknown name, BW_ERR_ARG for 0 or a value too
+ * large for the field. */
+bw_status bw_limits_set(bw_limits *limits, const char *name, uint64_t value);
+
+/* The i-th limit's name and current value (for listing them all);
+ * returns NULL past the last. */
+const char *bw_limits_get(const bw_limits *limits, size_t i, uint64_t *value);
 
 #ifdef __cplusplus
 }

@@ -56,6 +56,15 @@ long long cli_parse_uint(const char *s);
 /* Parse a size with optional K/M/G suffix (powers of 1024); -1 on error. */
 long long cli_parse_size(const char *s);
 
+/* --limit NAME=VALUE: set any field of bw_limits by name (VALUE may carry
+ * K/M/G). Returns 0, or prints a usage error and returns BW_EXIT_USAGE. */
+int cli_set_limit(const char *verb, bw_limits *limits, const char *arg);
+
+/* The help text line for --limit, shared by the verbs. */
+#define CLI_LIMIT_HELP \
+    "  --limit NAME=VALUE  set any input limit by name, e.g. max_meta_bytes=8M\n" \
+    "                     (all limits and defaults: docs/limits.md)\n"
+
 /* Whether stdout/stderr is a terminal (for colour and the progress bar). */
 int cli_stdout_tty(void);
 int cli_stderr_tty(void);

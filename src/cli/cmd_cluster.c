@@ -23,6 +23,7 @@ static const char usage_text[] =
     "  -j, --jobs N       worker threads (default: all cores)\n"
     "  --follow-symlinks  follow symbolic links inside directories\n"
     "  --max-depth N      archives nested deeper are not opened (default 4)\n"
+    CLI_LIMIT_HELP
     "\n"
     "Exit: 0 done, 1 some inputs failed (each reported), 2 usage error.\n";
 
@@ -128,7 +129,7 @@ int cmd_cluster(int argc, char **argv)
         {"jobs", required_argument, NULL, 'j'},
         {"follow-symlinks", no_argument, NULL, O_FOLLOW},
         {"max-depth", required_argument, NULL, O_DEPTH},
-        {"help", no_argument, NULL, 'h'},
+        {"limit", required_argument, NULL, 1000}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     bw_cluster_opts co = {-1, -1, 0};
     bw_limits limits;
@@ -164,6 +165,11 @@ int cmd_cluster(int argc, char **argv)
             if ((v = cli_parse_uint(optarg)) < 0 || v > 64)
                 return cli_usage_error("cluster", "--max-depth takes 0 to 64");
             limits.archive_max_depth = (uint32_t)v;
+            break;
+        case 1000:
+            if (cli_set_limit("cluster", &limits, optarg) != 0) {
+                return BW_EXIT_USAGE;
+            }
             break;
         case 'h': fputs(usage_text, stdout); return BW_EXIT_OK;
         default: return cli_usage_error("cluster", "unknown option");

@@ -23,6 +23,7 @@ static const char usage_text[] =
     "  -j, --jobs N       worker threads (default: all cores)\n"
     "  --max-pixels N     largest image to decode, in pixels (default 128000000)\n"
     "  --max-file-size S  largest input read into memory, e.g. 512M (default 1G)\n"
+    CLI_LIMIT_HELP
     "\n"
     "Exit: 0 all hashed, 1 some inputs failed (each reported), 2 usage error.\n";
 
@@ -129,6 +130,7 @@ int cmd_hash(int argc, char **argv)
         {"dihedral", no_argument, NULL, 'd'}, {"jobs", required_argument, NULL, 'j'},
         {"max-pixels", required_argument, NULL, 'P'},
         {"max-file-size", required_argument, NULL, 'S'},
+        {"limit", required_argument, NULL, 1000},
         {"help", no_argument, NULL, 'h'},     {NULL, 0, NULL, 0}};
     bw_limits limits;
     bw_hash_opts hopts = {0, 0, NULL};
@@ -159,6 +161,10 @@ int cmd_hash(int argc, char **argv)
             if ((v = cli_parse_size(optarg)) < 1)
                 return cli_usage_error("hash", "--max-file-size takes a size such as 512M");
             limits.max_file_bytes = (uint64_t)v;
+            break;
+        case 1000:
+            if (cli_set_limit("hash", &limits, optarg) != 0)
+                return BW_EXIT_USAGE;
             break;
         case 'h': fputs(usage_text, stdout); return BW_EXIT_OK;
         default: return cli_usage_error("hash", "unknown option");

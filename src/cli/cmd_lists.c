@@ -30,6 +30,7 @@ static const char usage_text[] =
     "  --skip-bad      import the good lines, count and report the bad ones\n"
     "  --max-line S    longest line accepted, e.g. 4M (default 1M)\n"
     "  --max-json-depth N  deepest JSON nesting accepted (default 64)\n"
+    CLI_LIMIT_HELP
     "ls       the lists: name, entries per kind, source, import time (--json:\n"
     "         one object per list)\n"
     "export   write a list to stdout as hex (default) or te\n"
@@ -55,7 +56,7 @@ static int parse(int argc, char **argv, opts *o)
         {"format", required_argument, NULL, 'f'},   {"kind", required_argument, NULL, 'k'},
         {"source", required_argument, NULL, 's'},   {"skip-bad", no_argument, NULL, 'B'},
         {"max-line", required_argument, NULL, 'L'}, {"max-json-depth", required_argument, NULL, 'X'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+        {"limit", required_argument, NULL, 1000}, {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     int c;
     long long v;
     memset(o, 0, sizeof *o);
@@ -87,6 +88,11 @@ static int parse(int argc, char **argv, opts *o)
             if ((v = cli_parse_uint(optarg)) < 1 || v > 100000)
                 return cli_usage_error("lists", "--max-json-depth takes a number from 1 to 100000");
             o->limits.max_json_depth = (uint32_t)v;
+            break;
+        case 1000:
+            if (cli_set_limit("lists", &o->limits, optarg) != 0) {
+                return BW_EXIT_USAGE;
+            }
             break;
         case 'h': fputs(usage_text, stdout); return -1;
         default: return cli_usage_error("lists", "unknown option");

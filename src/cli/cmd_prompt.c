@@ -37,6 +37,7 @@ static const char usage_text[] =
     "                     then " BW_INSTALL_DATA_DIR "/prompt)\n"
     "  -j, --jobs N       worker threads (default: all cores)\n"
     "  --max-line SIZE    longest prompt, e.g. 64K (default 1M)\n"
+    CLI_LIMIT_HELP
     "  --fail-on-block    exit 3 when any prompt is blocked\n"
     "\n"
     "Exit: 0 all checked, 1 some prompts could not be checked (each reported),\n"
@@ -292,7 +293,7 @@ int cmd_prompt(int argc, char **argv)
         {"json", no_argument, NULL, 'J'},         {"policy", required_argument, NULL, 'p'},
         {"data", required_argument, NULL, 'd'},   {"jobs", required_argument, NULL, 'j'},
         {"max-line", required_argument, NULL, 'L'},
-        {"fail-on-block", no_argument, NULL, 'F'}, {"help", no_argument, NULL, 'h'},
+        {"fail-on-block", no_argument, NULL, 'F'}, {"limit", required_argument, NULL, 1000}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     bw_limits limits;
     const char *data = NULL;
@@ -332,6 +333,12 @@ int cmd_prompt(int argc, char **argv)
                 return cli_usage_error("prompt", "--max-line takes a size from 1 to 1G, e.g. 64K");
             }
             limits.max_line_bytes = (uint32_t)v;
+            break;
+        case 1000:
+            if (cli_set_limit("prompt", &limits, optarg) != 0) {
+                free(policies);
+                return BW_EXIT_USAGE;
+            }
             break;
         case 'h': free(policies); fputs(usage_text, stdout); return BW_EXIT_OK;
         default: free(policies); return cli_usage_error("prompt", "unknown option");

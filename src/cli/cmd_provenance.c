@@ -24,6 +24,7 @@ static const char usage_text[] =
     "  --trust-config FILE  allowed signer EKU OIDs, one per line (c2pa store.cfg)\n"
     "  --no-watermark       skip the invisible-watermark decoder\n"
     "  --max-file-size S    largest input read into memory, e.g. 512M (default 1G)\n"
+    CLI_LIMIT_HELP
     "\n"
     "Exit: 0 all examined, 1 some inputs failed (each reported), 2 usage error.\n";
 
@@ -87,7 +88,7 @@ int cmd_provenance(int argc, char **argv)
         {"trust-config", required_argument, NULL, 'C'},
         {"no-watermark", no_argument, NULL, 'W'},
         {"max-file-size", required_argument, NULL, 'S'},
-        {"help", no_argument, NULL, 'h'},
+        {"limit", required_argument, NULL, 1000}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     bw_limits limits;
     bw_provenance_opts opts = {0};
@@ -107,6 +108,11 @@ int cmd_provenance(int argc, char **argv)
             if ((v = cli_parse_size(optarg)) < 1)
                 return cli_usage_error("provenance", "bad --max-file-size: %s", optarg);
             limits.max_file_bytes = (uint64_t)v;
+            break;
+        case 1000:
+            if (cli_set_limit("provenance", &limits, optarg) != 0) {
+                return BW_EXIT_USAGE;
+            }
             break;
         case 'h': fputs(usage_text, stdout); return BW_EXIT_OK;
         default: return cli_usage_error("provenance", "unknown option");

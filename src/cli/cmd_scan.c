@@ -53,6 +53,7 @@ static const char usage_text[] =
     "  --max-archive-bytes S  uncompressed bytes of one archive (default 64G)\n"
     "  --max-ratio N        uncompressed:compressed ratio of one archive (default 200)\n"
     "  --max-file-size S    largest file or member read into memory (default 1G)\n"
+    CLI_LIMIT_HELP
     "  --max-pixels N       largest image to decode, in pixels (default 128000000)\n"
     "\n"
     "Exit: 0 all scanned, 1 some inputs failed (each reported) or interrupted,\n"
@@ -297,7 +298,7 @@ int cmd_scan(int argc, char **argv)
         {"max-file-size", required_argument, NULL, O_FSIZE},
         {"max-pixels", required_argument, NULL, O_PIXELS},
         {"queue", required_argument, NULL, O_QUEUE},
-        {"help", no_argument, NULL, 'h'},
+        {"limit", required_argument, NULL, 1000}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     bw_limits limits;
     bw_scan_opts so;
@@ -391,6 +392,12 @@ int cmd_scan(int argc, char **argv)
             if ((v = cli_parse_uint(optarg)) < 1 || v > 65536)
                 return free(lists), cli_usage_error("scan", "--queue takes 1 to 65536");
             so.queue = (size_t)v;
+            break;
+        case 1000:
+            if (cli_set_limit("scan", &limits, optarg) != 0) {
+                free(lists);
+                return BW_EXIT_USAGE;
+            }
             break;
         case 'h': fputs(usage_text, stdout); free(lists); return BW_EXIT_OK;
         default: free(lists); return cli_usage_error("scan", "unknown option");

@@ -139,3 +139,23 @@ int cli_stderr_tty(void)
 {
     return isatty(STDERR_FILENO);
 }
+
+int cli_set_limit(const char *verb, bw_limits *limits, const char *arg)
+{
+    char name[64];
+    const char *eq = strchr(arg, '=');
+    long long v;
+    bw_status st;
+    if (!eq || (size_t)(eq - arg) >= sizeof name)
+        return cli_usage_error(verb, "--limit takes NAME=VALUE, e.g. max_pixels=50000000");
+    memcpy(name, arg, (size_t)(eq - arg));
+    name[eq - arg] = '\0';
+    if ((v = cli_parse_size(eq + 1)) < 1)
+        return cli_usage_error(verb, "--limit %s: the value must be a positive number", name);
+    st = bw_limits_set(limits, name, (uint64_t)v);
+    if (st == BW_ERR_NOT_FOUND)
+        return cli_usage_error(verb, "--limit: no limit named '%s' (see docs/limits.md)", name);
+    if (st != BW_OK)
+        return cli_usage_error(verb, "--limit %s: value out of range", name);
+    return 0;
+}

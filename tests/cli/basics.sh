@@ -70,5 +70,14 @@ check "human errors go to stderr" 'grep -q missing.jpg "$T/human.err"'
 head -c 5000 /dev/zero | "$BULWARK" hash --json --max-file-size 4K - >"$T/big.jsonl"; rc=$?
 check "--max-file-size refuses a larger stdin" '[ $rc -eq 1 ] && grep -q "too large" "$T/big.jsonl"'
 
+# --limit NAME=VALUE sets any limit by name, on every verb that reads input
+for verb in hash scan cluster provenance prompt lists; do
+    "$BULWARK" $verb --help | grep -q -- '--limit NAME=VALUE'; check "$verb --help documents --limit" '[ $? -eq 0 ]'
+done
+"$BULWARK" hash --limit nonsense=4 "$T/note.txt" >/dev/null 2>&1; check "--limit with an unknown name exits 2" '[ $? -eq 2 ]'
+"$BULWARK" hash --limit max_pixels "$T/note.txt" >/dev/null 2>&1; check "--limit without =VALUE exits 2" '[ $? -eq 2 ]'
+"$BULWARK" hash --limit max_file_bytes=4 --json "$T/note.txt" >"$T/lim.jsonl"; rc=$?
+check "--limit max_file_bytes=4 refuses a 15-byte file" '[ $rc -eq 1 ] && grep -q "too large" "$T/lim.jsonl"'
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -291,6 +291,34 @@ static void test_limits(void **state)
     assert_int_equal(l.archive_max_depth, 4);
     assert_ptr_not_equal(bw_limits_defaults(), NULL);
     assert_string_equal(bw_version(), BW_VERSION_STRING);
+
+    /* set by name, as --limit NAME=VALUE does */
+    assert_int_equal(bw_limits_set(&l, "max_pixels", 1000), BW_OK);
+    assert_int_equal(l.max_pixels, 1000);
+    assert_int_equal(bw_limits_set(&l, "archive_max_ratio", 7), BW_OK);
+    assert_int_equal(l.archive_max_ratio, 7);
+    assert_int_equal(bw_limits_set(&l, "archive_max_ratio", 1ull << 32), BW_ERR_ARG);
+    assert_int_equal(bw_limits_set(&l, "max_pixels", 0), BW_ERR_ARG);
+    assert_int_equal(bw_limits_set(&l, "no_such_limit", 5), BW_ERR_NOT_FOUND);
+    /* every field of struct bw_limits is reachable by name, with its default */
+    {
+        size_t i = 0;
+        uint64_t v, pixels = 0, jpeg_scans = 0;
+        const char *name;
+        bw_limits d;
+        bw_limits_default(&d);
+        while ((name = bw_limits_get(&d, i, &v)) != NULL) {
+            assert_true(v > 0);
+            if (!strcmp(name, "max_pixels"))
+                pixels = v;
+            if (!strcmp(name, "max_jpeg_scans"))
+                jpeg_scans = v;
+            i++;
+        }
+        assert_int_equal(pixels, 128000000ull);
+        assert_int_equal(jpeg_scans, 500);
+        assert_int_equal(i, 16);
+    }
 }
 
 int main(void)
