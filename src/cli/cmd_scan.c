@@ -484,6 +484,7 @@ int cmd_scan(int argc, char **argv)
             cli_warn("scan", "%s", bw_error_message(&err));
             rc = BW_EXIT_SOME_FAILED;
         }
+        fflush(stdout); /* the records first, then the summary after them */
         fprintf(stderr,
                 "bulwark: scan: %s%llu files (%llu images, %llu archives), %llu matched, "
                 "%llu errors in %.2f s%s\n",
