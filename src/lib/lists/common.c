@@ -6,18 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "core/internal.h"
+#include "bulwark/digest.h"
 #include "lists/lists_internal.h"
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 const char *bw__parse_hex_hash(const char *s, size_t len, int kind, bw_hash_kind *out,
                                uint8_t bytes[BW_HASH_MAX_BYTES])
@@ -39,12 +29,8 @@ const char *bw__parse_hex_hash(const char *s, size_t len, int kind, bw_hash_kind
     } else {
         return "not a hash (want 32, 40 or 64 hex digits)";
     }
-    for (size_t i = 0; i < len; i += 2) {
-        int a = hexval((unsigned char)s[i]), b = hexval((unsigned char)s[i + 1]);
-        if (a < 0 || b < 0)
-            return "not a hash (a character is not a hex digit)";
-        bytes[i / 2] = (uint8_t)(a << 4 | b);
-    }
+    if (bw_hex_decode(s, len, bytes, len / 2) != BW_OK)
+        return "not a hash (a character is not a hex digit)";
     *out = k;
     return NULL;
 }
