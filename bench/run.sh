@@ -8,6 +8,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build}
 case $build in /*) ;; *) build=$(pwd)/$build ;; esac
 [ -x "$build/bulwark" ] || { echo "run.sh: no $build/bulwark: build first (make)" >&2; exit 2; }
+BW_REFDATA=${BW_REFDATA:-$here/../shared/refdata}
+export BW_REFDATA
 sh "$here/bench/machine.sh"
 status=0
 for b in "$build"/bench/bench_*; do
@@ -28,4 +30,7 @@ for b in "$build"/bench/bench_*; do
         ;;
     esac
 done
+echo
+echo "== scan_cli.sh (the tool: scan -j 2 vs hash -j 1)"
+sh "$here/bench/scan_cli.sh" "$build/bulwark" || status=1
 exit $status
