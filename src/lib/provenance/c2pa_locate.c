@@ -18,6 +18,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include "core/internal.h"
+#include "image/jpeg_segments.h"
 #include "provenance/c2pa_internal.h"
 
 static const uint8_t c2pa_bmff_uuid[16] = {0xD8, 0xFE, 0xC3, 0xD6, 0x1B, 0x0E, 0x48, 0x3C,
@@ -114,39 +115,20 @@ static bw_status locate_jpeg(const uint8_t *d, size_t len, const bw_limits *lim,
                              bw__c2pa_found *f, bw_error *err)
 {
     app11_seg *segs = NULL;
-    size_t nsegs = 0, cap = 0, total = 0, pos = 2, first = (size_t)-1, keep = 0;
+    size_t nsegs = 0, cap = 0, total = 0, first = (size_t)-1, keep = 0;
     bw_status st = BW_OK;
+    bw__jpeg_iter it;
+    bw__jpeg_seg sg;
 
     /* every APP11 JUMBF packet before the image data */
-    while (pos + 4 <= len) {
-        uint8_t m;
-        size_t seglen;
-        if (d[pos] != 0xFF) {
-            f->damage = "JPEG marker expected";
-            break;
-        }
-        m = d[pos + 1];
-        if (m == 0xFF) { /* fill byte */
-            pos++;
-            continue;
-        }
-        if (m == 0xD8 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) {
-            pos += 2;
-            continue;
-        }
-        if (m == 0xD9 || m == 0xDA) /* EOI, SOS: metadata is over */
-            break;
-        seglen = (size_t)d[pos + 2] << 8 | d[pos + 3];
-        if (seglen < 2 || seglen > len - pos - 2) {
-            f->damage = "truncated JPEG segment";
-            break;
-        }
-        if (m == 0xE1 && !f->remote_url && seglen - 2 > sizeof xmp_ns_jpeg &&
-            memcmp(d + pos + 4, xmp_ns_jpeg, sizeof xmp_ns_jpeg) == 0)
-            f->remote_url = xmp_remote_url(d + pos + 4 + sizeof xmp_ns_jpeg,
-                                           seglen - 2 - sizeof xmp_ns_jpeg);
-        if (m == 0xEB && seglen >= 2 + 8 + 8 && d[pos + 4] == 'J' && d[pos + 5] == 'P') {
-            const uint8_t *p = d + pos + 4;
+    bw__jpeg_iter_init(&it, d, len);
+    while (bw__jpeg_next(&it, &sg)) {
+        if (sg.marker == 0xE1 && !f->remote_url && sg.len > sizeof xmp_ns_jpeg &&
+            memcmp(sg.data, xmp_ns_jpeg, sizeof xmp_ns_jpeg) == 0)
+            f->remote_url = xmp_remote_url(sg.data + sizeof xmp_ns_jpeg,
+                                           sg.len - sizeof xmp_ns_jpeg);
+        if (sg.marker == 0xEB && sg.len >= 8 + 8 && sg.data[0] == 'J' && sg.data[1] == 'P') {
+            const uint8_t *p = sg.data;
             if (nsegs == cap) {
                 size_t ncap = cap ? cap * 2 : 8;
                 app11_seg *g = realloc(segs, ncap * sizeof *g);
@@ -161,11 +143,12 @@ static bw_status locate_jpeg(const uint8_t *d, size_t len, const bw_limits *lim,
             segs[nsegs].en[1] = p[3];
             segs[nsegs].z = bw__be32(p + 4);
             segs[nsegs].data = p + 8;
-            segs[nsegs].len = seglen - 2 - 8;
+            segs[nsegs].len = sg.len - 8;
             nsegs++;
         }
-        pos += 2 + seglen;
     }
+    if (it.damage)
+        f->damage = it.damage;
     for (size_t i = 0; i < nsegs && first == (size_t)-1; i++)
         if (starts_store(&segs[i]))
             first = i;

@@ -13,6 +13,7 @@
  * Entropy-coded data is never read: the walk stops at SOS. */
 #include <stdlib.h>
 #include <string.h>
+#include "image/jpeg_segments.h"
 #include "provenance/meta_internal.h"
 
 static const char exif_id[] = "Exif\0";             /* + one more NUL */
@@ -61,45 +62,26 @@ static void ext_chunk(bw__meta *m, ext_xmp *x, const uint8_t *s, size_t n)
 void bw__meta_jpeg(bw__meta *m, const uint8_t *d, size_t n)
 {
     ext_xmp x;
-    size_t pos = 2;
+    bw__jpeg_iter it;
+    bw__jpeg_seg sg;
 
     memset(&x, 0, sizeof x);
-    if (n < 4 || d[0] != 0xFF || d[1] != 0xD8)
+    if (!bw__jpeg_iter_init(&it, d, n))
         return;
-    while (m->st == BW_OK && pos + 4 <= n) {
-        uint8_t marker;
-        size_t seglen;
-        const uint8_t *s;
-        if (d[pos] != 0xFF)
-            break; /* not a marker where one must be: stop */
-        marker = d[pos + 1];
-        if (marker == 0xFF) { /* fill byte */
-            pos++;
-            continue;
-        }
-        if (marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
-            pos += 2;
-            continue;
-        }
-        if (marker == 0xDA || marker == 0xD9)
-            break;
-        seglen = bw__be16(d + pos + 2);
-        if (seglen < 2 || seglen > n - pos - 2)
-            break;
-        s = d + pos + 4;
-        seglen -= 2;
-        if (marker == 0xE1) {
+    while (m->st == BW_OK && bw__jpeg_next(&it, &sg)) {
+        const uint8_t *s = sg.data;
+        size_t seglen = sg.len;
+        if (sg.marker == 0xE1) {
             if (seglen >= 6 && memcmp(s, exif_id, 6) == 0)
                 bw__meta_exif(m, s + 6, seglen - 6, "JPEG APP1 EXIF");
             else if (seglen >= sizeof xmp_id && memcmp(s, xmp_id, sizeof xmp_id) == 0)
                 bw__meta_xmp(m, s + sizeof xmp_id, seglen - sizeof xmp_id, "JPEG APP1 XMP");
             else if (seglen >= sizeof ext_id && memcmp(s, ext_id, sizeof ext_id) == 0)
                 ext_chunk(m, &x, s + sizeof ext_id, seglen - sizeof ext_id);
-        } else if (marker == 0xED) {
+        } else if (sg.marker == 0xED) {
             if (seglen >= sizeof ps_id && memcmp(s, ps_id, sizeof ps_id) == 0)
                 bw__meta_iptc_irb(m, s + sizeof ps_id, seglen - sizeof ps_id, "JPEG APP13");
         }
-        pos += 2 + 2 + seglen;
     }
     if (m->st == BW_OK && x.state == 1 && x.got >= x.full)
         bw__meta_xmp(m, x.buf, x.full, "JPEG APP1 extended XMP");
