@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <turbojpeg.h>
 #include <bulwark/hash.h>
+#include "bench_util.h"
 
 typedef struct file {
     const char *path;
@@ -30,40 +31,14 @@ typedef struct file {
     size_t len;
 } file;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
-static unsigned char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *b;
-    long n;
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    b = malloc(n > 0 ? (size_t)n : 1);
-    if (!b || (n > 0 && fread(b, 1, (size_t)n, f) != (size_t)n)) {
-        free(b);
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
 
 /* The anchor: TurboJPEG, 1/8 scale, RGB. */
 static double run_anchor(const file *fs, int n)
 {
     tjscalingfactor eighth = {1, 8};
     tjhandle tj = tjInitDecompress();
-    double t0 = now();
+    double t0 = bench_now();
     for (int i = 0; i < n; i++) {
         int w, h, ss, cs, sw, sh;
         unsigned char *out;
@@ -76,7 +51,7 @@ static double run_anchor(const file *fs, int n)
             fprintf(stderr, "anchor: %s: %s\n", fs[i].path, tjGetErrorStr2(tj));
         free(out);
     }
-    t0 = now() - t0;
+    t0 = bench_now() - t0;
     tjDestroy(tj);
     return t0;
 }
@@ -91,7 +66,7 @@ static double run_hasher(const file *fs, int n, int exact)
     int failed = 0;
     if (bw_hasher_new(&h, &o, &err) != BW_OK)
         return -1;
-    t0 = now();
+    t0 = bench_now();
     for (int i = 0; i < n; i++) {
         bw_hash_result r;
         if (bw_hasher_hash_memory(h, fs[i].data, fs[i].len, &r, &err) != BW_OK) {
@@ -99,7 +74,7 @@ static double run_hasher(const file *fs, int n, int exact)
             failed = 1;
         }
     }
-    t0 = now() - t0;
+    t0 = bench_now() - t0;
     bw_hasher_free(h);
     return failed ? -1 : t0;
 }
@@ -121,7 +96,7 @@ static double run_cli(const char *cli, char **files, int n, const char *jobs, in
         argv[k++] = "--exact";
     for (int i = 0; i < n; i++)
         argv[k++] = files[i];
-    t0 = now();
+    t0 = bench_now();
     pid = fork();
     if (pid == 0) {
         int fd = open("/dev/null", O_WRONLY);
@@ -134,7 +109,7 @@ static double run_cli(const char *cli, char **files, int n, const char *jobs, in
         free(argv);
         return -1;
     }
-    t0 = now() - t0;
+    t0 = bench_now() - t0;
     *rss_kb = ru.ru_maxrss;
     free(argv);
     return t0;
@@ -161,7 +136,7 @@ int main(int argc, char **argv)
             reps = atoi(argv[++i]);
         } else {
             fs[n].path = paths[n] = argv[i];
-            if (!(fs[n].data = slurp(argv[i], &fs[n].len))) {
+            if (!(fs[n].data = bench_read_file(argv[i], &fs[n].len))) {
                 fprintf(stderr, "bench_hash: cannot read %s\n", argv[i]);
                 return 2;
             }

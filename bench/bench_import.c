@@ -15,13 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <bulwark/lists.h>
+#include "bench_util.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int count_entry(void *ctx, const bw_entry *e)
 {
@@ -69,48 +64,48 @@ int main(int argc, char **argv)
     printf("bench_import: %zu-line hex file of random PDQ hashes with labels\n", n);
 
     /* anchor: read the bytes */
-    double t0 = now();
+    double t0 = bench_now();
     f = fopen(file, "r");
     static char buf[1 << 20];
     size_t bytes = 0, got;
     while ((got = fread(buf, 1, sizeof buf, f)) > 0)
         bytes += got;
     fclose(f);
-    double t_read = now() - t0;
+    double t_read = bench_now() - t0;
 
     bw_reader *r;
     bw_error err;
     size_t entries = 0;
-    t0 = now();
+    t0 = bench_now();
     bw_reader_open_file(&r, file, &err);
     if (bw_list_parse(r, NULL, count_entry, &entries, NULL, &err) != BW_OK) {
         fprintf(stderr, "parse: %s\n", bw_error_message(&err));
         return 1;
     }
     bw_reader_close(r);
-    double t_parse = now() - t0;
+    double t_parse = bench_now() - t0;
 
     bw_store *s;
     bw_import_stats st;
-    t0 = now();
+    t0 = bench_now();
     if (bw_store_open(&s, db, 0, &err) != BW_OK || bw_reader_open_file(&r, file, &err) != BW_OK ||
         bw_list_import(s, "bench", "bench", r, NULL, &st, NULL, &err) != BW_OK) {
         fprintf(stderr, "import: %s\n", bw_error_message(&err));
         return 1;
     }
     bw_reader_close(r);
-    double t_import = now() - t0;
+    double t_import = bench_now() - t0;
     long rss_import = maxrss_mb();
     bw_store_close(s);
 
     bw_index *ix;
-    t0 = now();
+    t0 = bench_now();
     if (bw_store_open(&s, db, BW_STORE_READONLY, &err) != BW_OK ||
         bw_store_build_index(s, NULL, 0, NULL, &ix, &err) != BW_OK) {
         fprintf(stderr, "load: %s\n", bw_error_message(&err));
         return 1;
     }
-    double t_load = now() - t0;
+    double t_load = bench_now() - t0;
     size_t loaded = bw_index_count(ix, BW_HASH_PDQ);
     bw_index_unref(ix);
     bw_store_close(s);

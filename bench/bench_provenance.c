@@ -17,15 +17,10 @@
 #include <time.h>
 #include <bulwark/bulwark.h>
 #include "provenance/prov_internal.h"
+#include "bench_util.h"
 
 static double min_seconds = 0.5;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static unsigned char *load(const char *rel, size_t *len)
 {
@@ -49,13 +44,13 @@ typedef int (*op_fn)(const unsigned char *d, size_t n, void *ctx);
 /* Seconds per call of op, repeated for at least min_seconds. */
 static double per_call(op_fn op, const unsigned char *d, size_t n, void *ctx)
 {
-    double t0 = now(), t;
+    double t0 = bench_now(), t;
     long k = 0;
     do {
         if (op(d, n, ctx) != 0)
             return -1;
         k++;
-        t = now() - t0;
+        t = bench_now() - t0;
     } while (t < min_seconds);
     return t / (double)k;
 }

@@ -29,13 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <bulwark/bulwark.h>
+#include "bench_util.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static double cpu_now(void)
 {
@@ -65,7 +60,7 @@ static double hash_files(char **paths, size_t n, uint64_t *bytes)
     *bytes = 0;
     if (bw_hasher_new(&h, NULL, &err) != BW_OK)
         return -1;
-    t0 = now();
+    t0 = bench_now();
     for (size_t i = 0; i < n; i++) {
         bw_reader *r;
         bw_hash_result res;
@@ -75,7 +70,7 @@ static double hash_files(char **paths, size_t n, uint64_t *bytes)
             *bytes += res.size;
         bw_reader_close(r);
     }
-    t0 = now() - t0;
+    t0 = bench_now() - t0;
     bw_hasher_free(h);
     return t0;
 }
@@ -114,13 +109,13 @@ static double scan_paths(char **paths, size_t n, unsigned jobs, sink *s)
     o.min_quality = -1;
     bw_json_init(&s->j);
     last_cpu = cpu_now();
-    t0 = now();
+    t0 = bench_now();
     if (bw_scanner_new(&sc, &o, on_record, s, &err) != BW_OK)
         return -1;
     for (size_t i = 0; i < n; i++)
         bw_scanner_add(sc, paths[i], &err);
     bw_scanner_free(sc);
-    t0 = now() - t0;
+    t0 = bench_now() - t0;
     last_cpu = cpu_now() - last_cpu;
     bw_json_free(&s->j);
     return t0;
@@ -302,13 +297,13 @@ static int bench_cluster(size_t n)
         }
     }
     /* anchor: brute force over a sample, scaled by n^2 */
-    t0 = now();
+    t0 = bench_now();
     for (size_t i = 0; i < sample; i++)
         for (size_t j = i + 1; j < sample; j++)
             pairs += bw_pdq_distance(&h[i], &h[j]) <= 31;
-    tb = (now() - t0) * ((double)n / (double)sample) * ((double)n / (double)sample);
+    tb = (bench_now() - t0) * ((double)n / (double)sample) * ((double)n / (double)sample);
 
-    t0 = now();
+    t0 = bench_now();
     if (bw_clusterer_new(&c, &o, &err) != BW_OK)
         return 1;
     for (size_t i = 0; i < n; i++) {
@@ -316,12 +311,12 @@ static int bench_cluster(size_t n)
         if (bw_clusterer_add(c, name, NULL, &h[i], 100, &err) != BW_OK)
             return 1;
     }
-    double tadd = now() - t0;
+    double tadd = bench_now() - t0;
     if (bw_clusterer_run(c, cluster_count, counts, &err) != BW_OK) {
         fprintf(stderr, "cluster: %s\n", bw_error_message(&err));
         return 1;
     }
-    tc = now() - t0;
+    tc = bench_now() - t0;
     bw_clusterer_free(c);
     printf("cluster: %zu PDQ hashes (%zu families of 5 + %zu random), distance 31, 2 threads\n",
            n, fam, n - fam * 5);

@@ -17,34 +17,9 @@
 #include "bulwark/image.h"
 #include "bulwark/provenance.h"
 #include "provenance/prov_internal.h"
+#include "bench_util.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
-static unsigned char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *buf;
-    long n;
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc(n > 0 ? (size_t)n : 1);
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
 
 static int bench_file(const char *path, int iters)
 {
@@ -55,9 +30,9 @@ static int bench_file(const char *path, int iters)
     unsigned char *data;
     double t0, t_read, t_dec, t_wm, t_meta;
 
-    t0 = now();
+    t0 = bench_now();
     for (int i = 0; i < iters; i++) {
-        data = read_file(path, &len);
+        data = bench_read_file(path, &len);
         if (!data) {
             fprintf(stderr, "bench_watermark: cannot read %s\n", path);
             return 1;
@@ -65,9 +40,9 @@ static int bench_file(const char *path, int iters)
         if (i + 1 < iters)
             free(data);
     }
-    t_read = (now() - t0) / iters;
+    t_read = (bench_now() - t0) / iters;
 
-    t0 = now();
+    t0 = bench_now();
     for (int i = 0; i < iters; i++) {
         if (bw_image_decode(data, len, &dopts, &img, NULL) != BW_OK) {
             fprintf(stderr, "bench_watermark: cannot decode %s\n", path);
@@ -77,9 +52,9 @@ static int bench_file(const char *path, int iters)
         if (i + 1 < iters)
             bw_image_free(&img);
     }
-    t_dec = (now() - t0) / iters;
+    t_dec = (bench_now() - t0) / iters;
 
-    t0 = now();
+    t0 = bench_now();
     for (int i = 0; i < iters; i++) {
         bw_provenance p;
         memset(&p, 0, sizeof p);
@@ -87,9 +62,9 @@ static int bench_file(const char *path, int iters)
         signals = p.n_signals;
         bw_provenance_free(&p);
     }
-    t_wm = (now() - t0) / iters;
+    t_wm = (bench_now() - t0) / iters;
 
-    t0 = now();
+    t0 = bench_now();
     for (int i = 0; i < iters * 100; i++) {
         bw_provenance p;
         memset(&p, 0, sizeof p);
@@ -97,7 +72,7 @@ static int bench_file(const char *path, int iters)
         meta_signals = p.n_signals;
         bw_provenance_free(&p);
     }
-    t_meta = (now() - t0) / (iters * 100);
+    t_meta = (bench_now() - t0) / (iters * 100);
 
     printf("%-32s %4ux%-4u %7zu B  read %7.1f us  decode %8.1f us  watermark %8.1f us "
            "(%.2fx decode, %zu signal)  metadata scan %6.2f us (%zu signals)\n",
