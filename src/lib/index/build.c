@@ -371,12 +371,15 @@ static bw_status pdq_reserve(bw_index_builder *b, size_t more, bw_error *err)
 {
     if (b->cap - b->n >= more)
         return BW_OK;
-    size_t cap = b->cap ? b->cap : 1024;
-    while (cap - b->n < more) {
-        if (cap >= ((size_t)1 << 32))
-            return bw__fail(err, BW_ERR_LIMIT, "too many PDQ hashes for one index (max 2^32)");
-        cap *= 2;
-    }
+    /* grow by doubling, but to exactly what was asked for when that is
+     * more (a reserve of the final count then wastes nothing) */
+    if (more > ((size_t)1 << 32) - b->n)
+        return bw__fail(err, BW_ERR_LIMIT, "too many PDQ hashes for one index (max 2^32)");
+    size_t need = b->n + more, cap = b->cap ? b->cap * 2 : 1024;
+    if (cap < need)
+        cap = need;
+    if (cap > ((size_t)1 << 32))
+        cap = (size_t)1 << 32;
     void *p = bw__index_alloc(cap * sizeof(bw_pdq));
     if (!p)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory for %zu PDQ hashes", cap);
