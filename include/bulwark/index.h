@@ -131,6 +131,18 @@ bw_status bw_index_build_pdq(const bw_pdq *hashes, size_t n, const bw_index_opts
 bw_status bw_index_find_pdq(const bw_index *ix, const bw_pdq *q, int max_distance,
                             bw_index_hits *hits, bw_error *err);
 
+/* Many lookups at once: the same hits as one bw_index_find_pdq per query,
+ * appended query after query, query i's being hits->v[first[i] ..
+ * first[i + 1]) (nearest first, ties by id); first must hold nq + 1
+ * entries. Faster than single lookups for large batches (thousands of
+ * queries) on large indexes: the probes of a chunk of queries are sorted
+ * so that each table, then the hashes, are read in address order. Uses
+ * temporary memory (up to about 200 MB). On failure hits and first may
+ * hold part of the results. */
+bw_status bw_index_find_pdq_batch(const bw_index *ix, const bw_pdq *q, size_t nq,
+                                  int max_distance, bw_index_hits *hits, size_t *first,
+                                  bw_error *err);
+
 /* The same for the 8 dihedral orientations of one image (pdq.h order):
  * each id at most once, at its smallest distance, with the orientation
  * that gave it. */

@@ -7,6 +7,9 @@
 #include <string.h>
 #include "core/internal.h"
 #include "index/index_internal.h"
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #define SLOT_CHUNK 1024   /* buckets gathered before they are read */
 #define CAND_CHUNK 1024   /* candidates gathered before they are verified */
@@ -102,8 +105,44 @@ BW__INLINE bw_status check_entries(probe *p, const uint32_t *e, uint32_t n, int 
     return BW_OK;
 }
 
+#if defined(__x86_64__)
+/* check_entries with AVX-512: 16 entries per step, no branch per entry. */
+__attribute__((target("avx512f,avx512vpopcntdq,popcnt"))) static inline bw_status
+check_entries_avx512(probe *p, const uint32_t *e, uint32_t n, int t, int left, bw_error *err)
+{
+    const bw__mih_table *tb = &p->ix->t[t];
+    const __m128i sh = _mm_cvtsi32_si128((int)p->posbits);
+    const __m512i qv = _mm512_set1_epi32((int)p->qr[t]), lv = _mm512_set1_epi32(left);
+    for (uint32_t j = 0; j < n; j += 16) {
+        uint32_t c = n - j < 16 ? n - j : 16;
+        __mmask16 lanes = (__mmask16)((1u << c) - 1), m = lanes;
+        if (tb->rbits) {
+            __m512i v = _mm512_maskz_loadu_epi32(lanes, e + j);
+            __m512i pc = _mm512_popcnt_epi32(_mm512_xor_si512(_mm512_srl_epi32(v, sh), qv));
+            m = _mm512_mask_cmple_epu32_mask(lanes, pc, lv);
+        }
+        while (m) {
+            unsigned x = (unsigned)__builtin_ctz(m);
+            m &= (__mmask16)(m - 1);
+            p->cand[p->nc] = e[j + x] & p->posmask;
+            p->cand_t[p->nc] = (uint8_t)t;
+            if (++p->nc == CAND_CHUNK) {
+                bw_status st = flush_candidates(p, err);
+                if (st != BW_OK)
+                    return st;
+            }
+        }
+    }
+    return BW_OK;
+}
+#define CHECK_ENTRIES(simd, ...) \
+    ((simd) ? check_entries_avx512(__VA_ARGS__) : check_entries(__VA_ARGS__))
+#else
+#define CHECK_ENTRIES(simd, ...) check_entries(__VA_ARGS__)
+#endif
+
 /* Read the gathered buckets, each prefetched AHEAD buckets earlier. */
-BW__INLINE bw_status read_slots(probe *p, bw_error *err)
+BW__INLINE bw_status read_slots(probe *p, int simd, bw_error *err)
 {
     const bw_index *ix = p->ix;
     size_t ns = p->ns;
@@ -118,11 +157,11 @@ BW__INLINE bw_status read_slots(probe *p, bw_error *err)
         const bw__bucket *bk = &tb->bk[sl->bucket];
         uint32_t c = bk->count;
         if (c <= BW__BUCKET_SLOTS) {
-            st = check_entries(p, bk->e, c, sl->t, sl->left, err);
+            st = CHECK_ENTRIES(simd, p, bk->e, c, sl->t, sl->left, err);
         } else {
-            st = check_entries(p, bk->e, BW__BUCKET_SLOTS - 1, sl->t, sl->left, err);
+            st = CHECK_ENTRIES(simd, p, bk->e, BW__BUCKET_SLOTS - 1, sl->t, sl->left, err);
             if (st == BW_OK)
-                st = check_entries(p, tb->ovf_e + bk->e[BW__BUCKET_SLOTS - 1],
+                st = CHECK_ENTRIES(simd, p, tb->ovf_e + bk->e[BW__BUCKET_SLOTS - 1],
                                    c - (BW__BUCKET_SLOTS - 1), sl->t, sl->left, err);
         }
         if (st != BW_OK)
@@ -133,7 +172,7 @@ BW__INLINE bw_status read_slots(probe *p, bw_error *err)
 }
 
 BW__INLINE bw_status mih_find(const bw_index *ix, const bw_pdq *q, int d, bw_index_hits *hits,
-                              bw_error *err)
+                              int simd, bw_error *err)
 {
     probe p;
     bw_status st;
@@ -167,7 +206,7 @@ BW__INLINE bw_status mih_find(const bw_index *ix, const bw_pdq *q, int d, bw_ind
                 sl->bucket = qp ^ (uint32_t)m;
                 sl->t = (uint8_t)t;
                 sl->left = (uint8_t)(r - e > 255 ? 255 : r - e);
-                if (++p.ns == SLOT_CHUNK && (st = read_slots(&p, err)) != BW_OK)
+                if (++p.ns == SLOT_CHUNK && (st = read_slots(&p, simd, err)) != BW_OK)
                     return st;
                 if (m == 0)
                     break;
@@ -176,7 +215,7 @@ BW__INLINE bw_status mih_find(const bw_index *ix, const bw_pdq *q, int d, bw_ind
             }
         }
     }
-    if (p.ns && (st = read_slots(&p, err)) != BW_OK)
+    if (p.ns && (st = read_slots(&p, simd, err)) != BW_OK)
         return st;
     return flush_candidates(&p, err);
 }
@@ -189,20 +228,28 @@ __attribute__((target("popcnt"))) static bw_status mih_find_popcnt(const bw_inde
                                                                     bw_index_hits *hits,
                                                                     bw_error *err)
 {
-    return mih_find(ix, q, d, hits, err);
+    return mih_find(ix, q, d, hits, 0, err);
+}
+
+__attribute__((target("avx512f,avx512vpopcntdq,popcnt"))) static bw_status
+mih_find_avx512(const bw_index *ix, const bw_pdq *q, int d, bw_index_hits *hits, bw_error *err)
+{
+    return mih_find(ix, q, d, hits, 1, err);
 }
 #endif
 
 static bw_status mih_find_generic(const bw_index *ix, const bw_pdq *q, int d,
                                   bw_index_hits *hits, bw_error *err)
 {
-    return mih_find(ix, q, d, hits, err);
+    return mih_find(ix, q, d, hits, 0, err);
 }
 
 bw_status bw__mih_find(const bw_index *ix, const bw_pdq *q, int d, bw_index_hits *hits,
                        bw_error *err)
 {
 #if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq"))
+        return mih_find_avx512(ix, q, d, hits, err);
     if (__builtin_cpu_supports("popcnt"))
         return mih_find_popcnt(ix, q, d, hits, err);
 #endif
