@@ -17,7 +17,7 @@
 #define BATCH_CHUNK 4096          /* queries per chunk at most */
 #define BATCH_RECORDS (8u << 20)  /* scratch records aimed at (8 bytes each, x2) */
 #define DIGIT 11                  /* radix digit */
-#define AHEAD 16                  /* prefetch distance in the sorted sweeps */
+#define AHEAD 40                  /* prefetch distance in the sorted sweeps */
 
 #define BW__INLINE static inline __attribute__((always_inline))
 
@@ -182,26 +182,30 @@ check_entries_avx512(batch *b, const uint32_t *e, uint32_t n, int t, uint32_t qi
     unsigned posbits = (unsigned)ix->posbits;
     uint32_t posmask = posbits >= 32 ? 0xffffffffu : (uint32_t)((1ull << posbits) - 1);
     int rbits = ix->t[t].rbits;
-    bw_status st = vec_room(&b->cands, n, err);
+    bw_status st = vec_room(&b->cands, n + 16, err);
     if (st != BW_OK)
         return st;
     uint64_t *out = b->cands.v + b->cands.n, tag = (uint64_t)qi << 8 | (uint64_t)t;
     size_t k = 0;
     const __m128i sh = _mm_cvtsi32_si128((int)posbits);
     const __m512i qv = _mm512_set1_epi32((int)qr), lv = _mm512_set1_epi32(left);
+    const __m512i pm = _mm512_set1_epi32((int)posmask), tg = _mm512_set1_epi64((long long)tag);
     for (uint32_t j = 0; j < n; j += 16) {
         uint32_t c = n - j < 16 ? n - j : 16;
         __mmask16 lanes = (__mmask16)((1u << c) - 1), m = lanes;
+        __m512i v = _mm512_maskz_loadu_epi32(lanes, e + j);
         if (rbits) {
-            __m512i v = _mm512_maskz_loadu_epi32(lanes, e + j);
             __m512i pc = _mm512_popcnt_epi32(_mm512_xor_si512(_mm512_srl_epi32(v, sh), qv));
             m = _mm512_mask_cmple_epu32_mask(lanes, pc, lv);
         }
-        while (m) {
-            unsigned x = (unsigned)__builtin_ctz(m);
-            m &= (__mmask16)(m - 1);
-            out[k++] = (uint64_t)(e[j + x] & posmask) << 32 | tag;
-        }
+        /* branch-free: matching ids packed to the front, widened to
+         * records, all 16 stored (room was reserved), k moves by the count */
+        __m512i ids = _mm512_maskz_compress_epi32(m, _mm512_and_si512(v, pm));
+        __m512i lo = _mm512_cvtepu32_epi64(_mm512_castsi512_si256(ids));
+        __m512i hi = _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(ids, 1));
+        _mm512_storeu_si512((void *)(out + k), _mm512_or_si512(_mm512_slli_epi64(lo, 32), tg));
+        _mm512_storeu_si512((void *)(out + k + 8), _mm512_or_si512(_mm512_slli_epi64(hi, 32), tg));
+        k += (size_t)__builtin_popcount(m);
     }
     b->cands.n += k;
     return BW_OK;

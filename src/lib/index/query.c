@@ -13,7 +13,7 @@
 
 #define SLOT_CHUNK 1024   /* buckets gathered before they are read */
 #define CAND_CHUNK 1024   /* candidates gathered before they are verified */
-#define AHEAD 20          /* prefetch distance, in buckets or hashes */
+#define AHEAD 48          /* prefetch distance, in buckets or hashes */
 
 #define BW__INLINE static inline __attribute__((always_inline))
 
@@ -113,25 +113,28 @@ check_entries_avx512(probe *p, const uint32_t *e, uint32_t n, int t, int left, b
     const bw__mih_table *tb = &p->ix->t[t];
     const __m128i sh = _mm_cvtsi32_si128((int)p->posbits);
     const __m512i qv = _mm512_set1_epi32((int)p->qr[t]), lv = _mm512_set1_epi32(left);
+    const __m512i pm = _mm512_set1_epi32((int)p->posmask);
+    const __m128i tv = _mm_set1_epi8((char)t);
     for (uint32_t j = 0; j < n; j += 16) {
         uint32_t c = n - j < 16 ? n - j : 16;
         __mmask16 lanes = (__mmask16)((1u << c) - 1), m = lanes;
+        __m512i v = _mm512_maskz_loadu_epi32(lanes, e + j);
         if (tb->rbits) {
-            __m512i v = _mm512_maskz_loadu_epi32(lanes, e + j);
             __m512i pc = _mm512_popcnt_epi32(_mm512_xor_si512(_mm512_srl_epi32(v, sh), qv));
             m = _mm512_mask_cmple_epu32_mask(lanes, pc, lv);
         }
-        while (m) {
-            unsigned x = (unsigned)__builtin_ctz(m);
-            m &= (__mmask16)(m - 1);
-            p->cand[p->nc] = e[j + x] & p->posmask;
-            p->cand_t[p->nc] = (uint8_t)t;
-            if (++p->nc == CAND_CHUNK) {
-                bw_status st = flush_candidates(p, err);
-                if (st != BW_OK)
-                    return st;
-            }
+        /* no branch on the (just loaded) entries: the matching ids are
+         * packed to the front of a register and all 16 lanes stored; the
+         * count moves by the number of matches */
+        if (p->nc > CAND_CHUNK - 16) {
+            bw_status st = flush_candidates(p, err);
+            if (st != BW_OK)
+                return st;
         }
+        _mm512_storeu_si512((void *)(p->cand + p->nc),
+                            _mm512_maskz_compress_epi32(m, _mm512_and_si512(v, pm)));
+        _mm_storeu_si128((__m128i *)(void *)(p->cand_t + p->nc), tv);
+        p->nc += (size_t)__builtin_popcount(m);
     }
     return BW_OK;
 }
