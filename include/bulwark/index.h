@@ -137,7 +137,8 @@ bw_status bw_index_find_pdq(const bw_index *ix, const bw_pdq *q, int max_distanc
  * entries. Faster than single lookups for large batches (thousands of
  * queries) on large indexes: the probes of a chunk of queries are sorted
  * so that each table, then the hashes, are read in address order. Uses
- * temporary memory (up to about 200 MB). On failure hits and first may
+ * temporary memory (about 150 MB for large indexes, more for lists with
+ * large clusters). On failure hits and first may
  * hold part of the results. */
 bw_status bw_index_find_pdq_batch(const bw_index *ix, const bw_pdq *q, size_t nq,
                                   int max_distance, bw_index_hits *hits, size_t *first,

@@ -15,7 +15,7 @@
 #endif
 
 #define BATCH_CHUNK 4096          /* queries per chunk at most */
-#define BATCH_RECORDS (8u << 20)  /* scratch records aimed at (8 bytes each, x2) */
+#define BATCH_RECORDS (4u << 20)  /* scratch records aimed at (8 bytes each, x2) */
 #define DIGIT 11                  /* radix digit */
 #define AHEAD 40                  /* prefetch distance in the sorted sweeps */
 
