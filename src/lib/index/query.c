@@ -11,7 +11,7 @@
 #include <immintrin.h>
 #endif
 
-#define SLOT_CHUNK 1024   /* buckets gathered before they are read */
+#define SLOT_CHUNK 512   /* buckets gathered before they are read */
 #define CAND_CHUNK 1024   /* candidates gathered before they are verified */
 #define AHEAD 48          /* prefetch distance, in buckets or hashes */
 
@@ -207,6 +207,7 @@ BW__INLINE bw_status mih_find(const bw_index *ix, const bw_pdq *q, int d, bw_ind
             while (m < limit) {
                 slot *sl = &p.slots[p.ns];
                 sl->bucket = qp ^ (uint32_t)m;
+                __builtin_prefetch(&tb->bk[sl->bucket]);
                 sl->t = (uint8_t)t;
                 sl->left = (uint8_t)(r - e > 255 ? 255 : r - e);
                 if (++p.ns == SLOT_CHUNK && (st = read_slots(&p, simd, err)) != BW_OK)
