@@ -260,6 +260,15 @@ BW__INLINE bw_status sweep_table(batch *b, int t, int simd, bw_error *err)
     for (size_t i = 0; i < np; i++) {
         if (i + AHEAD < np)
             __builtin_prefetch(&tb->bk[pv[i + AHEAD] >> 32]);
+        if (i + AHEAD / 2 < np) { /* an overfull bucket's run, as in query.c */
+            const bw__bucket *b2 = &tb->bk[pv[i + AHEAD / 2] >> 32];
+            if (__builtin_expect(b2->count > BW__BUCKET_SLOTS, 0)) {
+                const uint32_t *run = tb->ovf_e + b2->e[BW__BUCKET_SLOTS - 1];
+                uint32_t len = b2->count - (BW__BUCKET_SLOTS - 1);
+                for (uint32_t k = 0; k < len && k < 64; k += 16)
+                    __builtin_prefetch(run + k);
+            }
+        }
         const bw__bucket *bk = &tb->bk[pv[i] >> 32];
         uint32_t qi = (uint32_t)(pv[i] >> 8) & 0xffffffu, c = bk->count;
         int left = (int)(pv[i] & 0xff);

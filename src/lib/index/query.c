@@ -155,6 +155,19 @@ BW__INLINE bw_status read_slots(probe *p, int simd, bw_error *err)
     for (size_t i = 0; i < ns; i++) {
         if (i + AHEAD < ns)
             __builtin_prefetch(&ix->t[p->slots[i + AHEAD].t].bk[p->slots[i + AHEAD].bucket]);
+        if (i + AHEAD / 2 < ns) {
+            /* an overfull bucket (clustered lists) continues in the overflow
+             * array: fetch that too, once the bucket line has had time to come */
+            const slot *s2 = &p->slots[i + AHEAD / 2];
+            const bw__mih_table *t2 = &ix->t[s2->t];
+            const bw__bucket *b2 = &t2->bk[s2->bucket];
+            if (__builtin_expect(b2->count > BW__BUCKET_SLOTS, 0)) {
+                const uint32_t *run = t2->ovf_e + b2->e[BW__BUCKET_SLOTS - 1];
+                uint32_t len = b2->count - (BW__BUCKET_SLOTS - 1);
+                for (uint32_t k = 0; k < len && k < 64; k += 16)
+                    __builtin_prefetch(run + k);
+            }
+        }
         const slot *sl = &p->slots[i];
         const bw__mih_table *tb = &ix->t[sl->t];
         const bw__bucket *bk = &tb->bk[sl->bucket];
