@@ -190,8 +190,9 @@ static void print_human(const bw_scan_record *rec)
     }
     for (size_t i = 0; rec->matches && i < rec->matches->n; i++) {
         const bw_match *m = &rec->matches->v[i];
-        printf("%s%s:%s:%d%s%s", i ? ", " : "  MATCH ", m->list, bw_hash_kind_name(m->kind),
-               m->distance, m->label ? ":" : "", m->label ? m->label : "");
+        printf("%s%s:%s distance %d%s%s%s", i ? ", " : "  MATCH ", m->list,
+               bw_hash_kind_name(m->kind), m->distance, m->label ? " \"" : "",
+               m->label ? m->label : "", m->label ? "\"" : "");
     }
     putchar('\n');
 }
