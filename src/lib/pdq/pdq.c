@@ -100,11 +100,59 @@ static void box_along_rows(const float *in, float *out, uint32_t rows, uint32_t 
     }
 }
 
-/* Box filter along every column: all columns advance together, row by row. */
-static void box_along_cols(const float *in, float *out, uint32_t rows, uint32_t cols,
-                           uint32_t window, float *sum)
+/* Box filter along every column, in place: all columns advance together,
+ * row by row, with exactly box_pass's operations. Each row is copied into
+ * a ring of window + 1 rows just before it is overwritten, because the
+ * window's trailing edge subtracts it again later (at most window rows
+ * behind); the rows it adds are always at or ahead of the row written.
+ * This keeps the full-resolution filter to one image-sized buffer. */
+static void box_along_cols(float *buf, uint32_t n, size_t cols, uint32_t window, float *sum,
+                           float *ring)
 {
-    box_pass(in, out, rows, cols, cols, window, sum);
+    uint32_t half = (window + 2) / 2;
+    int64_t p1 = (int64_t)half - 1, p2 = (int64_t)window - half + 1;
+    int64_t p3 = (int64_t)n - window, p4 = (int64_t)half - 1;
+    size_t ri = 0, li = 0, oi = 0, nring = (size_t)window + 1;
+    float cur = 0.0f;
+
+    for (size_t l = 0; l < cols; l++)
+        sum[l] = 0.0f;
+    for (int64_t i = 0; i < p1; i++, ri++) {
+        const float *a = buf + ri * cols;
+        for (size_t l = 0; l < cols; l++)
+            sum[l] += a[l];
+        cur += 1.0f;
+    }
+    for (int64_t i = 0; i < p2; i++, ri++, oi++) {
+        const float *a = buf + ri * cols;
+        float *o = buf + oi * cols;
+        memcpy(ring + (oi % nring) * cols, o, cols * sizeof(float));
+        cur += 1.0f;
+        for (size_t l = 0; l < cols; l++) {
+            sum[l] += a[l];
+            o[l] = sum[l] / cur;
+        }
+    }
+    for (int64_t i = 0; i < p3; i++, ri++, li++, oi++) {
+        const float *a = buf + ri * cols, *s = ring + (li % nring) * cols;
+        float *o = buf + oi * cols;
+        memcpy(ring + (oi % nring) * cols, o, cols * sizeof(float));
+        for (size_t l = 0; l < cols; l++) {
+            sum[l] += a[l];
+            sum[l] -= s[l];
+            o[l] = sum[l] / cur;
+        }
+    }
+    for (int64_t i = 0; i < p4; i++, li++, oi++) {
+        const float *s = ring + (li % nring) * cols;
+        float *o = buf + oi * cols;
+        memcpy(ring + (oi % nring) * cols, o, cols * sizeof(float));
+        cur -= 1.0f;
+        for (size_t l = 0; l < cols; l++) {
+            sum[l] -= s[l];
+            o[l] = sum[l] / cur;
+        }
+    }
 }
 
 /* ---------------- DCT and bits ---------------- */
@@ -213,8 +261,8 @@ static int quality_metric(const float a[64][64])
 
 /* ---------------- Hashing ---------------- */
 
-/* buf1 holds the luma (w*h) and is overwritten; buf2 is scratch (w*h). */
-static bw_status hash_buffers(float *buf1, float *buf2, uint32_t w, uint32_t h, bw_pdq *hash,
+/* buf1 holds the luma (w*h) and is filtered in place. */
+static bw_status hash_buffers(float *buf1, uint32_t w, uint32_t h, bw_pdq *hash,
                               int *quality, bw_pdq dihedral[BW_PDQ_DIHEDRAL_COUNT], bw_error *err)
 {
     float a[64][64], b[16][16];
@@ -236,17 +284,21 @@ static bw_status hash_buffers(float *buf1, float *buf2, uint32_t w, uint32_t h, 
         size_t lanes = w > ROW_TILE ? w : ROW_TILE;
         float *sum = malloc(lanes * sizeof(float));
         float *tile = malloc(2 * (size_t)w * ROW_TILE * sizeof(float));
-        if (!sum || !tile) {
+        float *ring = malloc(((size_t)wc + 1) * w * sizeof(float));
+        if (!sum || !tile || !ring) {
             free(sum);
             free(tile);
+            free(ring);
             return bw__fail(err, BW_ERR_NOMEM, "out of memory");
         }
         for (int pass = 0; pass < 2; pass++) {
-            box_along_rows(buf1, buf2, h, w, wr, tile, tile + (size_t)w * ROW_TILE, sum);
-            box_along_cols(buf2, buf1, h, w, wc, sum);
+            /* rows: each group of rows goes through a tile, so in place is safe */
+            box_along_rows(buf1, buf1, h, w, wr, tile, tile + (size_t)w * ROW_TILE, sum);
+            box_along_cols(buf1, h, w, wc, sum, ring);
         }
         free(sum);
         free(tile);
+        free(ring);
         for (int i = 0; i < 64; i++) {
             size_t ini = (size_t)(((i + 0.5) * h) / 64);
             for (int j = 0; j < 64; j++) {
@@ -276,21 +328,17 @@ bw_status bw_pdq_hash_luma(const float *luma, uint32_t w, uint32_t h, bw_pdq *ha
 {
     int ovf = 0;
     size_t n = bw__mul(w, h, &ovf);
-    float *b1, *b2;
+    float *b1;
     bw_status st;
-    if (ovf || bw__mul(n, 2 * sizeof(float), &ovf) == 0 || ovf)
+    if (ovf || bw__mul(n, sizeof(float), &ovf) == 0 || ovf)
         return bw__fail(err, BW_ERR_LIMIT, "image too large: %ux%u", w, h);
-    b1 = malloc(n * sizeof(float));
-    b2 = malloc(n * sizeof(float));
-    if (!b1 || !b2) {
-        free(b1);
-        free(b2);
+    b1 = malloc(n ? n * sizeof(float) : 1);
+    if (!b1)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory for %ux%u", w, h);
-    }
-    memcpy(b1, luma, n * sizeof(float));
-    st = hash_buffers(b1, b2, w, h, hash, quality, dihedral, err);
+    if (n)
+        memcpy(b1, luma, n * sizeof(float));
+    st = hash_buffers(b1, w, h, hash, quality, dihedral, err);
     free(b1);
-    free(b2);
     return st;
 }
 
@@ -300,13 +348,13 @@ bw_status bw_pdq_hash_image(const bw_image *img, bw_pdq *hash, int *quality,
     uint32_t w = img->width, h = img->height;
     int ovf = 0;
     size_t n = bw__mul(w, h, &ovf);
-    float *b1, *b2;
+    float *b1;
     bw_status st;
     if (img->channels != 1 && img->channels != 3)
         return bw__fail(err, BW_ERR_ARG, "PDQ needs 1 or 3 channels, not %u", img->channels);
     if (img->full_width > w || img->full_height > h) /* a fast-path scaled decode */
         return bw__pdq_hash_scaled(img, hash, quality, dihedral, err);
-    if (ovf || bw__mul(n, 2 * sizeof(float), &ovf) == 0 || ovf)
+    if (ovf || bw__mul(n, sizeof(float), &ovf) == 0 || ovf)
         return bw__fail(err, BW_ERR_LIMIT, "image too large: %ux%u", w, h);
     if (n == 0) {
         memset(hash, 0, sizeof *hash);
@@ -317,12 +365,8 @@ bw_status bw_pdq_hash_image(const bw_image *img, bw_pdq *hash, int *quality,
         return BW_OK;
     }
     b1 = malloc(n * sizeof(float));
-    b2 = malloc(n * sizeof(float));
-    if (!b1 || !b2) {
-        free(b1);
-        free(b2);
+    if (!b1)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory for %ux%u", w, h);
-    }
     for (uint32_t y = 0; y < h; y++) {
         const uint8_t *p = img->pixels + (size_t)y * img->stride;
         float *o = b1 + (size_t)y * w;
@@ -335,9 +379,8 @@ bw_status bw_pdq_hash_image(const bw_image *img, bw_pdq *hash, int *quality,
                        0.114f * (float)p[3 * x + 2];
         }
     }
-    st = hash_buffers(b1, b2, w, h, hash, quality, dihedral, err);
+    st = hash_buffers(b1, w, h, hash, quality, dihedral, err);
     free(b1);
-    free(b2);
     return st;
 }
 
