@@ -39,6 +39,11 @@ int cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((forma
 /* Write j's buffer and a newline to stdout (a JSON Lines record). */
 void cli_emit_json(bw_json *j);
 
+/* The people's line for one hashed input, without the newline:
+ * "PDQ QUALITY FORMAT WxH  PATH" for an image, "SHA256 - file -  PATH"
+ * otherwise. Shared by hash and scan (scan appends its matches). */
+void cli_print_hash_line(const char *path, const bw_hash_result *r);
+
 /* {"path": path, "error": message} as one JSON line. */
 void cli_emit_error_json(const char *path, const char *message);
 

@@ -59,22 +59,6 @@ static void work(void *wctx, void *item)
     bw_reader_close(r);
 }
 
-static void print_human(const job *jb)
-{
-    char hex[65];
-    const bw_hash_result *r = &jb->res;
-    if (r->kind == BW_KIND_IMAGE) {
-        char dims[32];
-        bw_pdq_to_hex(&r->pdq, hex);
-        snprintf(dims, sizeof dims, "%ux%u", r->width, r->height);
-        printf("%s %3d %-4s %11s  %s\n", hex, r->quality, bw_format_name(r->format), dims,
-               jb->path);
-    } else {
-        bw_hex_encode(r->digests.sha256, 32, hex);
-        printf("%s %3s %-4s %11s  %s\n", hex, "-", "file", "-", jb->path);
-    }
-}
-
 static void done(void *ctx, void *item)
 {
     run *rn = ctx;
@@ -95,7 +79,8 @@ static void done(void *ctx, void *item)
         bw_hash_result_json(&rn->out, jb->path, &jb->res, 0);
         cli_emit_json(&rn->out);
     } else {
-        print_human(jb);
+        cli_print_hash_line(jb->path, &jb->res);
+        putchar('\n');
     }
     free(jb->path);
     free(jb);

@@ -176,18 +176,7 @@ static void draw_progress(run *rn, int final)
 
 static void print_human(const bw_scan_record *rec)
 {
-    const bw_hash_result *r = rec->hash;
-    char hex[65];
-    if (r->kind == BW_KIND_IMAGE) {
-        char dims[32];
-        bw_pdq_to_hex(&r->pdq, hex);
-        snprintf(dims, sizeof dims, "%ux%u", r->width, r->height);
-        printf("%s %3d %-4s %11s  %s", hex, r->quality, bw_format_name(r->format), dims,
-               rec->path);
-    } else {
-        bw_hex_encode(r->digests.sha256, 32, hex);
-        printf("%s %3s %-4s %11s  %s", hex, "-", "file", "-", rec->path);
-    }
+    cli_print_hash_line(rec->path, rec->hash);
     for (size_t i = 0; rec->matches && i < rec->matches->n; i++) {
         const bw_match *m = &rec->matches->v[i];
         printf("%s%s:%s distance %d%s%s%s", i ? ", " : "  MATCH ", m->list,

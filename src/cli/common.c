@@ -52,6 +52,20 @@ void cli_emit_error_json(const char *path, const char *message)
     bw_json_free(&j);
 }
 
+void cli_print_hash_line(const char *path, const bw_hash_result *r)
+{
+    char hex[65];
+    if (r->kind == BW_KIND_IMAGE) {
+        char dims[32];
+        bw_pdq_to_hex(&r->pdq, hex);
+        snprintf(dims, sizeof dims, "%ux%u", r->width, r->height);
+        printf("%s %3d %-4s %11s  %s", hex, r->quality, bw_format_name(r->format), dims, path);
+    } else {
+        bw_hex_encode(r->digests.sha256, 32, hex);
+        printf("%s %3s %-4s %11s  %s", hex, "-", "file", "-", path);
+    }
+}
+
 /* mkdir -p of the directory part of path. */
 static int make_parent_dirs(char *path)
 {
