@@ -261,6 +261,17 @@ static int quality_metric(const float a[64][64])
 
 /* ---------------- Hashing ---------------- */
 
+/* What the reference gives an image too small to hash: zero, quality 0. */
+static bw_status zero_hash(bw_pdq *hash, int *quality, bw_pdq dihedral[BW_PDQ_DIHEDRAL_COUNT])
+{
+    memset(hash, 0, sizeof *hash);
+    if (quality)
+        *quality = 0;
+    if (dihedral)
+        memset(dihedral, 0, sizeof(bw_pdq) * BW_PDQ_DIHEDRAL_COUNT);
+    return BW_OK;
+}
+
 /* buf1 holds the luma (w*h) and is filtered in place. */
 static bw_status hash_buffers(float *buf1, uint32_t w, uint32_t h, bw_pdq *hash,
                               int *quality, bw_pdq dihedral[BW_PDQ_DIHEDRAL_COUNT], bw_error *err)
@@ -269,12 +280,7 @@ static bw_status hash_buffers(float *buf1, uint32_t w, uint32_t h, bw_pdq *hash,
     int q;
 
     if (w < MIN_HASHABLE_DIM || h < MIN_HASHABLE_DIM) {
-        memset(hash, 0, sizeof *hash);
-        if (quality)
-            *quality = 0;
-        if (dihedral)
-            memset(dihedral, 0, sizeof(bw_pdq) * BW_PDQ_DIHEDRAL_COUNT);
-        return BW_OK;
+        return zero_hash(hash, quality, dihedral);
     }
     dct_init();
     if (w == 64 && h == 64) {
@@ -357,12 +363,7 @@ bw_status bw_pdq_hash_image(const bw_image *img, bw_pdq *hash, int *quality,
     if (ovf || bw__mul(n, sizeof(float), &ovf) == 0 || ovf)
         return bw__fail(err, BW_ERR_LIMIT, "image too large: %ux%u", w, h);
     if (n == 0) {
-        memset(hash, 0, sizeof *hash);
-        if (quality)
-            *quality = 0;
-        if (dihedral)
-            memset(dihedral, 0, sizeof(bw_pdq) * BW_PDQ_DIHEDRAL_COUNT);
-        return BW_OK;
+        return zero_hash(hash, quality, dihedral);
     }
     b1 = malloc(n * sizeof(float));
     if (!b1)
