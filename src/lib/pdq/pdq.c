@@ -338,11 +338,10 @@ bw_status bw_pdq_hash_luma(const float *luma, uint32_t w, uint32_t h, bw_pdq *ha
     bw_status st;
     if (ovf || bw__mul(n, sizeof(float), &ovf) == 0 || ovf)
         return bw__fail(err, BW_ERR_LIMIT, "image too large: %ux%u", w, h);
-    b1 = malloc(n ? n * sizeof(float) : 1);
+    b1 = malloc(n * sizeof(float));
     if (!b1)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory for %ux%u", w, h);
-    if (n)
-        memcpy(b1, luma, n * sizeof(float));
+    memcpy(b1, luma, n * sizeof(float));
     st = hash_buffers(b1, w, h, hash, quality, dihedral, err);
     free(b1);
     return st;
