@@ -6,6 +6,7 @@
  * dihedral lookups, exact kinds, packing, bad arguments, and swapping an
  * index under concurrent readers. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,98 @@ static void test_random_vs_brute_force(void **state)
     free(v);
 }
 
+/* Hashes placed on purpose at the edges of the tables' rules: q XOR masks
+ * whose 16-bit parts differ from q's by chosen counts -- spread as evenly
+ * as possible (every part at its threshold or one over, in every
+ * rotation), piled into one part, and random splits -- at total distances
+ * D-1, D and D+1. With all 16 tables and with fewer (parts skipped), the
+ * lookup must return exactly the masks of weight <= D, which are known
+ * here by construction, not by asking the index. */
+static void set_part_bits(bw_pdq *h, int part, int k)
+{
+    int pos[16];
+    for (int i = 0; i < 16; i++)
+        pos[i] = i;
+    for (int i = 0; i < k; i++) { /* k distinct bits of the part */
+        int j = i + (int)(rnd() % (unsigned)(16 - i)), t = pos[i];
+        pos[i] = pos[j];
+        pos[j] = t;
+        unsigned b = (unsigned)(part * 16 + pos[i]);
+        h->w[b / 64] ^= 1ull << (b % 64);
+    }
+}
+
+static void test_part_edges(void **state)
+{
+    (void)state;
+    static const int ds[] = {0, 5, 15, 16, 31, 32, 47, 64};
+    static const int tables[] = {16, 11, 8, 5, 1};
+    bw_pdq q;
+    for (int w = 0; w < 4; w++)
+        q.w[w] = rnd();
+    for (size_t di = 0; di < sizeof ds / sizeof *ds; di++) {
+        int D = ds[di];
+        size_t cap = 4000, n = 0, want = 0;
+        bw_pdq *v = malloc(cap * sizeof *v);
+        int *weight = malloc(cap * sizeof *weight);
+        for (int total = D - 1; total <= D + 1; total++) {
+            if (total < 0)
+                continue;
+            for (int shape = 0; shape < 3; shape++)
+                for (int r = 0; r < 16; r++) {
+                    int k[16] = {0}, left = total;
+                    if (shape == 0) {        /* even, rotated by r */
+                        for (int p = 0; p < 16; p++)
+                            k[(p + r) % 16] = total / 16 + (p < total % 16 ? 1 : 0);
+                    } else if (shape == 1) { /* piled up from part r on */
+                        for (int p = 0; p < 16 && left; p++) {
+                            int c = left < 16 ? left : 16;
+                            k[(p + r) % 16] = c;
+                            left -= c;
+                        }
+                    } else {                 /* random split */
+                        while (left) {
+                            int p = (int)(rnd() % 16);
+                            if (k[p] < 16) {
+                                k[p]++;
+                                left--;
+                            }
+                        }
+                    }
+                    for (int rep = 0; rep < 4; rep++) {
+                        v[n] = q;
+                        for (int p = 0; p < 16; p++)
+                            set_part_bits(&v[n], p, k[p]);
+                        weight[n] = total;
+                        want += total <= D;
+                        n++;
+                    }
+                }
+        }
+        for (size_t ti = 0; ti < sizeof tables / sizeof *tables; ti++) {
+            bw_index_opts o = {.method = BW_INDEX_MIH, .tables = tables[ti]};
+            bw_index *ix;
+            bw_index_hits hits = {0};
+            assert_int_equal(bw_index_build_pdq(v, n, &o, &ix, NULL), BW_OK);
+            assert_int_equal(bw_index_find_pdq(ix, &q, D, &hits, NULL), BW_OK);
+            if (hits.n != want)
+                fprintf(stderr, "D=%d tables=%d: %zu hits, %zu placed within D\n", D, tables[ti],
+                        hits.n, want);
+            assert_int_equal(hits.n, want);
+            for (size_t h = 0; h < hits.n; h++) {
+                assert_true(weight[hits.v[h].id] <= D);
+                assert_int_equal(hits.v[h].distance, weight[hits.v[h].id]);
+                if (h)
+                    assert_true(hits.v[h].id != hits.v[h - 1].id);
+            }
+            bw_index_hits_free(&hits);
+            bw_index_unref(ix);
+        }
+        free(v);
+        free(weight);
+    }
+}
+
 static void test_dihedral(void **state)
 {
     (void)state;
@@ -341,6 +434,11 @@ static void test_slot_swap(void **state)
     for (int i = 0; i < 3; i++)
         pthread_create(&th[i], NULL, reader, &s);
     for (int round = 0; round < 50; round++) {
+        /* let the readers look up on this version before the next swap
+         * (building a small index is quicker than starting a thread) */
+        long seen = __atomic_load_n(&s.lookups, __ATOMIC_RELAXED);
+        while (__atomic_load_n(&s.lookups, __ATOMIC_RELAXED) < seen + 3)
+            sched_yield();
         for (int w = 0; w < 4; w++)
             v[(round * 13 + 100) % n].w[w] = rnd(); /* a "new version" of the list */
         assert_int_equal(bw_index_build_pdq(v, n, NULL, &ix, NULL), BW_OK);
@@ -361,6 +459,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_needles_haystack),
         cmocka_unit_test(test_random_vs_brute_force),
+        cmocka_unit_test(test_part_edges),
         cmocka_unit_test(test_dihedral),
         cmocka_unit_test(test_exact_and_pack),
         cmocka_unit_test(test_empty),

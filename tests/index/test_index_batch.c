@@ -1,11 +1,9 @@
 /* test_index_batch.c -- bw_index_find_pdq_batch against a brute-force loop
  * written here (every hash within D, for D in {0, 8, 16, 31, 32, 48, 64},
- * on random and clustered hashes, for the automatic layout (at this size
- * answered one query at a time), forced multi-index hashing with several
- * table counts (the sorted batch path), and the scan), against
- * single lookups query by query (same hits in the same order, across more
- * than one internal chunk of queries), on tiny indexes, and with bad
- * arguments. */
+ * on random and clustered hashes, for the automatic layout, forced
+ * multi-index hashing with several table counts, and the scan), against
+ * single lookups query by query (same hits in the same order, for
+ * thousands of queries), on tiny indexes, and with bad arguments. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,7 +157,7 @@ static void test_batch_tiny(void **state)
         }
 }
 
-/* Many queries (more than one internal chunk): the batch gives, query by
+/* Many queries: the batch gives, query by
  * query, exactly what single lookups give (which test_index.c checks
  * against brute force), in the same order; hits already in the array
  * are kept. */
@@ -169,8 +167,7 @@ static void test_batch_equals_single(void **state)
     size_t n = 200000, nq = 9000;
     bw_pdq *v = make_hashes(n, 20000);
     bw_index *ix;
-    /* forced multi-index hashing: an automatic index this small would
-     * answer the batch one query at a time */
+    /* forced multi-index hashing, whatever the cost model would pick */
     bw_index_opts mih = {.method = BW_INDEX_MIH};
     assert_int_equal(bw_index_build_pdq(v, n, &mih, &ix, NULL), BW_OK);
     bw_index_plan_info plan;

@@ -1,7 +1,6 @@
 /* build.c -- building a bw_index: the builder that collects hashes, the
- * choice of the multi-index layout (how many tables, how long a substring,
- * how many directory bits) from the hash count and a cost model, and the
- * construction of each table by one counting sort. */
+ * choice of tables (which 16-bit parts get one) from the hash count and a
+ * cost model, and the construction of each table by one counting sort. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +18,16 @@ struct bw_index_builder {
 
 /* ---------------- the cost model ---------------- */
 
-/* Relative costs, in units of one random memory access. Measured on the
- * benchmark machine (bench/bench_index.c prints the plan it used). */
-#define COST_PROBE 1.0     /* one bucket (a cache line) */
-#define COST_ENTRY 0.02    /* checking one entry of it */
-#define COST_CAND 1.0      /* fetching a candidate hash */
-#define COST_SCAN 0.09     /* one hash of a linear scan */
+/* Nanoseconds, measured on the benchmark machine (a 2-core EPYC VM;
+ * bench/bench_index.c prints the plan it used): a probe reads a directory
+ * entry and the first line of a run at a random place; an entry costs a
+ * fraction of a vector instruction; an entry that passes costs two
+ * dependent random reads (its id, then its hash); a scan reads 32 bytes
+ * per hash at memory bandwidth. */
+#define COST_PROBE 20.0
+#define COST_ENTRY 0.15
+#define COST_SURVIVOR 25.0
+#define COST_SCAN 1.45
 
 double bw__ball(int n, int r)
 {
@@ -42,136 +45,71 @@ double bw__ball(int n, int r)
 
 double bw__scan_cost(size_t n)
 {
-    return COST_SCAN * (double)n + 4;
+    return COST_SCAN * (double)n + 50;
 }
 
-double bw__mih_cost(const bw_index *ix, const int *radius)
+/* Probability that a random 16-bit value is within b of another. */
+static double within16(int b)
 {
-    double cost = 0, n = (double)ix->n;
-    for (int t = 0; t < ix->ntables; t++) {
-        const bw__mih_table *tb = &ix->t[t];
-        int r = radius[t];
-        if (r < 0)
+    return b >= 16 ? 1.0 : b < 0 ? 0.0 : bw__ball(16, b) / 65536.0;
+}
+
+double bw__mih_cost(const bw_index *ix, const int t[BW__PARTS])
+{
+    double cost = 50, per_key = (double)ix->n / BW__PART_KEYS;
+    if (ix->ntables == 0)
+        return 1e300;
+    for (int p = 0; p < BW__PARTS; p++) {
+        if (t[p] < 0)
             continue;
-        double probes = bw__ball(tb->pbits, r);
-        double per_bucket = n / (double)(1ull << tb->pbits);
-        double cands = bw__ball(tb->bits, r) * n / (double)(1ull << tb->bits);
-        if (cands > n)
-            cands = n;
-        cost += COST_PROBE * probes + COST_ENTRY * probes * per_bucket + COST_CAND * cands;
+        int r = t[p] < 16 ? t[p] : 16, tn = t[(p + 1) % BW__PARTS];
+        double c = 1;   /* C(16, j) */
+        for (int j = 0; j <= r; j++) {
+            cost += c * (COST_PROBE + per_key * (COST_ENTRY + COST_SURVIVOR * within16(t[p] + tn + 1 - j)));
+            c = c * (16 - j) / (j + 1);
+        }
     }
-    return cost + 4;
+    return cost;
 }
 
-void bw__mih_radii(const bw_index *ix, int d, int *radius)
+void bw__thresholds(const bw_index *ix, int d, int t[BW__PARTS])
 {
-    int T = ix->ntables, s = d + 1;
-    for (int t = 0; t < BW__MIH_MAX_TABLES; t++)
-        radius[t] = -1;
+    int T = ix->ntables, k = 0;
+    for (int p = 0; p < BW__PARTS; p++)
+        t[p] = -1;
     if (T == 0)
         return;
-    /* Each table t may be probed within radius r_t; exactness needs
-     * sum(r_t + 1) >= d + 1. Longer substrings get the extra radius. */
-    int base = s / T, extra = s % T;
-    for (int t = 0; t < T; t++)
-        radius[t] = base - 1;
-    for (int k = 0; k < extra; k++) {
-        int best = -1;
-        for (int t = 0; t < T; t++)
-            if (radius[t] == base - 1 && (best < 0 || ix->t[t].bits > ix->t[best].bits))
-                best = t;
-        radius[best]++;
-    }
+    /* sum(t + 1) >= d + 1, spread as evenly as it goes */
+    int base = (d + 1) / T, extra = (d + 1) % T;
+    for (int p = 0; p < BW__PARTS; p++)
+        if (ix->active & (1u << p))
+            t[p] = base - 1 + (k++ < extra ? 1 : 0);
 }
 
-static int bits_for(size_t v)
-{
-    int b = 1;
-    while (b < 32 && (v >> b))
-        b++;
-    return b;
-}
-
-static int log2_round(size_t n)
-{
-    int b = 0;
-    while (b < 40 && ((size_t)1 << (b + 1)) <= n + n / 2)
-        b++;
-    return b;
-}
-
-/* Lay out T tables over the 256 bits for n hashes; 0 if no valid layout. */
-static int layout(bw_index *ix, size_t n, int T)
-{
-    int posbits = bits_for(n ? n - 1 : 0);
-    int maxr = 32 - posbits < 8 ? 32 - posbits : 8;
-    int lg = log2_round(n);
-    int pmax = lg > 10 ? lg : 10;
-    int L = 256 / T, extra = 256 % T;
-    if (L >= BW__MIH_MAX_BITS) {
-        L = BW__MIH_MAX_BITS;
-        extra = 0;
-    }
-    if (pmax > 28)
-        pmax = 28;
-    ix->posbits = posbits;
-    ix->ntables = T;
-    int start = 0;
-    for (int t = 0; t < T; t++) {
-        int bits = L + (t < extra ? 1 : 0);
-        if (bits > BW__MIH_MAX_BITS)
-            bits = BW__MIH_MAX_BITS;
-        int p = lg - 3; /* about 8 entries per bucket */
-        if (p < bits - maxr)
-            p = bits - maxr;
-        if (p > bits)
-            p = bits;
-        if (p < 1)
-            p = bits < 1 ? bits : 1;
-        if (p > pmax)
-            return 0;
-        ix->t[t].start = (uint16_t)start;
-        ix->t[t].bits = (uint8_t)bits;
-        ix->t[t].pbits = (uint8_t)p;
-        ix->t[t].rbits = (uint8_t)(bits - p);
-        start += bits;
-    }
-    return start <= 256;
-}
-
-/* Pick the table count with the lowest estimated cost at the design
- * distance; 0 tables when a scan is cheaper anyway. */
+/* Which parts get a table: all 16 unless opts.tables asks for fewer
+ * (spread evenly: less memory, slower lookups); none when a scan would be
+ * cheaper at the design distance, or when scanning is asked for. */
 static void choose_layout(bw_index *ix, size_t n)
 {
+    int T = ix->opts.tables > 0 && ix->opts.tables < BW__PARTS ? ix->opts.tables : BW__PARTS;
     int d = ix->opts.design_distance > 0 ? ix->opts.design_distance : BW_PDQ_DEFAULT_MAX_DISTANCE;
-    int radius[BW__MIH_MAX_TABLES];
-    int bestT = 0;
-    double best = 0;
-    if (ix->opts.tables > 0) {
-        bestT = ix->opts.tables > BW__MIH_MAX_TABLES ? BW__MIH_MAX_TABLES : ix->opts.tables;
-        while (bestT > 1 && !layout(ix, n, bestT))
-            bestT--;
-    } else {
-        for (int T = 1; T <= BW__MIH_MAX_TABLES; T++) {
-            if (!layout(ix, n, T))
-                continue;
-            bw__mih_radii(ix, d, radius);
-            double c = bw__mih_cost(ix, radius);
-            if (bestT == 0 || c < best) {
-                best = c;
-                bestT = T;
-            }
-        }
-        if (ix->opts.method == BW_INDEX_AUTO && (bestT == 0 || best >= bw__scan_cost(n)))
-            bestT = 0;
-        if (ix->opts.method == BW_INDEX_MIH && bestT == 0)
-            bestT = 1;
-    }
-    if (ix->opts.method == BW_INDEX_SCAN)
-        bestT = 0;
-    if (bestT == 0 || !layout(ix, n, bestT)) {
+    int t[BW__PARTS];
+    ix->idbytes = n <= ((size_t)1 << 24) ? 3 : 4;
+    ix->ntables = T;
+    ix->active = 0;
+    for (int i = 0; i < T; i++)
+        ix->active |= 1u << (i * BW__PARTS / T);
+    if (ix->opts.method == BW_INDEX_SCAN || n == 0) {
         ix->ntables = 0;
+        ix->active = 0;
         return;
+    }
+    if (ix->opts.method == BW_INDEX_AUTO && ix->opts.tables == 0) {
+        bw__thresholds(ix, d, t);
+        if (bw__mih_cost(ix, t) >= bw__scan_cost(n)) {
+            ix->ntables = 0;
+            ix->active = 0;
+        }
     }
 }
 
@@ -192,83 +130,41 @@ void *bw__index_alloc(size_t bytes)
     return p;
 }
 
-/* Make room for one more overflow note (frees and returns NULL on failure). */
-static uint64_t *grow_ovf(uint64_t *ovf, size_t n, size_t *cap)
+/* One counting sort of the hashes by part p: count, prefix sums, then each
+ * hash in id order goes to the next free entry of its group (so ids rise
+ * within a group). */
+static bw_status build_table(bw_index *ix, int p, size_t *memory, bw_error *err)
 {
-    if (n < *cap)
-        return ovf;
-    size_t nc = *cap ? *cap * 2 : 4096;
-    uint64_t *nv = realloc(ovf, nc * sizeof *nv);
-    if (!nv) {
-        free(ovf);
-        return NULL;
-    }
-    *cap = nc;
-    return nv;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* One pass over the hashes in id order: each entry goes into its bucket
- * while there is room. A bucket that overflows keeps 14 entries inline and
- * in its last slot the start of its run in the overflow array; the rest
- * are noted as (bucket, id) and laid out, sorted, afterwards. */
-static bw_status build_table(const bw_index *ix, bw__mih_table *tb, size_t *memory, bw_error *err)
-{
-    size_t n = ix->n, buckets = (size_t)1 << tb->pbits;
-    unsigned rb = tb->rbits;
-    uint32_t rmask = rb ? (uint32_t)((1ull << rb) - 1) : 0;
-    uint32_t posmask = ix->posbits >= 32 ? 0xffffffffu : (uint32_t)((1ull << ix->posbits) - 1);
-    uint64_t *ovf = NULL;
-    size_t novf = 0, cap = 0;
-    tb->bk = bw__index_alloc(buckets * sizeof *tb->bk);
-    if (!tb->bk)
+    bw__part_table *tb = &ix->t[p];
+    size_t n = ix->n, ib = (size_t)ix->idbytes;
+    int pn = (p + 1) % BW__PARTS;
+    uint32_t *cur = malloc(BW__PART_KEYS * sizeof *cur);
+    tb->dir = bw__index_alloc((BW__PART_KEYS + 1) * sizeof *tb->dir);
+    tb->next = bw__index_alloc(n * sizeof *tb->next + 64);
+    tb->ids = bw__index_alloc(n * ib + 64);
+    if (!cur || !tb->dir || !tb->next || !tb->ids) {
+        free(cur);
         return bw__fail(err, BW_ERR_NOMEM, "out of memory building the index (%zu hashes)", n);
-    memset(tb->bk, 0, buckets * sizeof *tb->bk);
-    *memory += buckets * sizeof *tb->bk;
+    }
+    *memory += (BW__PART_KEYS + 1) * sizeof *tb->dir + n * sizeof *tb->next + n * ib + 64;
+    memset(tb->ids + n * ib, 0, 64);
+    memset(cur, 0, BW__PART_KEYS * sizeof *cur);
+    for (size_t i = 0; i < n; i++)
+        cur[bw__part(&ix->pdq[i], p)]++;
+    uint32_t sum = 0;
+    for (size_t k = 0; k < BW__PART_KEYS; k++) {
+        uint32_t c = cur[k];
+        tb->dir[k] = cur[k] = sum;
+        sum += c;
+    }
+    tb->dir[BW__PART_KEYS] = sum;
     for (size_t i = 0; i < n; i++) {
-        if (i + 32 < n) /* the bucket of a later hash, so that its line is there in time */
-            __builtin_prefetch(&tb->bk[bw__sub(&ix->pdq[i + 32], tb->start, tb->bits) >> rb], 1);
-        uint32_t k = bw__sub(&ix->pdq[i], tb->start, tb->bits);
-        bw__bucket *bk = &tb->bk[k >> rb];
-        if (bk->count < BW__BUCKET_SLOTS) {
-            bk->e[bk->count++] = (uint32_t)(((uint64_t)(k & rmask) << ix->posbits) | i);
-            continue;
-        }
-        if (bk->count == BW__BUCKET_SLOTS) {
-            /* the bucket overflows: its last slot will point at the
-             * overflow run, so the entry there moves to the run too */
-            if ((ovf = grow_ovf(ovf, novf, &cap)) == NULL)
-                return bw__fail(err, BW_ERR_NOMEM, "out of memory building the index");
-            ovf[novf++] = ((uint64_t)(k >> rb) << 32) | (bk->e[BW__BUCKET_SLOTS - 1] & posmask);
-        }
-        bk->count++;
-        if ((ovf = grow_ovf(ovf, novf, &cap)) == NULL)
-            return bw__fail(err, BW_ERR_NOMEM, "out of memory building the index");
-        ovf[novf++] = ((uint64_t)(k >> rb) << 32) | i;
+        const bw_pdq *h = &ix->pdq[i];
+        uint32_t e = cur[bw__part(h, p)]++, id = (uint32_t)i;
+        tb->next[e] = (uint16_t)bw__part(h, pn);
+        memcpy(tb->ids + (size_t)e * ib, &id, ib); /* little-endian bytes */
     }
-    if (novf == 0)
-        return BW_OK;
-    qsort(ovf, novf, sizeof *ovf, cmp_u64); /* by bucket, then id */
-    tb->novf = novf;
-    tb->ovf_e = malloc(novf * sizeof *tb->ovf_e);
-    if (!tb->ovf_e) {
-        free(ovf);
-        return bw__fail(err, BW_ERR_NOMEM, "out of memory building the index");
-    }
-    *memory += novf * 4;
-    for (size_t j = 0; j < novf; j++) {
-        uint32_t b = (uint32_t)(ovf[j] >> 32), id = (uint32_t)ovf[j];
-        if (j == 0 || (ovf[j - 1] >> 32) != b)
-            tb->bk[b].e[BW__BUCKET_SLOTS - 1] = (uint32_t)j;
-        uint32_t key = bw__sub(&ix->pdq[id], tb->start, tb->bits);
-        tb->ovf_e[j] = (uint32_t)(((uint64_t)(key & rmask) << ix->posbits) | id);
-    }
-    free(ovf);
+    free(cur);
     return BW_OK;
 }
 
@@ -276,6 +172,7 @@ static bw_status build_table(const bw_index *ix, bw__mih_table *tb, size_t *memo
  * (one per core, at most 8). */
 typedef struct builder_share {
     bw_index *ix;
+    int parts[BW__PARTS];
     atomic_int next;
 } builder_share;
 
@@ -291,10 +188,10 @@ static void *build_worker(void *arg)
     builder_worker *w = arg;
     bw_index *ix = w->sh->ix;
     for (;;) {
-        int t = atomic_fetch_add(&w->sh->next, 1);
-        if (t >= ix->ntables)
+        int k = atomic_fetch_add(&w->sh->next, 1);
+        if (k >= ix->ntables)
             break;
-        w->st = build_table(ix, &ix->t[t], &w->memory, &w->err);
+        w->st = build_table(ix, w->sh->parts[k], &w->memory, &w->err);
         if (w->st != BW_OK)
             break;
     }
@@ -315,6 +212,9 @@ static bw_status index_build_pdq_part(bw_index *ix, bw_error *err)
     if (nt > ix->ntables)
         nt = ix->ntables;
     sh.ix = ix;
+    for (int p = 0, k = 0; p < BW__PARTS; p++)
+        if (ix->active & (1u << p))
+            sh.parts[k++] = p;
     atomic_init(&sh.next, 0);
     memset(w, 0, sizeof w);
     for (int i = 0; i < nt; i++) {
@@ -342,9 +242,10 @@ void bw__index_free(bw_index *ix)
     if (!ix)
         return;
     free(ix->pdq);
-    for (int t = 0; t < BW__MIH_MAX_TABLES; t++) {
-        free(ix->t[t].bk);
-        free(ix->t[t].ovf_e);
+    for (int p = 0; p < BW__PARTS; p++) {
+        free(ix->t[p].dir);
+        free(ix->t[p].next);
+        free(ix->t[p].ids);
     }
     for (int k = 0; k < BW_HASH_KIND_COUNT; k++)
         bw__exact_free(&ix->ex[k]);

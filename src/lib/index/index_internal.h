@@ -1,16 +1,15 @@
 /* index_internal.h -- the layout of a built bw_index, shared by the index's
  * sources (build.c, query.c, scan.c, exact.c, share.c); not installed.
  *
- * PDQ part: the hashes in id order (64-byte aligned), and up to
- * BW__MIH_MAX_TABLES multi-index tables. Table t covers `bits` consecutive
- * bits of the hash starting at bit `start` (its substring key). The key's
- * top `pbits` bits pick a bucket: one 64-byte cache line holding up to 15
- * entries and the bucket's entry count, so that a probe costs one memory
- * access. Each entry packs the key's low `rbits` bits above the hash id
- * (`rest << posbits | id`), and a hash is fetched only when the whole
- * substring is within the probe radius. A bucket with more than 15
- * entries (clustered lists) keeps 14 inline and, in its last slot, where
- * the rest start in the table's overflow array. */
+ * PDQ part: the hashes in id order (64-byte aligned), and one table per
+ * 16-bit part of the hash (part p = bits 16p..16p+15), up to 16. A table
+ * lists every hash once, grouped by the value of its part: the entries
+ * whose part is k are [dir[k], dir[k + 1]). An entry is two arrays wide:
+ * `next`, the value of the hash's following part (p + 1, cyclically),
+ * which the lookup checks first, 32 entries per instruction, and `ids`,
+ * the hash id (3 bytes while there are at most 2^24 hashes, else 4),
+ * read only for the few entries that pass. query.c explains why reading
+ * the next part is enough to drop nearly every entry. */
 #ifndef BW_INDEX_INTERNAL_H
 #define BW_INDEX_INTERNAL_H
 
@@ -19,25 +18,14 @@
 #include <stdint.h>
 #include "bulwark/index.h"
 
-#define BW__MIH_MAX_TABLES 16
-#define BW__MIH_MAX_BITS 32
+#define BW__PARTS 16           /* 16-bit parts of a PDQ hash */
+#define BW__PART_KEYS 65536    /* values of one part */
 
-#define BW__BUCKET_SLOTS 15
-
-typedef struct bw__bucket {
-    uint32_t e[BW__BUCKET_SLOTS];
-    uint32_t count;   /* entries of this bucket, inline and overflow */
-} bw__bucket;
-
-typedef struct bw__mih_table {
-    uint16_t start;   /* first bit of the substring */
-    uint8_t bits;     /* substring length */
-    uint8_t pbits;    /* bucket-number bits (top of the key) */
-    uint8_t rbits;    /* key bits kept in each entry */
-    bw__bucket *bk;   /* 2^pbits buckets */
-    size_t novf;      /* entries in the overflow array */
-    uint32_t *ovf_e;  /* the overflow runs, bucket by bucket */
-} bw__mih_table;
+typedef struct bw__part_table {
+    uint32_t *dir;    /* BW__PART_KEYS + 1 offsets into the arrays below */
+    uint16_t *next;   /* per entry: the value of part (p + 1) % 16 */
+    uint8_t *ids;     /* per entry: the id, idbytes little-endian bytes (+ 1 byte of padding) */
+} bw__part_table;
 
 typedef struct bw__exact_table {
     size_t n, cap;    /* keys held / allocated */
@@ -52,33 +40,40 @@ struct bw_index {
     bw_index_opts opts;
     size_t n;                      /* PDQ hashes */
     bw_pdq *pdq;
-    int posbits;                   /* bits of an id inside a table entry */
-    int ntables;
-    bw__mih_table t[BW__MIH_MAX_TABLES];
+    int idbytes;                   /* bytes of an id in a table entry: 3 or 4 */
+    int ntables;                   /* parts with a table (0 = lookups scan) */
+    unsigned active;               /* bit p set: part p has a table */
+    bw__part_table t[BW__PARTS];   /* by part */
     bw__exact_table ex[BW_HASH_KIND_COUNT]; /* [BW_HASH_PDQ] unused */
     size_t memory;
 };
 
-/* Substring of `bits` (<= 32) bits of h starting at bit `start`. */
-static inline uint32_t bw__sub(const bw_pdq *h, unsigned start, unsigned bits)
+/* Part p (0..15) of a hash: bits 16p..16p+15. */
+static inline unsigned bw__part(const bw_pdq *h, int p)
 {
-    unsigned wi = start >> 6, off = start & 63;
-    uint64_t v = h->w[wi] >> off;
-    if (off + bits > 64 && wi < 3)
-        v |= h->w[wi + 1] << (64 - off);
-    return (uint32_t)(v & ((bits >= 64 ? 0 : (1ull << bits)) - 1));
+    return (unsigned)(h->w[p >> 2] >> ((p & 3) * 16)) & 0xffffu;
+}
+
+/* The id stored at entry e of a table. */
+static inline uint32_t bw__entry_id(const bw_index *ix, const bw__part_table *tb, size_t e)
+{
+    uint32_t v;
+    __builtin_memcpy(&v, tb->ids + e * (size_t)ix->idbytes, 4);
+    return ix->idbytes == 4 ? v : (v & 0xffffffu);
 }
 
 /* Number of bit strings of length n within distance r of a given one. */
 double bw__ball(int n, int r);
 
-/* Estimated cost (in units of one random memory access) of a MIH lookup
- * at these radii; radius[t] < 0 skips table t. */
-double bw__mih_cost(const bw_index *ix, const int *radius);
-/* Estimated cost of scanning n hashes. */
+/* Thresholds for distance d: t[p] for each part (-1 = part not probed),
+ * with sum over probed parts of (t[p] + 1) >= d + 1. A hash within d of q
+ * then has some part p with distance <= t[p] to q's (pigeonhole), and
+ * query.c's stronger rule holds too. Thresholds may exceed 16. */
+void bw__thresholds(const bw_index *ix, int d, int t[BW__PARTS]);
+/* Estimated time of a lookup through the tables at these thresholds, and
+ * of a scan of n hashes, in nanoseconds on the benchmark machine. */
+double bw__mih_cost(const bw_index *ix, const int t[BW__PARTS]);
 double bw__scan_cost(size_t n);
-/* Radii for distance d over ix's tables (sum of radius+1 >= d+1). */
-void bw__mih_radii(const bw_index *ix, int d, int *radius);
 
 /* Append every hash of ix within d of q (unsorted) by scanning. */
 bw_status bw__scan(const bw_index *ix, const bw_pdq *q, int d, bw_index_hits *hits, bw_error *err);

@@ -1,8 +1,31 @@
-/* query.c -- answering lookups on a built bw_index: the multi-index probe
- * (staged so that many memory accesses are in flight at once: directory
- * reads, then entry runs, then candidate hashes, each batch prefetched
- * before it is used), the choice between probing and scanning per query,
- * dihedral lookups, and the small accessors. */
+/* query.c -- answering lookups on a built bw_index: the multi-index probe,
+ * the choice between probing and scanning per query, dihedral lookups, and
+ * the small accessors.
+ *
+ * Why the tables find every hash within d, and why they read so little.
+ * Cut the 256 bits into 16 parts of 16 bits; let d_p be the distance of
+ * part p of a hash to the query's, and give each probed part a threshold
+ * t_p (unprobed parts t_p = -1) with sum(t_p + 1) >= d + 1
+ * (bw__thresholds). Write e_p = t_p + 1 - d_p: for a hash within d,
+ * sum(e_p) >= 1. By the cycle lemma, some starting part s has every
+ * cyclic prefix sum e_s + e_s+1 + ... positive, so in particular
+ *
+ *     d_s <= t_s   and   d_s + d_s+1 <= t_s + t_s+1 + 1.
+ *
+ * The first says the hash is in one of the groups of table s whose value
+ * is within t_s of the query's part (pigeonhole: at d = 31, t = 1 for all
+ * 16 parts, 17 groups per table, 272 groups in all). The second is checked
+ * on the entry itself, which carries its hash's part s+1: a random entry
+ * passes with probability under 1% (16 bits within 2 or 3), so nearly no
+ * hash is fetched that is not a match. A hash that passes is fetched and
+ * compared whole, and is reported only by the first part s for which both
+ * conditions hold, so each hash is reported once.
+ *
+ * The work is staged so that many memory reads are in flight at once: the
+ * directory entries of a chunk of groups are prefetched, then the groups'
+ * runs are read with prefetch a few runs ahead, then the ids of the
+ * entries that passed, then their hashes. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/internal.h"
@@ -11,36 +34,53 @@
 #include <immintrin.h>
 #endif
 
-#define SLOT_CHUNK 512   /* buckets gathered before they are read */
-#define CAND_CHUNK 1024   /* candidates gathered before they are verified */
-#define AHEAD 48          /* prefetch distance, in buckets or hashes */
+#define RUN_CHUNK 256     /* groups whose directory entries are read together */
+#define PASS_CHUNK 1024   /* entries that passed, verified together */
+#define AHEAD_RUNS 8      /* runs prefetched ahead */
+#define AHEAD_IDS 32      /* ids prefetched ahead */
+#define RUN_PREFETCH_LINES 8
 
 #define BW__INLINE static inline __attribute__((always_inline))
 
-/* A bucket to read: which table, which bucket, how far the rest of the
- * key may still be from the query's. */
-typedef struct slot {
-    uint32_t bucket;
-    uint8_t t;
-    uint8_t left;
-} slot;
+/* All 16-bit masks, by number of bits set: the values within r of a part
+ * are its XOR with the first ball(16, r) of them. */
+static uint16_t g_masks[BW__PART_KEYS];
+static uint32_t g_upto[18]; /* g_upto[w]: masks with fewer than w bits */
+static pthread_once_t g_masks_once = PTHREAD_ONCE_INIT;
 
-typedef struct probe {
+static void masks_init(void)
+{
+    uint32_t at[18] = {0};
+    for (uint32_t m = 0; m < BW__PART_KEYS; m++)
+        at[__builtin_popcount(m) + 1]++;
+    for (int w = 1; w < 18; w++)
+        at[w] += at[w - 1];
+    memcpy(g_upto, at, sizeof g_upto);
+    for (uint32_t m = 0; m < BW__PART_KEYS; m++)
+        g_masks[at[__builtin_popcount(m)]++] = (uint16_t)m;
+}
+
+/* A group to read: table (part), value, and how far the next part of an
+ * entry may be from the query's (16 = any). */
+typedef struct run {
+    uint32_t lo, hi;
+    uint8_t p, bound;
+} run;
+
+typedef struct lookup {
     const bw_index *ix;
     const bw_pdq *q;
     int d;
-    int radius[BW__MIH_MAX_TABLES];
-    uint32_t qk[BW__MIH_MAX_TABLES];
-    uint32_t qr[BW__MIH_MAX_TABLES];
-    uint32_t posmask;
-    unsigned posbits;
-    slot slots[SLOT_CHUNK];
-    size_t ns;
-    uint32_t cand[CAND_CHUNK];
-    uint8_t cand_t[CAND_CHUNK];
-    size_t nc;
+    int t[BW__PARTS];
+    unsigned qp[BW__PARTS];
+    run runs[RUN_CHUNK];
+    size_t nr;
+    uint32_t pe[PASS_CHUNK];  /* entries that passed */
+    uint8_t pp[PASS_CHUNK];   /* ... and their table */
+    uint32_t pid[PASS_CHUNK];
+    size_t np;
     bw_index_hits *hits;
-} probe;
+} lookup;
 
 BW__INLINE int dist256(const bw_pdq *a, const bw_pdq *b)
 {
@@ -48,197 +88,170 @@ BW__INLINE int dist256(const bw_pdq *a, const bw_pdq *b)
            __builtin_popcountll(a->w[2] ^ b->w[2]) + __builtin_popcountll(a->w[3] ^ b->w[3]);
 }
 
-/* Verify the candidates gathered so far: full distance, and report a hash
- * only from the first table that would find it (no duplicates). Hashes
- * are prefetched AHEAD candidates before they are compared. */
-BW__INLINE bw_status flush_candidates(probe *p, bw_error *err)
+/* Is part s the first for which h meets both conditions? */
+BW__INLINE int first_part(const lookup *L, const bw_pdq *h, int s)
 {
-    const bw_index *ix = p->ix;
-    size_t nc = p->nc;
-    for (size_t i = 0; i < nc && i < AHEAD; i++)
-        __builtin_prefetch(&ix->pdq[p->cand[i]]);
-    for (size_t i = 0; i < nc; i++) {
-        if (i + AHEAD < nc)
-            __builtin_prefetch(&ix->pdq[p->cand[i + AHEAD]]);
-        const bw_pdq *h = &ix->pdq[p->cand[i]];
-        int dist = dist256(h, p->q);
-        if (dist > p->d)
+    int dnext = __builtin_popcount(bw__part(h, 0) ^ L->qp[0]);
+    for (int j = 0; j < s; j++) {
+        int dj = dnext;
+        dnext = __builtin_popcount(bw__part(h, j + 1) ^ L->qp[j + 1]);
+        if (dj <= L->t[j] && dj + dnext <= L->t[j] + L->t[j + 1] + 1)
+            return 0;
+    }
+    return 1;
+}
+
+/* Fetch the ids, then the hashes, of the entries that passed; report the
+ * matches. */
+BW__INLINE bw_status flush_passed(lookup *L, bw_error *err)
+{
+    const bw_index *ix = L->ix;
+    size_t np = L->np, ib = (size_t)ix->idbytes;
+    for (size_t i = 0; i < np && i < AHEAD_IDS; i++)
+        __builtin_prefetch(ix->t[L->pp[i]].ids + L->pe[i] * ib);
+    for (size_t i = 0; i < np; i++) {
+        if (i + AHEAD_IDS < np)
+            __builtin_prefetch(ix->t[L->pp[i + AHEAD_IDS]].ids + L->pe[i + AHEAD_IDS] * ib);
+        L->pid[i] = bw__entry_id(ix, &ix->t[L->pp[i]], L->pe[i]);
+        __builtin_prefetch(&ix->pdq[L->pid[i]]);
+    }
+    for (size_t i = 0; i < np; i++) {
+        const bw_pdq *h = &ix->pdq[L->pid[i]];
+        int dist = dist256(h, L->q);
+        if (dist > L->d || !first_part(L, h, L->pp[i]))
             continue;
-        int seen = 0;
-        for (int t = 0; t < p->cand_t[i] && !seen; t++) {
-            const bw__mih_table *tb = &ix->t[t];
-            if (p->radius[t] >= 0 &&
-                __builtin_popcount(bw__sub(h, tb->start, tb->bits) ^ p->qk[t]) <= p->radius[t])
-                seen = 1;
-        }
-        if (seen)
-            continue;
-        bw_status st = bw__hits_reserve(p->hits, 1, err);
+        bw_status st = bw__hits_reserve(L->hits, 1, err);
         if (st != BW_OK)
             return st;
-        bw_index_hit *hit = &p->hits->v[p->hits->n++];
-        hit->id = p->cand[i];
+        bw_index_hit *hit = &L->hits->v[L->hits->n++];
+        hit->id = L->pid[i];
         hit->distance = (uint16_t)dist;
         hit->orientation = 0;
         hit->kind = BW_HASH_PDQ;
     }
-    p->nc = 0;
+    L->np = 0;
     return BW_OK;
 }
 
-BW__INLINE bw_status check_entries(probe *p, const uint32_t *e, uint32_t n, int t, int left,
-                                   bw_error *err)
+BW__INLINE bw_status pass(lookup *L, uint32_t e, int p, bw_error *err)
 {
-    const bw__mih_table *tb = &p->ix->t[t];
-    uint32_t qr = p->qr[t];
-    for (uint32_t j = 0; j < n; j++) {
-        if (tb->rbits && __builtin_popcount((uint32_t)(e[j] >> p->posbits) ^ qr) > left)
-            continue;
-        p->cand[p->nc] = e[j] & p->posmask;
-        p->cand_t[p->nc] = (uint8_t)t;
-        if (++p->nc == CAND_CHUNK) {
-            bw_status st = flush_candidates(p, err);
-            if (st != BW_OK)
-                return st;
-        }
-    }
+    L->pe[L->np] = e;
+    L->pp[L->np] = (uint8_t)p;
+    if (++L->np == PASS_CHUNK)
+        return flush_passed(L, err);
+    return BW_OK;
+}
+
+/* Check the entries of one run: next part within the bound. */
+BW__INLINE bw_status check_run(lookup *L, const run *r, bw_error *err)
+{
+    const uint16_t *next = L->ix->t[r->p].next;
+    unsigned qn = L->qp[(r->p + 1) % BW__PARTS];
+    bw_status st;
+    for (uint32_t e = r->lo; e < r->hi; e++)
+        if (__builtin_popcount(next[e] ^ qn) <= r->bound && (st = pass(L, e, r->p, err)) != BW_OK)
+            return st;
     return BW_OK;
 }
 
 #if defined(__x86_64__)
-/* check_entries with AVX-512: 16 entries per step, no branch per entry. */
-__attribute__((target("avx512f,avx512vpopcntdq,popcnt"))) static inline bw_status
-check_entries_avx512(probe *p, const uint32_t *e, uint32_t n, int t, int left, bw_error *err)
+/* The same, 32 entries per step. */
+__attribute__((target("avx512f,avx512bw,avx512bitalg,popcnt"))) static inline bw_status
+check_run_avx512(lookup *L, const run *r, bw_error *err)
 {
-    const bw__mih_table *tb = &p->ix->t[t];
-    const __m128i sh = _mm_cvtsi32_si128((int)p->posbits);
-    const __m512i qv = _mm512_set1_epi32((int)p->qr[t]), lv = _mm512_set1_epi32(left);
-    const __m512i pm = _mm512_set1_epi32((int)p->posmask);
-    const __m128i tv = _mm_set1_epi8((char)t);
-    for (uint32_t j = 0; j < n; j += 16) {
-        uint32_t c = n - j < 16 ? n - j : 16;
-        __mmask16 lanes = (__mmask16)((1u << c) - 1), m = lanes;
-        __m512i v = _mm512_maskz_loadu_epi32(lanes, e + j);
-        if (tb->rbits) {
-            __m512i pc = _mm512_popcnt_epi32(_mm512_xor_si512(_mm512_srl_epi32(v, sh), qv));
-            m = _mm512_mask_cmple_epu32_mask(lanes, pc, lv);
-        }
-        /* no branch on the (just loaded) entries: the matching ids are
-         * packed to the front of a register and all 16 lanes stored; the
-         * count moves by the number of matches */
-        if (p->nc > CAND_CHUNK - 16) {
-            bw_status st = flush_candidates(p, err);
-            if (st != BW_OK)
+    const uint16_t *next = L->ix->t[r->p].next;
+    const __m512i qv = _mm512_set1_epi16((short)L->qp[(r->p + 1) % BW__PARTS]);
+    const __m512i bv = _mm512_set1_epi16((short)r->bound);
+    bw_status st;
+    for (uint32_t e = r->lo; e < r->hi; e += 32) {
+        uint32_t left = r->hi - e;
+        __mmask32 lanes = left >= 32 ? 0xffffffffu : ((1u << left) - 1);
+        __m512i v = _mm512_maskz_loadu_epi16(lanes, next + e);
+        __m512i pc = _mm512_popcnt_epi16(_mm512_xor_si512(v, qv));
+        __mmask32 m = _mm512_mask_cmple_epu16_mask(lanes, pc, bv);
+        while (m) {
+            if ((st = pass(L, e + (uint32_t)__builtin_ctz(m), r->p, err)) != BW_OK)
                 return st;
+            m &= m - 1;
         }
-        _mm512_storeu_si512((void *)(p->cand + p->nc),
-                            _mm512_maskz_compress_epi32(m, _mm512_and_si512(v, pm)));
-        _mm_storeu_si128((__m128i *)(void *)(p->cand_t + p->nc), tv);
-        p->nc += (size_t)__builtin_popcount(m);
     }
     return BW_OK;
 }
-#define CHECK_ENTRIES(simd, ...) \
-    ((simd) ? check_entries_avx512(__VA_ARGS__) : check_entries(__VA_ARGS__))
+#define CHECK_RUN(simd, L, r, err) ((simd) ? check_run_avx512(L, r, err) : check_run(L, r, err))
 #else
-#define CHECK_ENTRIES(simd, ...) check_entries(__VA_ARGS__)
+#define CHECK_RUN(simd, L, r, err) check_run(L, r, err)
 #endif
 
-/* Read the gathered buckets, each prefetched AHEAD buckets earlier. */
-BW__INLINE bw_status read_slots(probe *p, int simd, bw_error *err)
+/* Read the directory entries of the gathered groups (prefetched when they
+ * were gathered), then the runs, each prefetched AHEAD_RUNS runs earlier. */
+BW__INLINE bw_status read_runs(lookup *L, int simd, bw_error *err)
 {
-    const bw_index *ix = p->ix;
-    size_t ns = p->ns;
-    bw_status st;
-    for (size_t i = 0; i < ns && i < AHEAD; i++)
-        __builtin_prefetch(&ix->t[p->slots[i].t].bk[p->slots[i].bucket]);
-    for (size_t i = 0; i < ns; i++) {
-        if (i + AHEAD < ns)
-            __builtin_prefetch(&ix->t[p->slots[i + AHEAD].t].bk[p->slots[i + AHEAD].bucket]);
-        if (i + AHEAD / 2 < ns) {
-            /* an overfull bucket (clustered lists) continues in the overflow
-             * array: fetch that too, once the bucket line has had time to come */
-            const slot *s2 = &p->slots[i + AHEAD / 2];
-            const bw__mih_table *t2 = &ix->t[s2->t];
-            const bw__bucket *b2 = &t2->bk[s2->bucket];
-            if (__builtin_expect(b2->count > BW__BUCKET_SLOTS, 0)) {
-                const uint32_t *run = t2->ovf_e + b2->e[BW__BUCKET_SLOTS - 1];
-                uint32_t len = b2->count - (BW__BUCKET_SLOTS - 1);
-                for (uint32_t k = 0; k < len && k < 64; k += 16)
-                    __builtin_prefetch(run + k);
-            }
+    const bw_index *ix = L->ix;
+    size_t nr = L->nr;
+    for (size_t i = 0; i < nr; i++) {
+        const uint32_t *dir = ix->t[L->runs[i].p].dir;
+        uint32_t k = L->runs[i].lo;
+        L->runs[i].lo = dir[k];
+        L->runs[i].hi = dir[k + 1];
+    }
+    for (size_t i = 0; i < nr + AHEAD_RUNS; i++) {
+        if (i + AHEAD_RUNS < nr) {
+            const run *a = &L->runs[i + AHEAD_RUNS];
+            const char *b = (const char *)(ix->t[a->p].next + a->lo);
+            const char *e = (const char *)(ix->t[a->p].next + a->hi);
+            for (int k = 0; b < e && k < RUN_PREFETCH_LINES; b += 64, k++)
+                __builtin_prefetch(b);
         }
-        const slot *sl = &p->slots[i];
-        const bw__mih_table *tb = &ix->t[sl->t];
-        const bw__bucket *bk = &tb->bk[sl->bucket];
-        uint32_t c = bk->count;
-        if (c <= BW__BUCKET_SLOTS) {
-            st = CHECK_ENTRIES(simd, p, bk->e, c, sl->t, sl->left, err);
-        } else {
-            st = CHECK_ENTRIES(simd, p, bk->e, BW__BUCKET_SLOTS - 1, sl->t, sl->left, err);
-            if (st == BW_OK)
-                st = CHECK_ENTRIES(simd, p, tb->ovf_e + bk->e[BW__BUCKET_SLOTS - 1],
-                                   c - (BW__BUCKET_SLOTS - 1), sl->t, sl->left, err);
-        }
+        if (i >= nr)
+            break;
+        bw_status st = CHECK_RUN(simd, L, &L->runs[i], err);
         if (st != BW_OK)
             return st;
     }
-    p->ns = 0;
+    L->nr = 0;
     return BW_OK;
 }
 
 BW__INLINE bw_status mih_find(const bw_index *ix, const bw_pdq *q, int d, bw_index_hits *hits,
                               int simd, bw_error *err)
 {
-    probe p;
+    lookup L;
     bw_status st;
-    p.ix = ix;
-    p.q = q;
-    p.d = d;
-    p.nc = 0;
-    p.ns = 0;
-    p.hits = hits;
-    p.posbits = (unsigned)ix->posbits;
-    p.posmask = p.posbits >= 32 ? 0xffffffffu : (uint32_t)((1ull << p.posbits) - 1);
-    bw__mih_radii(ix, d, p.radius);
-    for (int t = 0; t < ix->ntables; t++) {
-        const bw__mih_table *tb = &ix->t[t];
-        p.qk[t] = bw__sub(q, tb->start, tb->bits);
-        p.qr[t] = tb->rbits ? (p.qk[t] & (uint32_t)((1ull << tb->rbits) - 1)) : 0;
-    }
-    for (int t = 0; t < ix->ntables; t++) {
-        const bw__mih_table *tb = &ix->t[t];
-        int r = p.radius[t];
-        if (r < 0)
+    pthread_once(&g_masks_once, masks_init);
+    L.ix = ix;
+    L.q = q;
+    L.d = d;
+    L.nr = 0;
+    L.np = 0;
+    L.hits = hits;
+    bw__thresholds(ix, d, L.t);
+    for (int p = 0; p < BW__PARTS; p++)
+        L.qp[p] = bw__part(q, p);
+    for (int p = 0; p < BW__PARTS; p++) {
+        if (L.t[p] < 0)
             continue;
-        uint32_t qp = p.qk[t] >> tb->rbits;
-        uint64_t limit = 1ull << tb->pbits;
-        int emax = r < tb->pbits ? r : tb->pbits;
-        for (int e = 0; e <= emax; e++) {
-            /* every mask of weight e over pbits bits (Gosper's hack) */
-            uint64_t m = e ? (1ull << e) - 1 : 0;
-            while (m < limit) {
-                slot *sl = &p.slots[p.ns];
-                sl->bucket = qp ^ (uint32_t)m;
-                __builtin_prefetch(&tb->bk[sl->bucket]);
-                sl->t = (uint8_t)t;
-                sl->left = (uint8_t)(r - e > 255 ? 255 : r - e);
-                if (++p.ns == SLOT_CHUNK && (st = read_slots(&p, simd, err)) != BW_OK)
+        const uint32_t *dir = ix->t[p].dir;
+        int r = L.t[p] < 16 ? L.t[p] : 16, chain = L.t[p] + L.t[(p + 1) % BW__PARTS] + 1;
+        for (int w = 0; w <= r; w++) {
+            int bound = chain - w > 16 ? 16 : chain - w;
+            for (uint32_t i = g_upto[w]; i < g_upto[w + 1]; i++) {
+                run *ru = &L.runs[L.nr];
+                ru->lo = L.qp[p] ^ g_masks[i];
+                ru->p = (uint8_t)p;
+                ru->bound = (uint8_t)bound;
+                __builtin_prefetch(&dir[ru->lo]);
+                if (++L.nr == RUN_CHUNK && (st = read_runs(&L, simd, err)) != BW_OK)
                     return st;
-                if (m == 0)
-                    break;
-                uint64_t s = m + (m & (~m + 1));
-                m = (((s ^ m) >> 2) >> __builtin_ctzll(m)) | s;
             }
         }
     }
-    if (p.ns && (st = read_slots(&p, simd, err)) != BW_OK)
+    if (L.nr && (st = read_runs(&L, simd, err)) != BW_OK)
         return st;
-    return flush_candidates(&p, err);
+    return L.np ? flush_passed(&L, err) : BW_OK;
 }
 
-/* The same code twice: with the POPCNT instruction (nearly every x86-64
- * since 2008) and without, picked at run time. */
+/* The same code compiled for AVX-512 (BW + BITALG), for POPCNT, and
+ * portable, picked at run time. */
 #if defined(__x86_64__)
 __attribute__((target("popcnt"))) static bw_status mih_find_popcnt(const bw_index *ix,
                                                                     const bw_pdq *q, int d,
@@ -248,7 +261,7 @@ __attribute__((target("popcnt"))) static bw_status mih_find_popcnt(const bw_inde
     return mih_find(ix, q, d, hits, 0, err);
 }
 
-__attribute__((target("avx512f,avx512vpopcntdq,popcnt"))) static bw_status
+__attribute__((target("avx512f,avx512bw,avx512bitalg,popcnt"))) static bw_status
 mih_find_avx512(const bw_index *ix, const bw_pdq *q, int d, bw_index_hits *hits, bw_error *err)
 {
     return mih_find(ix, q, d, hits, 1, err);
@@ -265,7 +278,7 @@ bw_status bw__mih_find(const bw_index *ix, const bw_pdq *q, int d, bw_index_hits
                        bw_error *err)
 {
 #if defined(__x86_64__)
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq"))
+    if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512bitalg"))
         return mih_find_avx512(ix, q, d, hits, err);
     if (__builtin_cpu_supports("popcnt"))
         return mih_find_popcnt(ix, q, d, hits, err);
@@ -277,13 +290,13 @@ bw_status bw__mih_find(const bw_index *ix, const bw_pdq *q, int d, bw_index_hits
 
 static int use_scan(const bw_index *ix, int d)
 {
-    int radius[BW__MIH_MAX_TABLES];
+    int t[BW__PARTS];
     if (ix->ntables == 0 || ix->opts.method == BW_INDEX_SCAN)
         return 1;
     if (ix->opts.method == BW_INDEX_MIH)
         return 0;
-    bw__mih_radii(ix, d, radius);
-    return bw__mih_cost(ix, radius) >= bw__scan_cost(ix->n);
+    bw__thresholds(ix, d, t);
+    return bw__mih_cost(ix, t) >= bw__scan_cost(ix->n);
 }
 
 static int cmp_hit(const void *a, const void *b)
@@ -401,22 +414,22 @@ size_t bw_index_memory_bytes(const bw_index *ix)
 
 void bw_index_plan(const bw_index *ix, int max_distance, bw_index_plan_info *info)
 {
-    int radius[BW__MIH_MAX_TABLES];
+    int t[BW__PARTS];
     memset(info, 0, sizeof *info);
     if (!ix)
         return;
     info->tables = ix->ntables;
     if (ix->ntables) {
-        info->substring_bits = ix->t[0].bits;
-        info->directory_bits = ix->t[0].pbits;
+        info->substring_bits = 16;
+        info->directory_bits = 16;
     }
     info->method = use_scan(ix, max_distance) ? BW_INDEX_SCAN : BW_INDEX_MIH;
-    bw__mih_radii(ix, max_distance, radius);
-    for (int t = 0; t < ix->ntables; t++) {
-        if (radius[t] >= 0)
+    bw__thresholds(ix, max_distance, t);
+    for (int p = 0; p < BW__PARTS; p++) {
+        if (t[p] >= 0)
             info->tables_probed++;
-        if (radius[t] > info->max_radius)
-            info->max_radius = radius[t];
+        if (t[p] > info->max_radius)
+            info->max_radius = t[p];
     }
-    info->cost_vs_scan = ix->ntables ? bw__mih_cost(ix, radius) / bw__scan_cost(ix->n) : 1.0;
+    info->cost_vs_scan = ix->ntables ? bw__mih_cost(ix, t) / bw__scan_cost(ix->n) : 1.0;
 }
