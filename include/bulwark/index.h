@@ -12,12 +12,13 @@
  *
  * PDQ lookups are exact -- every hash within the distance is returned, for
  * any distance 0..256 -- by multi-index hashing: the 256 bits are split
- * into substrings, one table per substring; a hash within D of q has, by
- * the pigeonhole principle, some substring within a small radius of q's,
- * so probing every table within its radius finds it. Table count and
- * substring length follow the number of hashes; for each query the radii
- * follow D, and when probing would cost more than reading every hash the
- * lookup scans instead (SIMD popcount, chosen at run time from the CPU).
+ * into 16 parts of 16 bits, one table per part; a hash within D of q has,
+ * by the pigeonhole principle, some part within a small radius of q's, so
+ * probing every table within its radius finds it, and each entry carries
+ * its hash's next part so that nearly no other hash is fetched (see
+ * docs/lists.md). For each query the radii follow D, and when probing
+ * would cost more than reading every hash the lookup scans instead (SIMD
+ * popcount, chosen at run time from the CPU).
  * Exact kinds (MD5, SHA-1, SHA-256) live in hash tables.
  *
  * Sharing and reloading: an index is reference counted. A bw_index_slot
@@ -82,8 +83,10 @@ typedef enum bw_index_method {
 
 typedef struct bw_index_opts {
     bw_index_method method;  /* default AUTO */
-    int design_distance;     /* the distance the tables are tuned for; 0 = 31 */
-    int tables;              /* 0 = chosen from the hash count; else 1..16 (tests) */
+    int design_distance;     /* the distance the cost model weighs when it decides whether
+                                tables pay at all; 0 = 31 */
+    int tables;              /* 0 = all 16 (when they pay); 1..15 = that many, spread over
+                                the parts: less memory, slower lookups (docs/lists.md) */
 } bw_index_opts;
 
 /* One result of a lookup. orientation is the dihedral orientation of the
@@ -134,12 +137,7 @@ bw_status bw_index_find_pdq(const bw_index *ix, const bw_pdq *q, int max_distanc
 /* Many lookups at once: the same hits as one bw_index_find_pdq per query,
  * appended query after query, query i's being hits->v[first[i] ..
  * first[i + 1]) (nearest first, ties by id); first must hold nq + 1
- * entries. Faster than single lookups for large batches (thousands of
- * queries) on large indexes: the probes of a chunk of queries are sorted
- * so that each table, then the hashes, are read in address order. Uses
- * temporary memory (about 150 MB for large indexes, more for lists with
- * large clusters). On failure hits and first may
- * hold part of the results. */
+ * entries. On failure hits and first may hold part of the results. */
 bw_status bw_index_find_pdq_batch(const bw_index *ix, const bw_pdq *q, size_t nq,
                                   int max_distance, bw_index_hits *hits, size_t *first,
                                   bw_error *err);
@@ -169,8 +167,8 @@ size_t bw_index_memory_bytes(const bw_index *ix);
 typedef struct bw_index_plan_info {
     int method;              /* BW_INDEX_MIH or BW_INDEX_SCAN */
     int tables;              /* tables built */
-    int substring_bits;      /* bits per substring */
-    int directory_bits;      /* bits addressed directly per table */
+    int substring_bits;      /* bits per part (16) */
+    int directory_bits;      /* bits addressed directly per table (16) */
     int tables_probed;       /* tables probed at this distance */
     int max_radius;          /* largest radius probed */
     double cost_vs_scan;
