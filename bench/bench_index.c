@@ -63,6 +63,14 @@ static void flip(bw_pdq *h, int k)
     }
 }
 
+static int cmp_packed(const void *a, const void *b)
+{
+    uint8_t x[32], y[32];
+    bw_pdq_pack(a, x);
+    bw_pdq_pack(b, y);
+    return memcmp(x, y, 32);
+}
+
 /* The anchor: what anyone would write first. */
 static size_t plain_scan(const bw_pdq *v, size_t n, const bw_pdq *q, int d)
 {
@@ -81,7 +89,7 @@ __attribute__((target("popcnt"))) static size_t plain_scan_popcnt(const bw_pdq *
     return plain_scan(v, n, q, d);
 }
 
-static void run(size_t n, int clustered)
+static void run(size_t n, int clustered, bw_index_layout layout)
 {
     const int D = 31, NQ = 10000;
     bw_pdq *v = malloc(n * sizeof *v), *q = malloc(NQ * sizeof *q);
@@ -107,13 +115,18 @@ static void run(size_t n, int clustered)
                 q[i].w[w] = rnd();
         }
     }
-    double rss0 = rss_bytes();
-    double t0 = now();
     bw_index *ix;
     bw_error err;
     bw_index_opts o = {0};
     if (getenv("BW_BENCH_TABLES"))
         o.tables = atoi(getenv("BW_BENCH_TABLES"));
+    if (layout == BW_INDEX_COMPACT) {
+        /* as a store hands them over: sorted by their bytes */
+        o.layout = BW_INDEX_COMPACT;
+        qsort(v, n, sizeof *v, cmp_packed);
+    }
+    double rss0 = rss_bytes();
+    double t0 = now();
     if (bw_index_build_pdq(v, n, &o, &ix, &err) != BW_OK) {
         fprintf(stderr, "build: %s\n", bw_error_message(&err));
         exit(1);
@@ -157,17 +170,18 @@ static void run(size_t n, int clustered)
         stotal += plain_scan_popcnt(v, n, &q[i], D);
     double tscan = now() - t0, cscan = cpu() - c0;
     double qix = NQ / tix, qscan = nscan / tscan;
-    printf("%-9s n=%-9zu build %.2f s  %.1f B/hash (RSS growth %.1f B/hash)  tables %d x %d bits"
+    const char *lay = layout == BW_INDEX_COMPACT ? "compact" : "fast";
+    printf("%-9s %-7s n=%-9zu build %.2f s  %.1f B/hash (RSS growth %.1f B/hash)  tables %d x %d bits"
            " (dir %d, probed %d, r<=%d)"
            "  index %.0f q/s  scan %.1f q/s  ratio %.0fx  (on-CPU: index %.0f q/s, scan %.1f q/s)"
            "  (hits %zu)\n",
-           clustered ? "clustered" : "random", n, build, (double)bw_index_memory_bytes(ix) / (double)n,
+           clustered ? "clustered" : "random", lay, n, build, (double)bw_index_memory_bytes(ix) / (double)n,
            rss_index / (double)n,
            plan.tables, plan.substring_bits, plan.directory_bits, plan.tables_probed, plan.max_radius,
            qix, qscan, qix / qscan, NQ / cix, nscan / cscan, total);
-    printf("%-9s n=%-9zu batched (all %d queries in one bw_index_find_pdq_batch call)  %.0f q/s"
+    printf("%-9s %-7s n=%-9zu batched (all %d queries in one bw_index_find_pdq_batch call)  %.0f q/s"
            "  ratio %.0fx vs scan  (on-CPU %.0f q/s)  (hits %zu%s)\n",
-           clustered ? "clustered" : "random", n, NQ, NQ / tbatch, NQ / tbatch / qscan, NQ / cbatch,
+           clustered ? "clustered" : "random", lay, n, NQ, NQ / tbatch, NQ / tbatch / qscan, NQ / cbatch,
            btotal, btotal == total ? ", same as single" : ", DIFFERENT from single");
     if (stotal == (size_t)-1)
         printf("?\n");
@@ -182,7 +196,8 @@ int main(int argc, char **argv)
 {
     size_t sizes[8] = {1000000, 10000000};
     int ns = 2;
-    const char *quick = getenv("BW_BENCH_QUICK");
+    const char *quick = getenv("BW_BENCH_QUICK"), *lo = getenv("BW_BENCH_LAYOUT");
+    int layout_only = lo && !strcmp(lo, "fast") ? 1 : lo && !strcmp(lo, "compact") ? 2 : 0;
     if (quick && *quick == '1') {
         sizes[0] = 100000;
         ns = 1;
@@ -196,6 +211,8 @@ int main(int argc, char **argv)
            " anchor = plain popcount scan in the same run\n");
     for (int c = 0; c < 2; c++)
         for (int i = 0; i < ns; i++)
-            run(sizes[i], c);
+            for (int l = 0; l < 2; l++)
+                if (!layout_only || layout_only - 1 == l)
+                    run(sizes[i], c, l ? BW_INDEX_COMPACT : BW_INDEX_FAST);
     return 0;
 }

@@ -81,12 +81,31 @@ typedef enum bw_index_method {
     BW_INDEX_SCAN       /* compare q with every hash */
 } bw_index_method;
 
+/* How the PDQ part is laid out in memory (docs/lists.md has the figures).
+ * FAST keeps a copy of every hash and an id per table entry (~112 bytes
+ * per hash); COMPACT keeps no copy of the hashes: each table entry links
+ * to the same hash's entry in the next table, and a hash that passes the
+ * tables' checks is read back by following the links (~47 bytes per hash
+ * on random hashes, a little more on lists with large clusters; lookups at
+ * large distances, which FAST answers by scanning, are slow). With method
+ * AUTO, COMPACT applies from BW_INDEX_COMPACT_MIN hashes on and smaller
+ * indexes are FAST (their directories would outweigh them); method MIH
+ * makes any non-empty index COMPACT; method SCAN makes it FAST. */
+typedef enum bw_index_layout {
+    BW_INDEX_FAST = 0,
+    BW_INDEX_COMPACT
+} bw_index_layout;
+
+#define BW_INDEX_COMPACT_MIN 65536
+
 typedef struct bw_index_opts {
     bw_index_method method;  /* default AUTO */
     int design_distance;     /* the distance the cost model weighs when it decides whether
                                 tables pay at all; 0 = 31 */
     int tables;              /* 0 = all 16 (when they pay); 1..15 = that many, spread over
-                                the parts: less memory, slower lookups (docs/lists.md) */
+                                the parts: less memory, slower lookups (docs/lists.md);
+                                COMPACT always builds all 16 */
+    bw_index_layout layout;  /* default FAST */
 } bw_index_opts;
 
 /* One result of a lookup. orientation is the dihedral orientation of the
@@ -153,7 +172,11 @@ bw_status bw_index_find_pdq_dihedral(const bw_index *ix, const bw_pdq q[BW_PDQ_D
 bw_status bw_index_find_exact(const bw_index *ix, bw_hash_kind kind, const uint8_t *bytes,
                               bw_index_hits *hits, bw_error *err);
 
-/* The hash with this id (NULL if out of range). */
+/* The PDQ hash with this id, copied to *out; BW_ERR_ARG if out of range.
+ * (A COMPACT index rebuilds it from its tables: 16 memory reads.) */
+bw_status bw_index_pdq_get(const bw_index *ix, uint32_t id, bw_pdq *out);
+/* The same as a pointer into a FAST index (NULL if out of range, and
+ * always NULL for a COMPACT index, which holds no copy of the hashes). */
 const bw_pdq *bw_index_pdq(const bw_index *ix, uint32_t id);
 const uint8_t *bw_index_digest(const bw_index *ix, bw_hash_kind kind, uint32_t id);
 
@@ -172,6 +195,8 @@ typedef struct bw_index_plan_info {
     int tables_probed;       /* tables probed at this distance */
     int max_radius;          /* largest radius probed */
     double cost_vs_scan;
+    int layout;              /* bw_index_layout actually built */
+    int link_bits;           /* COMPACT: bits of a link per table entry */
 } bw_index_plan_info;
 void bw_index_plan(const bw_index *ix, int max_distance, bw_index_plan_info *info);
 

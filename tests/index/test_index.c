@@ -92,6 +92,8 @@ static void test_needles_haystack(void **state)
         bw_index_opts o = {.method = BW_INDEX_MIH, .tables = tables[i]};
         needles_haystack_with(&o);
     }
+    bw_index_opts compact = {.method = BW_INDEX_MIH, .layout = BW_INDEX_COMPACT};
+    needles_haystack_with(&compact);
     bw_index_opts scan = {.method = BW_INDEX_SCAN};
     needles_haystack_with(&scan);
     bw_index_opts autom = {.method = BW_INDEX_AUTO};
@@ -180,6 +182,95 @@ static void test_random_vs_brute_force(void **state)
     assert_int_equal(bw_index_build_pdq(v, n, &mih, &ix, NULL), BW_OK);
     compare_with_brute_force(v, n, ix, 20);
     bw_index_unref(ix);
+    /* COMPACT, from hashes in no particular order (ids then go through
+     * its position maps) */
+    bw_index_opts compact = {.layout = BW_INDEX_COMPACT};
+    assert_int_equal(bw_index_build_pdq(v, n, &compact, &ix, NULL), BW_OK);
+    bw_index_plan_info plan;
+    bw_index_plan(ix, 31, &plan);
+    assert_int_equal(plan.layout, BW_INDEX_COMPACT);
+    assert_null(bw_index_pdq(ix, 0));
+    compare_with_brute_force(v, n, ix, 20);
+    bw_index_unref(ix);
+    free(v);
+}
+
+static int cmp_packed(const void *a, const void *b)
+{
+    uint8_t x[32], y[32];
+    bw_pdq_pack(a, x);
+    bw_pdq_pack(b, y);
+    return memcmp(x, y, 32);
+}
+
+/* COMPACT holds no copy of the hashes: every id must give its hash back
+ * (from the tables alone), for hashes added in a store's order (ids are
+ * then positions in table 15) and in no order (position maps); lists
+ * with huge groups (tens of thousands of equal hashes: long links, a
+ * directory that needs a base per key) must still be exact. */
+static void test_compact_layout(void **state)
+{
+    (void)state;
+    size_t n = 80000;
+    bw_pdq *v = malloc(n * sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        for (int w = 0; w < 4; w++)
+            v[i].w[w] = rnd();
+    for (int sorted = 0; sorted < 2; sorted++) {
+        if (sorted)
+            qsort(v, n, sizeof *v, cmp_packed);
+        bw_index_opts o = {.layout = BW_INDEX_COMPACT};
+        bw_index *ix;
+        assert_int_equal(bw_index_build_pdq(v, n, &o, &ix, NULL), BW_OK);
+        for (size_t i = 0; i < n; i++) {
+            bw_pdq back;
+            assert_int_equal(bw_index_pdq_get(ix, (uint32_t)i, &back), BW_OK);
+            assert_memory_equal(&back, &v[i], sizeof back);
+        }
+        bw_pdq back;
+        assert_int_equal(bw_index_pdq_get(ix, (uint32_t)n, &back), BW_ERR_ARG);
+        bw_index_unref(ix);
+    }
+    /* 70,000 copies of one hash and 10,000 others near it or random */
+    for (size_t i = 0; i < n; i++) {
+        if (i < 70000) {
+            v[i] = v[0];
+        } else {
+            v[i] = v[0];
+            flip_bits(&v[i], (int)(rnd() % 40));
+            if (i % 2)
+                for (int w = 0; w < 4; w++)
+                    v[i].w[w] = rnd();
+        }
+    }
+    bw_index_opts o = {.layout = BW_INDEX_COMPACT};
+    bw_index *ix;
+    assert_int_equal(bw_index_build_pdq(v, n, &o, &ix, NULL), BW_OK);
+    bw_index_plan_info plan;
+    bw_index_plan(ix, 31, &plan);
+    assert_int_equal(plan.layout, BW_INDEX_COMPACT);
+    assert_true(plan.link_bits >= 17);
+    for (size_t i = 0; i < n; i += 997) {
+        bw_pdq back;
+        assert_int_equal(bw_index_pdq_get(ix, (uint32_t)i, &back), BW_OK);
+        assert_memory_equal(&back, &v[i], sizeof back);
+    }
+    bw_index_hits hits = {0};
+    static const int ds[] = {0, 10, 31};
+    for (int k = 0; k < 3; k++) {
+        bw_pdq q = v[0];
+        flip_bits(&q, 3);
+        size_t want = 0;
+        for (size_t i = 0; i < n; i++)
+            want += dist(&q, &v[i]) <= ds[k];
+        hits.n = 0;
+        assert_int_equal(bw_index_find_pdq(ix, &q, ds[k], &hits, NULL), BW_OK);
+        assert_int_equal(hits.n, want);
+        for (size_t h = 0; h < hits.n; h++)
+            assert_int_equal(hits.v[h].distance, dist(&q, &v[hits.v[h].id]));
+    }
+    bw_index_hits_free(&hits);
+    bw_index_unref(ix);
     free(v);
 }
 
@@ -208,7 +299,7 @@ static void test_part_edges(void **state)
 {
     (void)state;
     static const int ds[] = {0, 5, 15, 16, 31, 32, 47, 64};
-    static const int tables[] = {16, 11, 8, 5, 1};
+    static const int tables[] = {16, 11, 8, 5, 1, -1}; /* -1: COMPACT */
     bw_pdq q;
     for (int w = 0; w < 4; w++)
         q.w[w] = rnd();
@@ -252,7 +343,8 @@ static void test_part_edges(void **state)
                 }
         }
         for (size_t ti = 0; ti < sizeof tables / sizeof *tables; ti++) {
-            bw_index_opts o = {.method = BW_INDEX_MIH, .tables = tables[ti]};
+            bw_index_opts o = {.method = BW_INDEX_MIH, .tables = tables[ti] > 0 ? tables[ti] : 0,
+                               .layout = tables[ti] < 0 ? BW_INDEX_COMPACT : BW_INDEX_FAST};
             bw_index *ix;
             bw_index_hits hits = {0};
             assert_int_equal(bw_index_build_pdq(v, n, &o, &ix, NULL), BW_OK);
@@ -460,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_needles_haystack),
         cmocka_unit_test(test_random_vs_brute_force),
         cmocka_unit_test(test_part_edges),
+        cmocka_unit_test(test_compact_layout),
         cmocka_unit_test(test_dihedral),
         cmocka_unit_test(test_exact_and_pack),
         cmocka_unit_test(test_empty),

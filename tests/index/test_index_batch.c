@@ -128,6 +128,7 @@ static void test_batch_vs_brute_force(void **state)
         {.method = BW_INDEX_MIH},
         {.method = BW_INDEX_MIH, .tables = 4},
         {.method = BW_INDEX_MIH, .tables = 16},
+        {.method = BW_INDEX_MIH, .layout = BW_INDEX_COMPACT},
         {.method = BW_INDEX_SCAN},
     };
     for (size_t i = 0; i < sizeof opts / sizeof *opts; i++) {
@@ -144,11 +145,12 @@ static void test_batch_tiny(void **state)
 {
     (void)state;
     static const size_t sizes[] = {1, 2, 3, 17, 300};
-    static const int tables[] = {1, 2, 8, 16};
+    static const int tables[] = {1, 2, 8, 16, -1}; /* -1: COMPACT */
     for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++)
         for (size_t t = 0; t < sizeof tables / sizeof *tables; t++) {
             bw_pdq *v = make_hashes(sizes[s], sizes[s] / 2);
-            bw_index_opts o = {.method = BW_INDEX_MIH, .tables = tables[t]};
+            bw_index_opts o = {.method = BW_INDEX_MIH, .tables = tables[t] > 0 ? tables[t] : 0,
+                               .layout = tables[t] < 0 ? BW_INDEX_COMPACT : BW_INDEX_FAST};
             bw_index *ix;
             assert_int_equal(bw_index_build_pdq(v, sizes[s], &o, &ix, NULL), BW_OK);
             batch_vs_brute_force(v, sizes[s], ix, 9);

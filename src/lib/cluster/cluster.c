@@ -323,7 +323,7 @@ static bw_status join_near(bw_clusterer *c, bw_error *err)
         goto out;
     }
     {
-        bw_index_opts io = {BW_INDEX_AUTO, c->opts.max_distance, 0};
+        bw_index_opts io = {BW_INDEX_AUTO, c->opts.max_distance, 0, BW_INDEX_FAST};
         if ((st = bw_index_build_pdq(hashes, m, &io, &ix, err)) != BW_OK)
             goto out;
     }

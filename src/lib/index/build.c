@@ -95,10 +95,20 @@ static void choose_layout(bw_index *ix, size_t n)
     int d = ix->opts.design_distance > 0 ? ix->opts.design_distance : BW_PDQ_DEFAULT_MAX_DISTANCE;
     int t[BW__PARTS];
     ix->idbytes = n <= ((size_t)1 << 24) ? 3 : 4;
+    ix->layout = BW_INDEX_FAST;
+    ix->g = 0;
+    if (ix->opts.layout == BW_INDEX_COMPACT && n > 0 &&
+        (ix->opts.method == BW_INDEX_MIH ||
+         (ix->opts.method == BW_INDEX_AUTO && n >= BW_INDEX_COMPACT_MIN))) {
+        ix->layout = BW_INDEX_COMPACT; /* links need every table */
+        T = BW__PARTS;
+    }
     ix->ntables = T;
     ix->active = 0;
     for (int i = 0; i < T; i++)
         ix->active |= 1u << (i * BW__PARTS / T);
+    if (ix->layout == BW_INDEX_COMPACT)
+        return;
     if (ix->opts.method == BW_INDEX_SCAN || n == 0) {
         ix->ntables = 0;
         ix->active = 0;
@@ -130,34 +140,69 @@ void *bw__index_alloc(size_t bytes)
     return p;
 }
 
-/* One counting sort of the hashes by part p: count, prefix sums, then each
- * hash in id order goes to the next free entry of its group (so ids rise
- * within a group). */
+bw_status bw__dir_build(bw__part_table *tb, uint32_t *count, size_t nkeys, size_t *memory,
+                        bw_error *err)
+{
+    /* group starts, then the coarsest base spacing (2^8 keys down to 1)
+     * at which every start fits 16 bits above its base */
+    uint32_t sum = 0;
+    for (size_t k = 0; k < nkeys; k++) {
+        uint32_t c = count[k];
+        count[k] = sum;
+        sum += c;
+    }
+    int sh = 8;
+    for (; sh > 0; sh--) {
+        size_t step = (size_t)1 << sh;
+        int fits = 1;
+        for (size_t k = 0; k < nkeys && fits; k += step) {
+            size_t end = k + step < nkeys ? k + step : nkeys;
+            uint32_t top = end < nkeys ? count[end - 1] : sum;
+            fits = top - count[k] <= 0xffff;
+        }
+        if (fits)
+            break;
+    }
+    size_t nb = (nkeys >> sh) + 1;
+    tb->dshift = sh;
+    tb->dbase = bw__index_alloc(nb * sizeof *tb->dbase);
+    tb->drel = bw__index_alloc((nkeys + 1) * sizeof *tb->drel);
+    if (!tb->dbase || !tb->drel)
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory building the index");
+    *memory += nb * sizeof *tb->dbase + (nkeys + 1) * sizeof *tb->drel;
+    for (size_t k = 0; k <= nkeys; k++) {
+        uint32_t at = k < nkeys ? count[k] : sum;
+        if ((k & (((size_t)1 << sh) - 1)) == 0)
+            tb->dbase[k >> sh] = at;
+        tb->drel[k] = (uint16_t)(at - tb->dbase[k >> sh]);
+    }
+    return BW_OK;
+}
+
+/* FAST: one counting sort of the hashes by part p: count, prefix sums,
+ * then each hash in id order goes to the next free entry of its group (so
+ * ids rise within a group). */
 static bw_status build_table(bw_index *ix, int p, size_t *memory, bw_error *err)
 {
     bw__part_table *tb = &ix->t[p];
     size_t n = ix->n, ib = (size_t)ix->idbytes;
     int pn = (p + 1) % BW__PARTS;
-    uint32_t *cur = malloc(BW__PART_KEYS * sizeof *cur);
-    tb->dir = bw__index_alloc((BW__PART_KEYS + 1) * sizeof *tb->dir);
+    bw_status st;
+    uint32_t *cur = calloc(BW__PART_KEYS, sizeof *cur);
     tb->next = bw__index_alloc(n * sizeof *tb->next + 64);
     tb->ids = bw__index_alloc(n * ib + 64);
-    if (!cur || !tb->dir || !tb->next || !tb->ids) {
+    if (!cur || !tb->next || !tb->ids) {
         free(cur);
         return bw__fail(err, BW_ERR_NOMEM, "out of memory building the index (%zu hashes)", n);
     }
-    *memory += (BW__PART_KEYS + 1) * sizeof *tb->dir + n * sizeof *tb->next + n * ib + 64;
+    *memory += n * sizeof *tb->next + n * ib + 64;
     memset(tb->ids + n * ib, 0, 64);
-    memset(cur, 0, BW__PART_KEYS * sizeof *cur);
     for (size_t i = 0; i < n; i++)
         cur[bw__part(&ix->pdq[i], p)]++;
-    uint32_t sum = 0;
-    for (size_t k = 0; k < BW__PART_KEYS; k++) {
-        uint32_t c = cur[k];
-        tb->dir[k] = cur[k] = sum;
-        sum += c;
+    if ((st = bw__dir_build(tb, cur, BW__PART_KEYS, memory, err)) != BW_OK) {
+        free(cur);
+        return st;
     }
-    tb->dir[BW__PART_KEYS] = sum;
     for (size_t i = 0; i < n; i++) {
         const bw_pdq *h = &ix->pdq[i];
         uint32_t e = cur[bw__part(h, p)]++, id = (uint32_t)i;
@@ -191,7 +236,9 @@ static void *build_worker(void *arg)
         int k = atomic_fetch_add(&w->sh->next, 1);
         if (k >= ix->ntables)
             break;
-        w->st = build_table(ix, w->sh->parts[k], &w->memory, &w->err);
+        w->st = ix->layout == BW_INDEX_COMPACT
+                    ? bw__compact_build_table(ix, w->sh->parts[k], &w->memory, &w->err)
+                    : build_table(ix, w->sh->parts[k], &w->memory, &w->err);
         if (w->st != BW_OK)
             break;
     }
@@ -207,6 +254,11 @@ static bw_status index_build_pdq_part(bw_index *ix, bw_error *err)
     choose_layout(ix, ix->n);
     if (ix->ntables == 0)
         return BW_OK;
+    if (ix->layout == BW_INDEX_COMPACT) {
+        bw_status st = bw__compact_plan(ix, err);
+        if (st != BW_OK)
+            return st;
+    }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int nt = ix->n < 200000 ? 1 : (int)(cores < 1 ? 1 : cores > 8 ? 8 : cores);
     if (nt > ix->ntables)
@@ -234,6 +286,18 @@ static bw_status index_build_pdq_part(bw_index *ix, bw_error *err)
                 *err = w[i].err;
         }
     }
+    if (st == BW_OK && ix->layout == BW_INDEX_COMPACT) {
+        /* the tables hold the hashes now: no copy is kept */
+        size_t mem = 0;
+        st = bw__compact_ids(ix, &mem, err);
+        ix->memory += mem;
+        if (st == BW_OK) {
+            ix->memory -= ix->pdq_bytes;
+            free(ix->pdq);
+            ix->pdq = NULL;
+            ix->pdq_bytes = 0;
+        }
+    }
     return st;
 }
 
@@ -243,10 +307,14 @@ void bw__index_free(bw_index *ix)
         return;
     free(ix->pdq);
     for (int p = 0; p < BW__PARTS; p++) {
-        free(ix->t[p].dir);
+        free(ix->t[p].dbase);
+        free(ix->t[p].drel);
         free(ix->t[p].next);
         free(ix->t[p].ids);
+        free(ix->t[p].link);
     }
+    free(ix->perm);
+    free(ix->where);
     for (int k = 0; k < BW_HASH_KIND_COUNT; k++)
         bw__exact_free(&ix->ex[k]);
     free(ix);
@@ -349,7 +417,8 @@ bw_status bw_index_build(bw_index_builder *b, bw_index **out, bw_error *err)
     ix->n = b->n;
     ix->pdq = b->pdq;
     b->pdq = NULL;
-    ix->memory = sizeof *ix + b->cap * sizeof(bw_pdq);
+    ix->pdq_bytes = b->cap * sizeof(bw_pdq);
+    ix->memory = sizeof *ix + ix->pdq_bytes;
     for (int k = 0; k < BW_HASH_KIND_COUNT; k++) {
         ix->ex[k] = b->ex[k];
         memset(&b->ex[k], 0, sizeof b->ex[k]);

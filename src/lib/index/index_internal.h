@@ -22,9 +22,15 @@
 #define BW__PART_KEYS 65536    /* values of one part */
 
 typedef struct bw__part_table {
-    uint32_t *dir;    /* BW__PART_KEYS + 1 offsets into the arrays below */
+    /* the directory: where the group of key k starts is
+     * dbase[k >> dshift] + drel[k], for k = 0 .. 2^(16 + g) */
+    uint32_t *dbase;
+    uint16_t *drel;
+    int dshift;
     uint16_t *next;   /* per entry: the value of part (p + 1) % 16 */
-    uint8_t *ids;     /* per entry: the id, idbytes little-endian bytes (+ 1 byte of padding) */
+    uint8_t *ids;     /* FAST: per entry the id, idbytes little-endian bytes (+ padding) */
+    uint8_t *link;    /* COMPACT: per entry, link_bits bits: the rank of the same
+                         hash in its group of table p + 1 (+ 8 bytes of padding) */
 } bw__part_table;
 
 typedef struct bw__exact_table {
@@ -39,8 +45,16 @@ struct bw_index {
     atomic_int refs;
     bw_index_opts opts;
     size_t n;                      /* PDQ hashes */
-    bw_pdq *pdq;
-    int idbytes;                   /* bytes of an id in a table entry: 3 or 4 */
+    bw_pdq *pdq;                   /* FAST: the hashes in id order (NULL in COMPACT) */
+    size_t pdq_bytes;
+    int layout;                    /* bw_index_layout */
+    int idbytes;                   /* bytes of an id (table entries, perm): 3 or 4 */
+    int g;                         /* COMPACT: a group is keyed by its part and the top g
+                                      bits of the part before (0 for FAST) */
+    int link_bits;                 /* COMPACT: bits of a link */
+    uint8_t *perm;                 /* COMPACT, when the hashes were not added in table 15's
+                                      order: position in table 15 -> id, ... */
+    uint8_t *where;                /* ... and id -> position (idbytes each); else NULL */
     int ntables;                   /* parts with a table (0 = lookups scan) */
     unsigned active;               /* bit p set: part p has a table */
     bw__part_table t[BW__PARTS];   /* by part */
@@ -52,6 +66,35 @@ struct bw_index {
 static inline unsigned bw__part(const bw_pdq *h, int p)
 {
     return (unsigned)(h->w[p >> 2] >> ((p & 3) * 16)) & 0xffffu;
+}
+
+/* Key of the group of h in table p: its part p, then the top g bits of
+ * part p - 1. */
+static inline uint32_t bw__key(const bw_pdq *h, int p, int g)
+{
+    uint32_t k = bw__part(h, p) << g;
+    return g ? k | (bw__part(h, (p + BW__PARTS - 1) % BW__PARTS) >> (16 - g)) : k;
+}
+
+/* Where the group of key k starts in a table. */
+static inline uint32_t bw__dir(const bw__part_table *tb, uint32_t k)
+{
+    return tb->dbase[k >> tb->dshift] + tb->drel[k];
+}
+
+/* Bits [bit, bit + w) of a packed array (w <= 32, 8 bytes of padding). */
+static inline uint32_t bw__bits_get(const uint8_t *a, uint64_t bit, int w)
+{
+    uint64_t v;
+    __builtin_memcpy(&v, a + (bit >> 3), 8);
+    return (uint32_t)((v >> (bit & 7)) & ((1ull << w) - 1));
+}
+
+static inline uint32_t bw__read_id(const uint8_t *a, size_t i, int idbytes)
+{
+    uint32_t v;
+    __builtin_memcpy(&v, a + i * (size_t)idbytes, 4);
+    return idbytes == 4 ? v : (v & 0xffffffu);
 }
 
 /* The id stored at entry e of a table. */
@@ -70,6 +113,24 @@ double bw__ball(int n, int r);
  * then has some part p with distance <= t[p] to q's (pigeonhole), and
  * query.c's stronger rule holds too. Thresholds may exceed 16. */
 void bw__thresholds(const bw_index *ix, int d, int t[BW__PARTS]);
+/* COMPACT: the choice of g and of the link width, building table p, and
+ * checking the entries that passed by following their links (compact.c). */
+bw_status bw__compact_plan(bw_index *ix, bw_error *err);
+bw_status bw__compact_build_table(bw_index *ix, int p, size_t *memory, bw_error *err);
+bw_status bw__compact_ids(bw_index *ix, size_t *memory, bw_error *err);
+bw_status bw__compact_get(const bw_index *ix, uint32_t id, bw_pdq *out);
+/* Check the n entries that passed (table ps[i], entry pe[i], part value
+ * pv[i] of that table) of a lookup of q (parts qp) at distance d with
+ * thresholds t; append the matches to hits. */
+bw_status bw__compact_verify(const bw_index *ix, int d, const int *t, const unsigned *qp,
+                             size_t n, const uint8_t *ps, const uint32_t *pe, const uint16_t *pv,
+                             bw_index_hits *hits, bw_error *err);
+
+/* Build the directory of a table from the group sizes (count[k] for
+ * k < nkeys; count is overwritten with the group starts). */
+bw_status bw__dir_build(bw__part_table *tb, uint32_t *count, size_t nkeys, size_t *memory,
+                        bw_error *err);
+
 /* Estimated time of a lookup through the tables at these thresholds, and
  * of a scan of n hashes, in nanoseconds on the benchmark machine. */
 double bw__mih_cost(const bw_index *ix, const int t[BW__PARTS]);

@@ -64,6 +64,7 @@ static void masks_init(void)
  * entry may be from the query's (16 = any). */
 typedef struct run {
     uint32_t lo, hi;
+    uint16_t v;       /* the value of part p */
     uint8_t p, bound;
 } run;
 
@@ -76,7 +77,8 @@ typedef struct lookup {
     run runs[RUN_CHUNK];
     size_t nr;
     uint32_t pe[PASS_CHUNK];  /* entries that passed */
-    uint8_t pp[PASS_CHUNK];   /* ... and their table */
+    uint8_t pp[PASS_CHUNK];   /* ... their table */
+    uint16_t pv[PASS_CHUNK];  /* ... and its part's value */
     uint32_t pid[PASS_CHUNK];
     size_t np;
     bw_index_hits *hits;
@@ -107,6 +109,10 @@ BW__INLINE bw_status flush_passed(lookup *L, bw_error *err)
 {
     const bw_index *ix = L->ix;
     size_t np = L->np, ib = (size_t)ix->idbytes;
+    if (ix->layout == BW_INDEX_COMPACT) {
+        L->np = 0;
+        return bw__compact_verify(ix, L->d, L->t, L->qp, np, L->pp, L->pe, L->pv, L->hits, err);
+    }
     for (size_t i = 0; i < np && i < AHEAD_IDS; i++)
         __builtin_prefetch(ix->t[L->pp[i]].ids + L->pe[i] * ib);
     for (size_t i = 0; i < np; i++) {
@@ -133,10 +139,11 @@ BW__INLINE bw_status flush_passed(lookup *L, bw_error *err)
     return BW_OK;
 }
 
-BW__INLINE bw_status pass(lookup *L, uint32_t e, int p, bw_error *err)
+BW__INLINE bw_status pass(lookup *L, uint32_t e, const run *r, bw_error *err)
 {
     L->pe[L->np] = e;
-    L->pp[L->np] = (uint8_t)p;
+    L->pp[L->np] = r->p;
+    L->pv[L->np] = r->v;
     if (++L->np == PASS_CHUNK)
         return flush_passed(L, err);
     return BW_OK;
@@ -149,7 +156,7 @@ BW__INLINE bw_status check_run(lookup *L, const run *r, bw_error *err)
     unsigned qn = L->qp[(r->p + 1) % BW__PARTS];
     bw_status st;
     for (uint32_t e = r->lo; e < r->hi; e++)
-        if (__builtin_popcount(next[e] ^ qn) <= r->bound && (st = pass(L, e, r->p, err)) != BW_OK)
+        if (__builtin_popcount(next[e] ^ qn) <= r->bound && (st = pass(L, e, r, err)) != BW_OK)
             return st;
     return BW_OK;
 }
@@ -170,7 +177,7 @@ check_run_avx512(lookup *L, const run *r, bw_error *err)
         __m512i pc = _mm512_popcnt_epi16(_mm512_xor_si512(v, qv));
         __mmask32 m = _mm512_mask_cmple_epu16_mask(lanes, pc, bv);
         while (m) {
-            if ((st = pass(L, e + (uint32_t)__builtin_ctz(m), r->p, err)) != BW_OK)
+            if ((st = pass(L, e + (uint32_t)__builtin_ctz(m), r, err)) != BW_OK)
                 return st;
             m &= m - 1;
         }
@@ -189,10 +196,10 @@ BW__INLINE bw_status read_runs(lookup *L, int simd, bw_error *err)
     const bw_index *ix = L->ix;
     size_t nr = L->nr;
     for (size_t i = 0; i < nr; i++) {
-        const uint32_t *dir = ix->t[L->runs[i].p].dir;
-        uint32_t k = L->runs[i].lo;
-        L->runs[i].lo = dir[k];
-        L->runs[i].hi = dir[k + 1];
+        const bw__part_table *tb = &ix->t[L->runs[i].p];
+        uint32_t k = (uint32_t)L->runs[i].v << ix->g;
+        L->runs[i].lo = bw__dir(tb, k);
+        L->runs[i].hi = bw__dir(tb, k + (1u << ix->g));
     }
     for (size_t i = 0; i < nr + AHEAD_RUNS; i++) {
         if (i + AHEAD_RUNS < nr) {
@@ -230,16 +237,16 @@ BW__INLINE bw_status mih_find(const bw_index *ix, const bw_pdq *q, int d, bw_ind
     for (int p = 0; p < BW__PARTS; p++) {
         if (L.t[p] < 0)
             continue;
-        const uint32_t *dir = ix->t[p].dir;
+        const bw__part_table *tb = &ix->t[p];
         int r = L.t[p] < 16 ? L.t[p] : 16, chain = L.t[p] + L.t[(p + 1) % BW__PARTS] + 1;
         for (int w = 0; w <= r; w++) {
             int bound = chain - w > 16 ? 16 : chain - w;
             for (uint32_t i = g_upto[w]; i < g_upto[w + 1]; i++) {
                 run *ru = &L.runs[L.nr];
-                ru->lo = L.qp[p] ^ g_masks[i];
+                ru->v = (uint16_t)(L.qp[p] ^ g_masks[i]);
                 ru->p = (uint8_t)p;
                 ru->bound = (uint8_t)bound;
-                __builtin_prefetch(&dir[ru->lo]);
+                __builtin_prefetch(&tb->drel[(uint32_t)ru->v << ix->g]);
                 if (++L.nr == RUN_CHUNK && (st = read_runs(&L, simd, err)) != BW_OK)
                     return st;
             }
@@ -291,6 +298,8 @@ bw_status bw__mih_find(const bw_index *ix, const bw_pdq *q, int d, bw_index_hits
 static int use_scan(const bw_index *ix, int d)
 {
     int t[BW__PARTS];
+    if (ix->layout == BW_INDEX_COMPACT) /* no copy of the hashes to scan */
+        return 0;
     if (ix->ntables == 0 || ix->opts.method == BW_INDEX_SCAN)
         return 1;
     if (ix->opts.method == BW_INDEX_MIH)
@@ -387,7 +396,17 @@ bw_status bw_index_find_exact(const bw_index *ix, bw_hash_kind kind, const uint8
 
 const bw_pdq *bw_index_pdq(const bw_index *ix, uint32_t id)
 {
-    return ix && id < ix->n ? &ix->pdq[id] : NULL;
+    return ix && ix->pdq && id < ix->n ? &ix->pdq[id] : NULL;
+}
+
+bw_status bw_index_pdq_get(const bw_index *ix, uint32_t id, bw_pdq *out)
+{
+    if (!ix || !out || id >= ix->n)
+        return BW_ERR_ARG;
+    if (ix->layout == BW_INDEX_COMPACT)
+        return bw__compact_get(ix, id, out);
+    *out = ix->pdq[id];
+    return BW_OK;
 }
 
 const uint8_t *bw_index_digest(const bw_index *ix, bw_hash_kind kind, uint32_t id)
@@ -432,4 +451,6 @@ void bw_index_plan(const bw_index *ix, int max_distance, bw_index_plan_info *inf
             info->max_radius = t[p];
     }
     info->cost_vs_scan = ix->ntables ? bw__mih_cost(ix, t) / bw__scan_cost(ix->n) : 1.0;
+    info->layout = ix->layout;
+    info->link_bits = ix->layout == BW_INDEX_COMPACT ? ix->link_bits : 0;
 }

@@ -209,9 +209,14 @@ static bw_status resolve(bw_matcher *m, const bw_index *ix, const bw_index_hits 
     for (size_t i = 0; i < hits->n && st == BW_OK; i++) {
         uint8_t bytes[BW_HASH_MAX_BYTES];
         bw_hash_kind kind = (bw_hash_kind)hits->v[i].kind;
-        if (kind == BW_HASH_PDQ)
-            bw_pdq_pack(bw_index_pdq(ix, hits->v[i].id), bytes);
-        else
+        if (kind == BW_HASH_PDQ) {
+            bw_pdq h;
+            if ((st = bw_index_pdq_get(ix, hits->v[i].id, &h)) != BW_OK) {
+                st = bw__fail(err, st, "index hit %u out of range", (unsigned)hits->v[i].id);
+                break;
+            }
+            bw_pdq_pack(&h, bytes);
+        } else
             memcpy(bytes, bw_index_digest(ix, kind, hits->v[i].id), bw_hash_kind_bytes(kind));
         found f = {m, out, hits->v[i].distance, hits->v[i].orientation, BW_OK};
         st = bw_store_find(m->store, kind, bytes, on_entry, &f, err);
