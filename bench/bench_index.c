@@ -91,7 +91,7 @@ __attribute__((target("popcnt"))) static size_t plain_scan_popcnt(const bw_pdq *
 
 static void run(size_t n, int clustered, bw_index_layout layout)
 {
-    const int D = 31, NQ = 10000;
+    const int D = getenv("BW_BENCH_D") ? atoi(getenv("BW_BENCH_D")) : 31, NQ = 10000;
     bw_pdq *v = malloc(n * sizeof *v), *q = malloc(NQ * sizeof *q);
     if (!v || !q) {
         fprintf(stderr, "out of memory\n");
@@ -207,8 +207,8 @@ int main(int argc, char **argv)
         for (int i = 1; i < argc && ns < 8; i++)
             sizes[ns++] = (size_t)strtoull(argv[i], NULL, 10);
     }
-    printf("bench_index: one thread, D=31, 10000 queries (half near-duplicates <=20 bits, half random);"
-           " anchor = plain popcount scan in the same run\n");
+    printf("bench_index: one thread, D=%s, 10000 queries (half near-duplicates <=20 bits, half random);"
+           " anchor = plain popcount scan in the same run\n", getenv("BW_BENCH_D") ? getenv("BW_BENCH_D") : "31");
     for (int c = 0; c < 2; c++)
         for (int i = 0; i < ns; i++)
             for (int l = 0; l < 2; l++)

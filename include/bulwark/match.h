@@ -47,6 +47,11 @@ void bw_matches_free(bw_matches *m);
  * when nlists is 0). A named list that does not exist is BW_ERR_NOT_FOUND. */
 bw_status bw_matcher_open(bw_matcher **out, const char *db_path, const char *const *lists,
                           size_t nlists, bw_error *err);
+/* The same with the index's options (index.h; NULL = defaults): its
+ * layout (FAST or COMPACT) and the distance lookups will use. Reloads keep
+ * them. */
+bw_status bw_matcher_open_with(bw_matcher **out, const char *db_path, const char *const *lists,
+                               size_t nlists, const bw_index_opts *index_opts, bw_error *err);
 void bw_matcher_close(bw_matcher *m);
 
 /* Rebuild the index from the store and swap it in (lookups continue). */

@@ -4,6 +4,7 @@
 #ifndef BW_CLI_H
 #define BW_CLI_H
 
+#include <bulwark/index.h>
 #include <stdio.h>
 #include <bulwark/bulwark.h>
 
@@ -64,6 +65,14 @@ long long cli_parse_size(const char *s);
 /* --limit NAME=VALUE: set any field of bw_limits by name (VALUE may carry
  * K/M/G). Returns 0, or prints a usage error and returns BW_EXIT_USAGE. */
 int cli_set_limit(const char *verb, bw_limits *limits, const char *arg);
+
+/* --index fast|compact: the layout of the in-memory hash index (index.h).
+ * Returns 0, or prints a usage error and returns its exit code. */
+int cli_parse_index_layout(const char *verb, const char *arg, bw_index_layout *out);
+#define CLI_INDEX_HELP \
+    "  --index LAYOUT       the hash index in memory: compact (default; about 46\n" \
+    "                       bytes per PDQ hash) or fast (about 112 bytes, lookups\n" \
+    "                       about 1.4x as fast); distances over 64 always use fast\n"
 
 /* The help text line for --limit, shared by the verbs. */
 #define CLI_LIMIT_HELP \

@@ -11,7 +11,7 @@
 
 static const char usage_text[] =
     "usage: bulwark match [--json] [--list NAME]... [--max-distance D] [--min-quality Q]\n"
-    "                     [--dihedral] HASH|PATH...\n"
+    "                     [--dihedral] [--index fast|compact] HASH|PATH...\n"
     "\n"
     "Look hashes or files up in the hash lists of the store (--db PATH). A query\n"
     "is a hash (32 hex digits MD5, 40 SHA-1, 64 PDQ -- also tried as SHA-256) or\n"
@@ -27,6 +27,9 @@ static const char usage_text[] =
     "                     (default 50)\n"
     "  --dihedral         also match the 7 rotations/flips of each image\n"
     "  --db PATH          the store\n"
+    "  --index LAYOUT     the hash index in memory: compact (default; about 46\n"
+    "                     bytes per PDQ hash) or fast (about 112 bytes, lookups\n"
+    "                     about 1.4x as fast); distances over 64 always use fast\n"
     "\n"
     "Exit: 0 all queries answered, 1 some failed (each reported), 2 usage error.\n";
 
@@ -197,6 +200,7 @@ int cmd_match(int argc, char **argv)
         {"min-quality", required_argument, NULL, 'q'},
         {"dihedral", no_argument, NULL, 'H'},
         {"db", required_argument, NULL, 'D'},
+        {"index", required_argument, NULL, 'I'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     run rn = {0};
@@ -206,6 +210,7 @@ int cmd_match(int argc, char **argv)
     long long v;
     int c, stdin_used = 0;
     bw_error err;
+    bw_index_opts iopts = {.layout = BW_INDEX_COMPACT};
 
     rn.max_distance = BW_PDQ_DEFAULT_MAX_DISTANCE;
     rn.min_quality = BW_PDQ_DEFAULT_MIN_QUALITY;
@@ -218,6 +223,10 @@ int cmd_match(int argc, char **argv)
         case 'J': rn.json = 1; break;
         case 'H': rn.dihedral = 1; break;
         case 'D': db = optarg; break;
+        case 'I':
+            if ((c = cli_parse_index_layout("match", optarg, &iopts.layout)) != 0)
+                return free(lists), c;
+            break;
         case 'l': lists[nlists++] = optarg; break;
         case 'd':
             if ((v = cli_parse_uint(optarg)) < 0 || v > 256) {
@@ -252,7 +261,8 @@ int cmd_match(int argc, char **argv)
         cli_warn("match", "cannot find or create the store directory (set --db or BULWARK_DB)");
         return BW_EXIT_USAGE;
     }
-    if (bw_matcher_open(&rn.m, path, lists, nlists, &err) != BW_OK) {
+    iopts.design_distance = rn.max_distance;
+    if (bw_matcher_open_with(&rn.m, path, lists, nlists, &iopts, &err) != BW_OK) {
         free(lists);
         cli_warn("match", "%s", bw_error_message(&err));
         return err.status == BW_ERR_NOT_FOUND ? BW_EXIT_USAGE : BW_EXIT_SOME_FAILED;

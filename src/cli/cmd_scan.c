@@ -39,6 +39,7 @@ static const char usage_text[] =
     "  --dihedral           also match the 8 rotations and flips of each image\n"
     "  --fail-on-match      exit 3 if anything matched\n"
     "  --db PATH            the store (default: $BULWARK_DB, else the user's data dir)\n"
+    CLI_INDEX_HELP
     "  --provenance         examine each file for AI-generation markers\n"
     "  --exact              decode at full resolution (the reference's hashes)\n"
     "  --follow-symlinks    follow symbolic links inside directories\n"
@@ -231,7 +232,8 @@ static int resume_skip(void *ctx, const char *path)
 
 /* The matcher over the chosen lists of the store, or NULL with *rc set
  * when that fails. */
-static bw_matcher *open_matcher(const char *db, char **lists, size_t nlists, int *rc)
+static bw_matcher *open_matcher(const char *db, char **lists, size_t nlists,
+                                const bw_index_opts *iopts, int *rc)
 {
     const char *path = cli_db_path(db);
     bw_matcher *m = NULL;
@@ -242,7 +244,7 @@ static bw_matcher *open_matcher(const char *db, char **lists, size_t nlists, int
         *rc = BW_EXIT_USAGE;
         return NULL;
     }
-    if (bw_matcher_open(&m, path, (const char *const *)lists, nlists, &err) != BW_OK) {
+    if (bw_matcher_open_with(&m, path, (const char *const *)lists, nlists, iopts, &err) != BW_OK) {
         cli_warn("scan", "%s", bw_error_message(&err));
         *rc = BW_EXIT_USAGE;
         return NULL;
@@ -262,7 +264,7 @@ static int set_limit_u64(const char *opt, const char *arg, int size, uint64_t *o
 
 int cmd_scan(int argc, char **argv)
 {
-    enum { O_JSON = 256, O_RESUME, O_LIST, O_FAIL, O_MAXD, O_MINQ, O_DIH, O_DB, O_PROV,
+    enum { O_JSON = 256, O_RESUME, O_LIST, O_FAIL, O_MAXD, O_MINQ, O_DIH, O_DB, O_INDEX, O_PROV,
            O_EXACT, O_FOLLOW, O_PROG, O_NOPROG, O_DEPTH, O_MEMBERS, O_ABYTES, O_RATIO,
            O_FSIZE, O_PIXELS, O_QUEUE };
     static const struct option longopts[] = {
@@ -275,6 +277,7 @@ int cmd_scan(int argc, char **argv)
         {"min-quality", required_argument, NULL, O_MINQ},
         {"dihedral", no_argument, NULL, O_DIH},
         {"db", required_argument, NULL, O_DB},
+        {"index", required_argument, NULL, O_INDEX},
         {"provenance", no_argument, NULL, O_PROV},
         {"exact", no_argument, NULL, O_EXACT},
         {"follow-symlinks", no_argument, NULL, O_FOLLOW},
@@ -305,12 +308,14 @@ int cmd_scan(int argc, char **argv)
     bw_error err;
     int interrupted = 0;
     struct sigaction sa;
+    bw_index_opts iopts = {0};
 
     memset(&so, 0, sizeof so);
     memset(&rn, 0, sizeof rn);
     memset(&cnt, 0, sizeof cnt);
     so.max_distance = -1;
     so.min_quality = -1;
+    iopts.layout = BW_INDEX_COMPACT;
     bw_limits_default(&limits);
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:j:h", longopts, NULL)) != -1) {
@@ -339,6 +344,10 @@ int cmd_scan(int argc, char **argv)
             break;
         case O_DIH: so.dihedral = 1; break;
         case O_DB: db = optarg; break;
+        case O_INDEX:
+            if ((c = cli_parse_index_layout("scan", optarg, &iopts.layout)) != 0)
+                return free(lists), c;
+            break;
         case O_PROV: so.provenance = 1; break;
         case O_EXACT: so.exact = 1; break;
         case O_FOLLOW: so.follow_symlinks = 1; break;
@@ -401,7 +410,8 @@ int cmd_scan(int argc, char **argv)
     so.jobs = (unsigned)jobs;
     so.limits = &limits;
     so.stop = &stop_flag;
-    so.matcher = open_matcher(db, lists, nlists, &rc);
+    iopts.design_distance = so.max_distance >= 0 ? so.max_distance : 0;
+    so.matcher = open_matcher(db, lists, nlists, &iopts, &rc);
     free(lists);
     if (rc != BW_EXIT_OK)
         return rc;

@@ -173,3 +173,14 @@ int cli_set_limit(const char *verb, bw_limits *limits, const char *arg)
         return cli_usage_error(verb, "--limit %s: value out of range", name);
     return 0;
 }
+
+int cli_parse_index_layout(const char *verb, const char *arg, bw_index_layout *out)
+{
+    if (strcmp(arg, "compact") == 0)
+        *out = BW_INDEX_COMPACT;
+    else if (strcmp(arg, "fast") == 0)
+        *out = BW_INDEX_FAST;
+    else
+        return cli_usage_error(verb, "--index takes fast or compact");
+    return 0;
+}

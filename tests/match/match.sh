@@ -3,7 +3,7 @@
 # needles.txt looked up (through stdin) in haystack.txt imported as a list
 # must give, at each distance of refdata/pdq/expected/index-needles-
 # haystack.tsv, exactly its total matches and needles matched; results are
-# nearest first; --list filters; exact kinds match at distance 0 (a
+# nearest first; --list filters; --index fast and compact agree; exact kinds match at distance 0 (a
 # 64-digit query is also tried as SHA-256); a query that is neither a hash
 # nor a file gives an error object and exit 1 while the others are still
 # answered; usage errors exit 2. When the image decoders are built, an
@@ -18,6 +18,7 @@ bad()  { echo "FAIL: $*" >&2; fails=$((fails+1)); }
 check() { if eval "$2"; then ok; else bad "$1"; fi; }
 P="$BW_REFDATA/pdq"
 HAY="$P/data/reg-test-input/haystack.txt"; NEEDLES="$P/data/reg-test-input/needles.txt"
+N1=$(sed -n 1p "$NEEDLES")
 
 "$BULWARK" lists import hay "$HAY" --source ThreatExchange >/dev/null
 check "haystack imported" '"$BULWARK" lists ls --json | grep -q "\"name\":\"hay\""'
@@ -43,6 +44,32 @@ done
 check "needles/haystack: all distances as the brute-force table" '[ ! -s "$T/fails" ] && [ $(wc -l <"$T/passes") -ge 10 ]'
 check "one JSON line per needle" '[ $(wc -l <"$T/out.31") -eq $(wc -l <"$NEEDLES") ]'
 
+# --index: a list big enough for the compact layout (the haystack and
+# 70,000 random hashes) answers the needles the same in both layouts, and
+# as the brute-force table (random hashes are never within 64 of a needle)
+python3 -c '
+import random, sys
+random.seed(7)
+for line in open(sys.argv[1]):
+    print(line.strip())
+for i in range(70000):
+    print("%064x" % random.getrandbits(256))
+' "$HAY" >"$T/big.txt"
+"$BULWARK" lists import big "$T/big.txt" >/dev/null
+for layout in fast compact; do
+    for d in 0 16 31 48 63; do
+        "$BULWARK" match --json --list big --index "$layout" --max-distance "$d" - <"$NEEDLES" >"$T/$layout.$d"
+    done
+done
+same=1
+for d in 0 16 31 48 63; do cmp -s "$T/fast.$d" "$T/compact.$d" || same=0; done
+check "--index fast and compact: identical answers" '[ $same -eq 1 ]'
+want31=$(awk -F'\t' '$1 == 31 { print $2 }' "$P/expected/index-needles-haystack.tsv")
+got31=$(grep -o '"kind":"pdq"' "$T/compact.31" | wc -l)
+check "--index compact: total matches at 31 as the brute-force table" '[ -n "$want31" ] && [ "$got31" -eq "$want31" ]'
+"$BULWARK" match --index small "$N1" >/dev/null 2>&1; rc=$?
+check "--index small: exit 2" '[ $rc -eq 2 ]'
+
 # --list filters; exact kinds; a 64-digit query is also a SHA-256
 MD5=d41d8cd98f00b204e9800998ecf8427e
 SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
@@ -50,7 +77,6 @@ printf '%s\tnothing\n' "$MD5" >"$T/md5.txt"
 "$BULWARK" lists import md5s "$T/md5.txt" >/dev/null
 printf '%s\tempty sha\n' "$SHA256" >"$T/sha.txt"
 "$BULWARK" lists import shas "$T/sha.txt" --kind sha256 >/dev/null
-N1=$(sed -n 1p "$NEEDLES")
 out=$("$BULWARK" match --json "$MD5")
 check "md5 query matches at distance 0 with its label" '[[ "$out" == *"\"list\":\"md5s\",\"kind\":\"md5\",\"hash\":\"$MD5\",\"distance\":0,\"label\":\"nothing\""* ]]'
 out=$("$BULWARK" match --json "$SHA256")

@@ -99,7 +99,8 @@ static void choose_layout(bw_index *ix, size_t n)
     ix->g = 0;
     if (ix->opts.layout == BW_INDEX_COMPACT && n > 0 &&
         (ix->opts.method == BW_INDEX_MIH ||
-         (ix->opts.method == BW_INDEX_AUTO && n >= BW_INDEX_COMPACT_MIN))) {
+         (ix->opts.method == BW_INDEX_AUTO && n >= BW_INDEX_COMPACT_MIN &&
+          d <= BW_INDEX_COMPACT_MAX_DISTANCE))) {
         ix->layout = BW_INDEX_COMPACT; /* links need every table */
         T = BW__PARTS;
     }

@@ -17,6 +17,7 @@ struct bw_matcher {
     char **lists;
     size_t nlists;
     bw_index_slot *slot;
+    bw_index_opts iopts;
 };
 
 static void free_match(bw_match *m)
@@ -86,7 +87,8 @@ static bw_status load(bw_matcher *m, bw_error *err)
     bw_index *ix;
     bw_status st;
     pthread_mutex_lock(&m->lock);
-    st = bw_store_build_index(m->store, (const char *const *)m->lists, m->nlists, NULL, &ix, err);
+    st = bw_store_build_index(m->store, (const char *const *)m->lists, m->nlists, &m->iopts, &ix,
+                              err);
     pthread_mutex_unlock(&m->lock);
     if (st != BW_OK)
         return st;
@@ -98,12 +100,20 @@ static bw_status load(bw_matcher *m, bw_error *err)
 bw_status bw_matcher_open(bw_matcher **out, const char *db_path, const char *const *lists,
                           size_t nlists, bw_error *err)
 {
+    return bw_matcher_open_with(out, db_path, lists, nlists, NULL, err);
+}
+
+bw_status bw_matcher_open_with(bw_matcher **out, const char *db_path, const char *const *lists,
+                               size_t nlists, const bw_index_opts *index_opts, bw_error *err)
+{
     bw_status st;
     *out = NULL;
     bw_matcher *m = calloc(1, sizeof *m);
     if (!m)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&m->lock, NULL);
+    if (index_opts)
+        m->iopts = *index_opts;
     if (nlists) {
         m->lists = calloc(nlists, sizeof *m->lists);
         if (!m->lists) {
