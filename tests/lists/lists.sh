@@ -49,7 +49,9 @@ check "export hex has 4 hashes" '[ $(grep -vc "^#" "$T/a.out") -eq 4 ]'
 "$BULWARK" lists import A2 "$T/a.out" >/dev/null
 check "export/import round trip" '[ "$("$BULWARK" lists export A2 | grep -v "^#")" = "$(grep -v "^#" "$T/a.out")" ]'
 "$BULWARK" lists export A --format te >"$T/a.te"
-check "export te lines" 'grep -q "^pdq $H1$" "$T/a.te" && grep -q "^md5 $MD5$" "$T/a.te"'
+check "export te lines" 'grep -q "^pdq $H1$" "$T/a.te" && grep -q "^video_md5 $MD5$" "$T/a.te"'
+"$BULWARK" lists import A3 "$T/a.te" --format te >/dev/null
+check "te export/import round trip" '[ "$("$BULWARK" lists export A3 --format te)" = "$(cat "$T/a.te")" ]'
 
 # --kind sha256 makes 64-digit lines SHA-256
 printf '%s\n' "$SHA256" >"$T/s.txt"

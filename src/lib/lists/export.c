@@ -36,7 +36,9 @@ static int write_entry(void *ctx, const bw_entry *e)
     bw_hex_encode(e->hash, nb, hex);
     int n;
     if (x->format == BW_LIST_TE) {
-        n = snprintf(line, sizeof line, "%s %s\n", bw_hash_kind_name(e->kind), hex);
+        /* python-threatexchange's only MD5 signal type is video_md5 */
+        const char *type = e->kind == BW_HASH_MD5 ? "video_md5" : bw_hash_kind_name(e->kind);
+        n = snprintf(line, sizeof line, "%s %s\n", type, hex);
     } else {
         char lab[1024];
         if (e->label && clean_label(e->label, lab, sizeof lab))
