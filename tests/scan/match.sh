@@ -8,7 +8,8 @@
 # flipped bridges match only with --dihedral. The test checks that matches
 # appear exactly there (also inside archives) and nowhere else, that each
 # reported distance equals the Hamming distance between the record's pdq
-# and the listed hash (computed here), --list, --fail-on-match and -o.
+# and the listed hash (computed here), --list, --fail-on-match, -o, and
+# that --index fast and compact give the same records.
 set -u
 : "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_REFDATA:?}"
 T="$BW_TEST_TMP/scan_match"; rm -rf "$T"; mkdir -p "$T/in"
@@ -90,6 +91,24 @@ check "-o: stdout lists the 19 matched files only" '[ "$(wc -l <"$T/o.out")" -eq
 # --max-distance 0 leaves only the exact kinds (our hashes are not bit-identical to the reference CLI's)
 "$BULWARK" scan --json --max-distance 0 in >"$T/z.jsonl" 2>/dev/null
 check "--max-distance 0: digest matches stay" '[ "$(jq -r "select(.path==\"in/notes.txt\") | .matches[0].kind" "$T/z.jsonl")" = sha256 ]'
+
+# --index: with 70,000 more (random) PDQ hashes the store is big enough for
+# the compact layout; both layouts must give the same records, matches
+# included, and still the 19 matched files
+python3 -c '
+import random
+random.seed(11)
+for i in range(70000):
+    print("%064x" % random.getrandbits(256))
+' >big.txt
+"$BULWARK" lists import big big.txt >/dev/null 2>&1
+for layout in fast compact; do
+    "$BULWARK" scan --json --index "$layout" in 2>/dev/null |
+        jq -c 'select(.path) | [.path, .matches]' | sort >"$T/index.$layout"
+done
+check "--index fast and compact: the same matches" 'cmp -s "$T/index.fast" "$T/index.compact"'
+check "--index compact: 19 matched files" '[ "$(grep -c "\",\[{" "$T/index.compact")" -eq 19 ]'
+"$BULWARK" scan --index bogus in/wee.jpg >/dev/null 2>&1; check "--index bogus exits 2" '[ $? -eq 2 ]'
 
 echo "match.sh: $passes passed, $fails failed"
 [ $fails -eq 0 ]
