@@ -105,6 +105,14 @@ bw_status bw_scanner_new(bw_scanner **out, const bw_scan_opts *opts, bw_scan_rec
  * record. */
 bw_status bw_scanner_add(bw_scanner *s, const char *path, bw_error *err);
 
+/* Scan what can be read from fd (a pipe: an upload streamed on stdin) as
+ * one input called name: read whole into memory (at most the
+ * max_file_bytes limit), then, when it is an archive, walked in place
+ * (members name!member, and the archive's own record), else hashed as one
+ * file. fd is not closed. Fails as bw_scanner_add; a read error, an empty
+ * input or the limit is a record. */
+bw_status bw_scanner_add_fd(bw_scanner *s, const char *name, int fd, bw_error *err);
+
 /* Deliver every record still in flight. */
 void bw_scanner_finish(bw_scanner *s);
 

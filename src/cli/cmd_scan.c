@@ -26,6 +26,8 @@ static const char usage_text[] =
     "Archives (zip, tar, tar.gz/.bz2/.xz/.zst/.lz4, 7z, WebDataset shards) are\n"
     "recognised by their bytes and read in place, archives inside archives\n"
     "too; members are named ARCHIVE!MEMBER. Nothing is extracted to disk.\n"
+    "PATH '-' reads one input from stdin (an upload piped in: a file or an\n"
+    "archive, held in memory up to --max-file-size), named '-'.\n"
     "\n"
     "  --json               one JSON object per record on stdout (JSON Lines)\n"
     "  -o, --output FILE    write the records to FILE (JSON Lines), durably; the\n"
@@ -94,7 +96,8 @@ static void *count_main(void *arg)
     counter *c = arg;
     bw_walk_opts wo = {c->follow, 0};
     for (int i = 0; i < c->npaths && !atomic_load(&c->quit); i++)
-        bw_walk(c->paths[i], &wo, count_entry, c);
+        if (strcmp(c->paths[i], "-") != 0) /* stdin: not counted ahead */
+            bw_walk(c->paths[i], &wo, count_entry, c);
     atomic_store(&c->finished, 1);
     return NULL;
 }
@@ -406,6 +409,13 @@ int cmd_scan(int argc, char **argv)
         return free(lists), cli_usage_error("scan", "no PATH given");
     if (resume && !out_path)
         return free(lists), cli_usage_error("scan", "--resume needs -o OUT.jsonl");
+    for (int i = optind, dash = 0; i < argc; i++)
+        if (strcmp(argv[i], "-") == 0) {
+            if (dash++)
+                return free(lists), cli_usage_error("scan", "'-' (stdin) may be given once");
+            if (resume)
+                return free(lists), cli_usage_error("scan", "--resume cannot continue stdin ('-')");
+        }
 
     so.jobs = (unsigned)jobs;
     so.limits = &limits;
@@ -456,7 +466,9 @@ int cmd_scan(int argc, char **argv)
             atomic_store(&cnt.finished, 1);
     }
     for (int i = optind; i < argc; i++) {
-        bw_status st = bw_scanner_add(rn.scanner, argv[i], &err);
+        bw_status st = strcmp(argv[i], "-") == 0
+                           ? bw_scanner_add_fd(rn.scanner, "-", STDIN_FILENO, &err)
+                           : bw_scanner_add(rn.scanner, argv[i], &err);
         if (st == BW_ERR_INTERRUPTED) {
             interrupted = 1;
             break;

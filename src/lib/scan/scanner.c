@@ -399,6 +399,75 @@ bw_status bw_scanner_add(bw_scanner *s, const char *path, bw_error *err)
     return BW_OK;
 }
 
+/* Bytes that are already in memory under name (stdin): an archive is
+ * walked in place and gets its record after its members; anything else
+ * is one job. data is owned (freed here or by the job). */
+static int scan_memory(bw_scanner *s, const char *name, void *data, size_t len)
+{
+    job *jb;
+    if (s->limits.archive_max_depth > 0 &&
+        bw_archive_sniff(data, len < BW_ARCHIVE_SNIFF_BYTES ? len : BW_ARCHIVE_SNIFF_BYTES) !=
+            BW_ARCHIVE_NONE) {
+        bw_archive_walk_info info;
+        bw_error e;
+        s->progress.archives++;
+        bw_status st = bw_archive_walk_memory(data, len, name, &s->limits, &archive_cb, s, &info, &e);
+        free(data);
+        if (st == BW_ERR_INTERRUPTED || s->fatal)
+            return -1;
+        if (!(jb = job_new(s, st == BW_OK ? JOB_ARCHIVE : JOB_ERROR, name, 0)))
+            return -1;
+        if (st != BW_OK) {
+            jb->st = st;
+            jb->err = e;
+            jb->is_file = 0;
+        } else {
+            snprintf(jb->format, sizeof jb->format, "%s", info.format);
+            jb->members = info.members;
+        }
+        jb->disk_bytes = len;
+        return submit(s, jb);
+    }
+    if (!(jb = job_new(s, JOB_MEMORY, name, 0))) {
+        free(data);
+        return -1;
+    }
+    jb->data = data;
+    jb->len = len;
+    jb->disk_bytes = len;
+    return submit(s, jb);
+}
+
+bw_status bw_scanner_add_fd(bw_scanner *s, const char *name, int fd, bw_error *err)
+{
+    bw_reader *r = NULL;
+    void *data = NULL;
+    size_t len = 0;
+    bw_error e;
+    bw_status st;
+    if (!name || fd < 0)
+        return bw__fail(err, BW_ERR_ARG, "no name or descriptor given");
+    if (stopping(s))
+        return bw__fail(err, BW_ERR_INTERRUPTED, "interrupted");
+    if (s->opts.skip && s->opts.skip(s->opts.skip_ctx, name))
+        return BW_OK;
+    st = bw_reader_open_fd(&r, fd, 0, &e);
+    if (st == BW_OK)
+        st = bw_reader_slurp(r, s->limits.max_file_bytes, NULL, NULL, &data, &len, &e);
+    bw_reader_close(r);
+    if (st == BW_OK && len == 0) {
+        free(data);
+        data = NULL;
+        st = bw__fail(&e, BW_ERR_EMPTY, "empty input");
+    }
+    int rc = st == BW_OK ? scan_memory(s, name, data, len) : submit_error(s, name, 0, &e);
+    if (s->fatal)
+        return bw__fail(err, s->fatal, "out of memory");
+    if (rc < 0 || stopping(s))
+        return bw__fail(err, BW_ERR_INTERRUPTED, "interrupted");
+    return BW_OK;
+}
+
 void bw_scanner_finish(bw_scanner *s)
 {
     if (s && s->pool)
