@@ -333,6 +333,59 @@ static void test_migration(void **state)
     sqlite3_close(db);
 }
 
+/* A matcher built with the COMPACT layout (what the tool uses) over a
+ * store big enough for it: the layout holds across a reload, and a match
+ * reports the listed hash (read back from the tables) and its label. */
+static void test_matcher_compact(void **state)
+{
+    (void)state;
+    const char *path = db_path("match-compact.db");
+    bw_store *s;
+    bw_error err;
+    assert_int_equal(bw_store_open(&s, path, 0, &err), BW_OK);
+    size_t n = 70000, cap = n * 66 + 200;
+    char *text = malloc(cap), *p = text;
+    uint64_t x = 0x2545f4914f6cdd1dull;
+    p += sprintf(p, "%s\tfirst\n", PDQ1);
+    for (size_t i = 0; i < n; i++) {
+        for (int w = 0; w < 4; w++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            p += sprintf(p, "%016llx", (unsigned long long)x);
+        }
+        *p++ = '\n';
+    }
+    *p = '\0';
+    import_text(s, "big", text);
+    free(text);
+    bw_index_opts io = {.layout = BW_INDEX_COMPACT};
+    bw_matcher *m;
+    assert_int_equal(bw_matcher_open_with(&m, path, NULL, 0, &io, &err), BW_OK);
+    for (int round = 0; round < 2; round++) {
+        bw_index *ix = bw_matcher_index(m);
+        bw_index_plan_info plan;
+        bw_index_plan(ix, 31, &plan);
+        assert_int_equal(plan.layout, BW_INDEX_COMPACT);
+        assert_int_equal(bw_index_count(ix, BW_HASH_PDQ), n + 1);
+        bw_index_unref(ix);
+        bw_pdq q;
+        assert_int_equal(bw_pdq_from_hex(PDQ2, 64, &q), BW_OK);
+        bw_matches ms = {0};
+        assert_int_equal(bw_matcher_pdq(m, &q, NULL, 31, &ms, &err), BW_OK);
+        assert_int_equal(ms.n, 1);
+        assert_int_equal(ms.v[0].distance, 1);
+        assert_string_equal(ms.v[0].label, "first");
+        uint8_t want[32];
+        hex_bytes(PDQ1, want);
+        assert_memory_equal(ms.v[0].hash, want, 32);
+        bw_matches_free(&ms);
+        assert_int_equal(bw_matcher_reload(m, &err), BW_OK);
+    }
+    bw_matcher_close(m);
+    bw_store_close(s);
+}
+
 static void test_matcher(void **state)
 {
     (void)state;
@@ -394,7 +447,7 @@ int main(void)
         cmocka_unit_test(test_formats),         cmocka_unit_test(test_bad_lines),
         cmocka_unit_test(test_line_limit),      cmocka_unit_test(test_json_depth_limit),
         cmocka_unit_test(test_store),           cmocka_unit_test(test_migration),
-        cmocka_unit_test(test_matcher),
+        cmocka_unit_test(test_matcher),         cmocka_unit_test(test_matcher_compact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
