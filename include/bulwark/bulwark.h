@@ -14,6 +14,7 @@
 #include "digest.h"
 #include "image.h"
 #include "pdq.h"
+#include "vpdq.h"
 #include "hash.h"
 #include "json.h"
 #include "walk.h"

@@ -1,4 +1,5 @@
-/* bulwark/hash.h -- hash one input: file digests and, for an image, PDQ.
+/* bulwark/hash.h -- hash one input: file digests and, for an image, PDQ;
+ * for a video, vPDQ when the hasher was asked for it (bw_hasher_set_video).
  *
  * A bw_hasher holds what is worth reusing between inputs (digest state,
  * decoder handles); use one per thread. The input's bytes are read once:
@@ -14,6 +15,7 @@
 #include "digest.h"
 #include "image.h"
 #include "pdq.h"
+#include "vpdq.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -27,7 +29,8 @@ typedef struct bw_hash_opts {
 
 typedef enum bw_kind {
     BW_KIND_FILE = 0,          /* not an image we decode: digests only */
-    BW_KIND_IMAGE
+    BW_KIND_IMAGE,
+    BW_KIND_VIDEO              /* a video, hashed with vPDQ (bw_hasher_set_video) */
 } bw_kind;
 
 typedef struct bw_hash_result {
@@ -41,6 +44,9 @@ typedef struct bw_hash_result {
     int quality;
     int has_dihedral;
     bw_pdq dihedral[BW_PDQ_DIHEDRAL_COUNT];
+    /* videos only (width/height above are the video's): one PDQ per
+     * sampled frame; owned by the result, release with bw_hash_result_free */
+    bw_vpdq video;
 } bw_hash_result;
 
 typedef struct bw_hasher bw_hasher;
@@ -48,7 +54,18 @@ typedef struct bw_hasher bw_hasher;
 bw_status bw_hasher_new(bw_hasher **out, const bw_hash_opts *opts, bw_error *err);
 void bw_hasher_free(bw_hasher *h);
 
-/* Read r to its end and hash it. An input whose magic bytes name an image
+/* Hash videos too: an input whose magic bytes name a video container
+ * (bw_vpdq_sniff) becomes a BW_KIND_VIDEO with its vPDQ, decoded from the
+ * same bytes the digests were computed from. opts->limits is ignored (the
+ * hasher's limits apply). Without this call videos are BW_KIND_FILE. */
+bw_status bw_hasher_set_video(bw_hasher *h, const bw_vpdq_opts *opts, bw_error *err);
+
+/* Release what a result owns (a video's frame hashes); safe on any result
+ * a bw_hasher_hash_* call filled, failed ones included. */
+void bw_hash_result_free(bw_hash_result *r);
+
+/* Read r to its end and hash it. *out is zeroed first (so free a result
+ * before reusing it). An input whose magic bytes name an image
  * format but which does not decode fails (BW_ERR_CORRUPT, _TRUNCATED,
  * _LIMIT ...); one in no image format is a BW_KIND_FILE with digests.
  * A zero-byte input is BW_ERR_EMPTY. */
@@ -60,7 +77,9 @@ bw_status bw_hasher_hash_memory(bw_hasher *h, const void *data, size_t len,
 
 /* Append the record of one hashed input to j as a JSON object, in the
  * interface's field order: path, kind, format, width, height, md5, sha1,
- * sha256, pdq, quality[, pdq_dihedral]. path may be NULL (omitted). The
+ * sha256, pdq, quality[, pdq_dihedral]; for a video: path, kind, format,
+ * width, height, frames, duration, md5, sha1, sha256, vpdq:[{frame,
+ * timestamp, pdq, quality}]. path may be NULL (omitted). The
  * object is left open when leave_open is set, for callers that add fields
  * (matches, provenance) before closing it with bw_json_object_end. */
 struct bw_json;

@@ -41,6 +41,9 @@ void bw_json_string_n(bw_json *j, const char *s, size_t n);
 void bw_json_int(bw_json *j, int64_t v);
 void bw_json_uint(bw_json *j, uint64_t v);
 void bw_json_double(bw_json *j, double v);
+/* v with exactly `decimals` digits after the point (0..9), as printf's
+ * %.*f: for values whose precision is fixed, e.g. timestamps in seconds. */
+void bw_json_fixed(bw_json *j, double v, int decimals);
 void bw_json_bool(bw_json *j, int v);
 void bw_json_null(bw_json *j);
 

@@ -35,6 +35,7 @@ extern "C" {
 #define BW_DEFAULT_MAX_JPEG_SCANS      500u                      /* (image) scans of one progressive JPEG */
 #define BW_DEFAULT_MAX_META_BYTES      (4u << 20)                /* one metadata text, inflated (provenance) */
 #define BW_DEFAULT_MAX_JUMBF_DEPTH     16u                       /* (provenance) JUMBF superbox nesting */
+#define BW_DEFAULT_MAX_VIDEO_FRAMES    1000000ull                /* (vpdq) frames hashed in one video */
 
 typedef struct bw_limits {
     uint64_t max_pixels;          /* width*height of any decoded image */
@@ -53,6 +54,7 @@ typedef struct bw_limits {
     uint32_t max_jpeg_scans;      /* scans in one progressive JPEG (as TurboJPEG's TJFLAG_LIMITSCANS) */
     uint32_t max_meta_bytes;      /* one PNG text / XMP packet / EXIF comment, inflated */
     uint32_t max_jumbf_depth;     /* nesting of JUMBF superboxes (C2PA) */
+    uint64_t max_video_frames;    /* frames hashed in one video (vPDQ) */
 } bw_limits;
 
 /* Fill *limits with the compile-time defaults above. */

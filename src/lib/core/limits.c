@@ -22,6 +22,7 @@ static const bw_limits defaults = {
     .max_jpeg_scans = BW_DEFAULT_MAX_JPEG_SCANS,
     .max_meta_bytes = BW_DEFAULT_MAX_META_BYTES,
     .max_jumbf_depth = BW_DEFAULT_MAX_JUMBF_DEPTH,
+    .max_video_frames = BW_DEFAULT_MAX_VIDEO_FRAMES,
 };
 
 /* Every field by name: its offset and width (4 or 8 bytes). */
@@ -35,7 +36,7 @@ static const struct {
     LIMIT(archive_max_bytes), LIMIT(archive_max_ratio),   LIMIT(max_line_bytes),
     LIMIT(max_json_depth),    LIMIT(max_cbor_depth),      LIMIT(max_box_bytes),
     LIMIT(max_text_chunks),   LIMIT(max_jpeg_scans),      LIMIT(max_meta_bytes),
-    LIMIT(max_jumbf_depth),
+    LIMIT(max_jumbf_depth),   LIMIT(max_video_frames),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 

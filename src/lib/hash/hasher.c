@@ -1,6 +1,6 @@
 /* hasher.c -- hash one input (bulwark/hash.h): the file digests from the
  * same single read that loads the bytes, then, for an image, decode and
- * PDQ. */
+ * PDQ, and for a video (when asked), vPDQ over those same bytes. */
 #include <stdlib.h>
 #include <string.h>
 #include "core/internal.h"
@@ -10,6 +10,8 @@ struct bw_hasher {
     bw_hash_opts opts;
     bw_limits limits;
     bw_digester *dg;
+    int video;                 /* bw_hasher_set_video was called */
+    bw_vpdq_opts vopts;
 };
 
 bw_status bw_hasher_new(bw_hasher **out, const bw_hash_opts *opts, bw_error *err)
@@ -40,7 +42,25 @@ void bw_hasher_free(bw_hasher *h)
     }
 }
 
-/* Everything after the digests: sniff, decode, PDQ. */
+bw_status bw_hasher_set_video(bw_hasher *h, const bw_vpdq_opts *opts, bw_error *err)
+{
+    if (!h || !opts)
+        return bw__fail(err, BW_ERR_ARG, "a hasher and vPDQ options are required");
+    if (!(opts->seconds_per_hash >= 0))
+        return bw__fail(err, BW_ERR_ARG, "seconds_per_hash must not be negative");
+    h->vopts = *opts;
+    h->vopts.limits = &h->limits;
+    h->video = 1;
+    return BW_OK;
+}
+
+void bw_hash_result_free(bw_hash_result *r)
+{
+    if (r)
+        bw_vpdq_free(&r->video);
+}
+
+/* Everything after the digests: sniff, decode, PDQ (or vPDQ). */
 static bw_status hash_content(bw_hasher *h, const void *data, size_t len, bw_hash_result *out,
                               bw_error *err)
 {
@@ -52,6 +72,13 @@ static bw_status hash_content(bw_hasher *h, const void *data, size_t len, bw_has
     if (len == 0)
         return bw__fail(err, BW_ERR_EMPTY, "empty file");
     out->format = bw_format_sniff(data, len);
+    if (out->format == BW_FORMAT_UNKNOWN && h->video && bw_vpdq_sniff(data, len)) {
+        out->kind = BW_KIND_VIDEO;
+        st = bw_vpdq_hash_memory(data, len, &h->vopts, &out->video, err);
+        out->width = out->video.width;
+        out->height = out->video.height;
+        return st;
+    }
     if (out->format == BW_FORMAT_UNKNOWN) {
         out->kind = BW_KIND_FILE;
         return BW_OK;

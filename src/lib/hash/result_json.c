@@ -14,8 +14,19 @@ void bw_hash_result_json(struct bw_json *j, const char *path, const bw_hash_resu
         bw_json_string(j, path);
     }
     bw_json_key(j, "kind");
-    bw_json_string(j, r->kind == BW_KIND_IMAGE ? "image" : "file");
-    if (r->kind == BW_KIND_IMAGE) {
+    bw_json_string(j, r->kind == BW_KIND_IMAGE ? "image" : r->kind == BW_KIND_VIDEO ? "video" : "file");
+    if (r->kind == BW_KIND_VIDEO) {
+        bw_json_key(j, "format");
+        bw_json_string(j, r->video.format ? r->video.format : "unknown");
+        bw_json_key(j, "width");
+        bw_json_uint(j, r->width);
+        bw_json_key(j, "height");
+        bw_json_uint(j, r->height);
+        bw_json_key(j, "frames");
+        bw_json_uint(j, r->video.count);
+        bw_json_key(j, "duration");
+        bw_json_fixed(j, r->video.duration, 3);
+    } else if (r->kind == BW_KIND_IMAGE) {
         bw_json_key(j, "format");
         bw_json_string(j, bw_format_name(r->format));
         bw_json_key(j, "width");
@@ -35,6 +46,26 @@ void bw_hash_result_json(struct bw_json *j, const char *path, const bw_hash_resu
     bw_hex_encode(r->digests.sha256, 32, hex);
     bw_json_key(j, "sha256");
     bw_json_string(j, hex);
+    if (r->kind == BW_KIND_VIDEO) {
+        /* the reference prints timestamps with 3 decimals */
+        bw_json_key(j, "vpdq");
+        bw_json_array_begin(j);
+        for (size_t i = 0; i < r->video.count; i++) {
+            const bw_vpdq_frame *f = &r->video.frames[i];
+            bw_json_object_begin(j);
+            bw_json_key(j, "frame");
+            bw_json_uint(j, f->frame);
+            bw_json_key(j, "timestamp");
+            bw_json_fixed(j, f->timestamp, 3);
+            bw_pdq_to_hex(&f->pdq, hex);
+            bw_json_key(j, "pdq");
+            bw_json_string(j, hex);
+            bw_json_key(j, "quality");
+            bw_json_int(j, f->quality);
+            bw_json_object_end(j);
+        }
+        bw_json_array_end(j);
+    }
     if (r->kind == BW_KIND_IMAGE) {
         bw_pdq_to_hex(&r->pdq, hex);
         bw_json_key(j, "pdq");

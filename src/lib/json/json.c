@@ -214,6 +214,23 @@ void bw_json_double(bw_json *j, double v)
     put(j, b, (size_t)n);
 }
 
+void bw_json_fixed(bw_json *j, double v, int decimals)
+{
+    char b[64];
+    int n;
+    if (!isfinite(v) || fabs(v) >= 1e15) {
+        bw_json_double(j, v);
+        return;
+    }
+    if (decimals < 0)
+        decimals = 0;
+    if (decimals > 9)
+        decimals = 9;
+    n = snprintf(b, sizeof b, "%.*f", decimals, v);
+    value_prefix(j);
+    put(j, b, (size_t)n);
+}
+
 void bw_json_bool(bw_json *j, int v)
 {
     value_prefix(j);
