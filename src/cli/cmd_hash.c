@@ -1,5 +1,5 @@
-/* cmd_hash.c -- `bulwark hash`: PDQ and file digests of files, directories
- * (walked recursively) and stdin.
+/* cmd_hash.c -- `bulwark hash`: PDQ (images), vPDQ (videos) and file
+ * digests of files, directories (walked recursively) and stdin.
  *
  * The walk runs on this thread and feeds an ordered pool of hashers (one
  * per -j thread); results come back in input order and are printed here. */
@@ -10,18 +10,27 @@
 #include "cli.h"
 
 static const char usage_text[] =
-    "usage: bulwark hash [--json] [--exact] [--dihedral] [-j N] PATH...\n"
+    "usage: bulwark hash [--json] [--exact] [--dihedral] [--seconds-per-hash S]\n"
+    "                    [--vpdq-size N] [-j N] PATH...\n"
     "\n"
-    "Hash files: PDQ (images) and MD5, SHA-1, SHA-256 (every file). Directories\n"
-    "are walked recursively (symbolic links followed, loops reported); '-' reads\n"
-    "stdin. The format comes from the file's bytes, never its name.\n"
+    "Hash files: PDQ (images), vPDQ (videos: MP4/MOV, WebM/Matroska, AVI,\n"
+    "MPEG-TS, FLV; one PDQ per sampled frame) and MD5, SHA-1, SHA-256 (every\n"
+    "file). Directories are walked recursively (symbolic links followed, loops\n"
+    "reported); '-' reads stdin. The format comes from the file's bytes, never\n"
+    "its name.\n"
     "\n"
     "  --json             one JSON object per input (JSON Lines)\n"
     "  --exact            decode at full resolution with the decoders' accurate\n"
     "                     settings: the reference's (and HMA's) hashes\n"
     "  --dihedral         also the 8 dihedral PDQ hashes (pdq_dihedral)\n"
+    "  --seconds-per-hash S\n"
+    "                     videos: hash one frame every S seconds (default 1);\n"
+    "                     0 hashes every frame (Meta's vpdq-hash-video -r)\n"
+    "  --vpdq-size N      videos: scale frames to NxN before hashing (default 0:\n"
+    "                     native size; Meta's vpdq-hash-video -s)\n"
     "  -j, --jobs N       worker threads (default: all cores)\n"
-    "  --max-pixels N     largest image to decode, in pixels (default 128000000)\n"
+    "  --max-pixels N     largest image or video frame to decode, in pixels\n"
+    "                     (default 128000000)\n"
     "  --max-file-size S  largest input read into memory, e.g. 512M (default 1G)\n"
     CLI_LIMIT_HELP
     "\n"
@@ -59,6 +68,22 @@ static void work(void *wctx, void *item)
     bw_reader_close(r);
 }
 
+/* The people's line for a video, in the image line's columns: the first
+ * hashed frame's PDQ and quality, then the frame count and duration. */
+static void print_video_line(const char *path, const bw_hash_result *r)
+{
+    char hex[65], dims[32];
+    if (r->video.count)
+        bw_pdq_to_hex(&r->video.frames[0].pdq, hex);
+    else
+        snprintf(hex, sizeof hex, "%-64s", "-");
+    snprintf(dims, sizeof dims, "%ux%u", r->width, r->height);
+    printf("%s %3d %-4s %11s  %s  (vpdq: %zu frames, %.3f s)\n", hex,
+           r->video.count ? r->video.frames[0].quality : 0,
+           r->video.format ? r->video.format : "video", dims, path, r->video.count,
+           r->video.duration);
+}
+
 static void done(void *ctx, void *item)
 {
     run *rn = ctx;
@@ -78,10 +103,13 @@ static void done(void *ctx, void *item)
         bw_json_reset(&rn->out);
         bw_hash_result_json(&rn->out, jb->path, &jb->res, 0);
         cli_emit_json(&rn->out);
+    } else if (jb->res.kind == BW_KIND_VIDEO) {
+        print_video_line(jb->path, &jb->res);
     } else {
         cli_print_hash_line(jb->path, &jb->res);
         putchar('\n');
     }
+    bw_hash_result_free(&jb->res);
     free(jb->path);
     free(jb);
 }
@@ -116,9 +144,12 @@ int cmd_hash(int argc, char **argv)
         {"max-pixels", required_argument, NULL, 'P'},
         {"max-file-size", required_argument, NULL, 'S'},
         {"limit", required_argument, NULL, 1000},
+        {"seconds-per-hash", required_argument, NULL, 1001},
+        {"vpdq-size", required_argument, NULL, 1002},
         {"help", no_argument, NULL, 'h'},     {NULL, 0, NULL, 0}};
     bw_limits limits;
     bw_hash_opts hopts = {0, 0, NULL};
+    bw_vpdq_opts vopts = {1.0, 0, NULL};
     bw_walk_opts wopts = {1, 0};
     run rn = {0};
     long long jobs = cli_default_jobs(), v;
@@ -151,6 +182,19 @@ int cmd_hash(int argc, char **argv)
             if (cli_set_limit("hash", &limits, optarg) != 0)
                 return BW_EXIT_USAGE;
             break;
+        case 1001: {
+            char *end;
+            double d = strtod(optarg, &end);
+            if (end == optarg || *end || !(d >= 0) || d > 1e9)
+                return cli_usage_error("hash", "--seconds-per-hash takes seconds >= 0, e.g. 1 or 0.5");
+            vopts.seconds_per_hash = d;
+            break;
+        }
+        case 1002:
+            if ((v = cli_parse_uint(optarg)) < 0 || v > 65535 || (v > 0 && v < 5))
+                return cli_usage_error("hash", "--vpdq-size takes 0 (native) or 5 to 65535");
+            vopts.size = (uint32_t)v;
+            break;
         case 'h': fputs(usage_text, stdout); return BW_EXIT_OK;
         default: return cli_usage_error("hash", "unknown option");
         }
@@ -168,7 +212,8 @@ int cmd_hash(int argc, char **argv)
     if (!hashers)
         return cli_warn("hash", "out of memory"), BW_EXIT_SOME_FAILED;
     for (int i = 0; i < (nthreads ? nthreads : 1); i++)
-        if (bw_hasher_new(&hashers[i], &hopts, &err) != BW_OK) {
+        if (bw_hasher_new(&hashers[i], &hopts, &err) != BW_OK ||
+            bw_hasher_set_video(hashers[i], &vopts, &err) != BW_OK) {
             cli_warn("hash", "%s", bw_error_message(&err));
             return BW_EXIT_USAGE;
         }
