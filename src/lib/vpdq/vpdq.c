@@ -32,6 +32,7 @@ typedef struct source {
     const unsigned char *mem; /* memory source, or NULL */
     FILE *fp;                 /* file source */
     uint64_t size, pos;
+    int io_error;             /* a read of the file failed (not its end) */
 } source;
 
 /* AVIOContext read callback. */
@@ -47,11 +48,15 @@ static int source_read(void *opaque, uint8_t *buf, int n)
         memcpy(buf, s->mem + s->pos, (size_t)n);
         got = (size_t)n;
     } else {
-        if (fseeko(s->fp, (off_t)s->pos, SEEK_SET) != 0)
+        if (fseeko(s->fp, (off_t)s->pos, SEEK_SET) != 0) {
+            s->io_error = 1;
             return AVERROR(EIO);
+        }
         got = fread(buf, 1, (size_t)n, s->fp);
-        if (got == 0)
-            return ferror(s->fp) ? AVERROR(EIO) : AVERROR_EOF;
+        if (got == 0) {
+            s->io_error = ferror(s->fp) != 0;
+            return s->io_error ? AVERROR(EIO) : AVERROR_EOF;
+        }
     }
     s->pos += got;
     return (int)got;
@@ -182,11 +187,16 @@ static bw_status open_video(state *s, source *src, bw_error *err)
     av_dict_set(&o, "format_whitelist", ifmt->name, 0);
     e = avformat_open_input(&s->fmt, NULL, ifmt, &o);
     av_dict_free(&o);
-    if (e < 0) /* s->fmt is freed and NULL */
+    /* A demuxer that failed after reading to the end wanted more bytes. */
+    if (e < 0 && avio_feof(s->avio)) /* s->fmt is freed and NULL */
+        return bw__fail(err, BW_ERR_TRUNCATED, "truncated %s: its header runs past the end (%s)",
+                        s->container, averr(e, eb, sizeof eb));
+    if (e < 0)
         return bw__fail(err, e == AVERROR(ENOMEM) ? BW_ERR_NOMEM : BW_ERR_CORRUPT,
                         "not a readable %s: %s", s->container, averr(e, eb, sizeof eb));
     if ((e = avformat_find_stream_info(s->fmt, NULL)) < 0)
-        return bw__fail(err, BW_ERR_CORRUPT, "corrupt %s: %s", s->container,
+        return bw__fail(err, avio_feof(s->avio) ? BW_ERR_TRUNCATED : BW_ERR_CORRUPT,
+                        "%s %s: %s", avio_feof(s->avio) ? "truncated" : "corrupt", s->container,
                         averr(e, eb, sizeof eb));
     s->stream = -1;
     for (unsigned i = 0; i < s->fmt->nb_streams; i++)
@@ -361,7 +371,11 @@ static bw_status run(source *src, const bw_vpdq_opts *opts, bw_vpdq *out, bw_err
     st = open_video(&s, src, err);
     while (st == BW_OK) {
         int e = av_read_frame(s.fmt, s.pkt);
-        if (e < 0) /* end of input, or unreadable past here: as the reference, stop */
+        if (src->io_error) { /* the file could not be read: not the video's fault */
+            st = bw__fail(err, BW_ERR_IO, "cannot read the %s", s.container);
+            break;
+        }
+        if (e < 0) /* end of input, or undemuxable past here: as the reference, stop */
             break;
         if (s.pkt->stream_index == s.stream)
             st = decode(&s, s.pkt, err);
@@ -370,7 +384,8 @@ static bw_status run(source *src, const bw_vpdq_opts *opts, bw_vpdq *out, bw_err
     if (st == BW_OK)
         st = decode(&s, NULL, err);
     if (st == BW_OK && out->decoded == 0)
-        st = bw__fail(err, BW_ERR_CORRUPT, "corrupt %s: no frame could be decoded", s.container);
+        st = bw__fail(err, BW_ERR_CORRUPT, "%s %s: no frame could be decoded",
+                      avio_feof(s.avio) ? "truncated or corrupt" : "corrupt", s.container);
     if (st == BW_OK) {
         /* the video stream's own duration, else the container's, else counted */
         const AVStream *vs = s.fmt->streams[s.stream];
@@ -393,7 +408,7 @@ static bw_status run(source *src, const bw_vpdq_opts *opts, bw_vpdq *out, bw_err
 bw_status bw_vpdq_hash_memory(const void *data, size_t len, const bw_vpdq_opts *opts,
                               bw_vpdq *out, bw_error *err)
 {
-    source src = {data, NULL, len, 0};
+    source src = {data, NULL, len, 0, 0};
     if (!data && len)
         return bw__fail(err, BW_ERR_ARG, "no data");
     return run(&src, opts, out, err);
@@ -402,7 +417,7 @@ bw_status bw_vpdq_hash_memory(const void *data, size_t len, const bw_vpdq_opts *
 bw_status bw_vpdq_hash_file(const char *path, const bw_vpdq_opts *opts, bw_vpdq *out,
                             bw_error *err)
 {
-    source src = {NULL, NULL, 0, 0};
+    source src = {NULL, NULL, 0, 0, 0};
     bw_status st;
     off_t end;
     memset(out, 0, sizeof *out);
