@@ -18,6 +18,8 @@
 #include "vectors.h"
 #include "bulwark/vpdq.h"
 #include "bulwark/hash.h"
+#include <libavformat/avformat.h>
+#include <libavutil/log.h>
 
 /* The 30 fps sample videos hashed every frame, native and 128x128, equal
  * the reference's lines (derived/, this FFmpeg) exactly and upstream's
@@ -103,6 +105,94 @@ static bw_status hash_bytes(const void *d, size_t n, bw_error *err)
     assert_int_equal(v.count, 0); /* a failed call leaves no frames */
     bw_vpdq_free(&v);
     return st;
+}
+
+/* Copy the video stream of in_path into a new container (no re-encoding):
+ * the same coded frames in another container must give the reference's
+ * lines. 0 on success. */
+static int remux(const char *in_path, const char *out_path, const char *format)
+{
+    AVFormatContext *in = NULL, *out = NULL;
+    AVPacket *p = av_packet_alloc();
+    AVStream *os;
+    int vs = -1, rc = -1;
+    if (!p || avformat_open_input(&in, in_path, NULL, NULL) < 0 ||
+        avformat_find_stream_info(in, NULL) < 0)
+        goto done;
+    for (unsigned i = 0; i < in->nb_streams; i++)
+        if (in->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO) {
+            vs = (int)i;
+            break;
+        }
+    if (vs < 0 || avformat_alloc_output_context2(&out, NULL, format, out_path) < 0 ||
+        !(os = avformat_new_stream(out, NULL)) ||
+        avcodec_parameters_copy(os->codecpar, in->streams[vs]->codecpar) < 0)
+        goto done;
+    os->codecpar->codec_tag = 0;
+    os->time_base = in->streams[vs]->time_base;
+    os->avg_frame_rate = in->streams[vs]->avg_frame_rate;
+    if (avio_open(&out->pb, out_path, AVIO_FLAG_WRITE) < 0 || avformat_write_header(out, NULL) < 0)
+        goto done;
+    while (av_read_frame(in, p) == 0) {
+        if (p->stream_index == vs) {
+            p->stream_index = 0;
+            av_packet_rescale_ts(p, in->streams[vs]->time_base, os->time_base);
+            if (av_interleaved_write_frame(out, p) < 0)
+                goto done;
+        }
+        av_packet_unref(p);
+    }
+    rc = av_write_trailer(out) < 0 ? -1 : 0;
+done:
+    av_packet_free(&p);
+    if (out && out->pb)
+        avio_closep(&out->pb);
+    avformat_free_context(out);
+    avformat_close_input(&in);
+    return rc;
+}
+
+/* The doorknob clip remuxed into Matroska, MPEG-TS, MOV and FLV, hashed
+ * from memory at 128x128: the container sniffed, and every frame's
+ * number, quality and PDQ equal to the reference's line (derived/). */
+static void test_containers(void **state)
+{
+    static const struct {
+        const char *muxer, *ext, *sniffed;
+    } cs[] = {{"matroska", "mkv", "matroska"}, {"mpegts", "ts", "mpegts"},
+              {"mov", "mov", "mov"},           {"flv", "flv", "flv"}};
+    ref_line *ref;
+    size_t nref = load_ref(bw_test_refdata("vpdq/derived/debian12-ffmpeg5.1-128x128/"
+                                           "doorknob-hd-no-bar-128x128.txt"), &ref);
+    (void)state;
+    av_log_set_level(AV_LOG_QUIET);
+    assert_int_equal(nref, 120);
+    for (size_t k = 0; k < sizeof cs / sizeof cs[0]; k++) {
+        char path[4096];
+        size_t len;
+        unsigned char *data;
+        bw_vpdq_opts o = {0, 128, NULL};
+        bw_vpdq v;
+        bw_error err;
+        snprintf(path, sizeof path, "%s/doorknob.%s", bw_test_tmpdir("vpdq"), cs[k].ext);
+        assert_int_equal(remux(video("doorknob-hd-no-bar"), path, cs[k].muxer), 0);
+        data = bw_test_read_file(path, &len);
+        assert_non_null(data);
+        assert_string_equal(bw_vpdq_sniff(data, len), cs[k].sniffed);
+        if (bw_vpdq_hash_memory(data, len, &o, &v, &err) != BW_OK)
+            fail_msg("%s: %s", cs[k].muxer, bw_error_message(&err));
+        assert_string_equal(v.format, cs[k].sniffed);
+        assert_int_equal(v.count, nref);
+        for (size_t i = 0; i < nref; i++) {
+            assert_int_equal(v.frames[i].frame, ref[i].frame);
+            assert_int_equal(v.frames[i].quality, ref[i].quality);
+            if (bw_pdq_distance(&v.frames[i].pdq, &ref[i].pdq) != 0)
+                fail_msg("%s frame %zu: PDQ differs from the reference", cs[k].muxer, i);
+        }
+        bw_vpdq_free(&v);
+        free(data);
+    }
+    free(ref);
 }
 
 /* Truncated, garbage after a real header, empty, and non-videos with a
@@ -247,6 +337,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sampling), cmocka_unit_test(test_memory),
+        cmocka_unit_test(test_containers),
         cmocka_unit_test(test_hostile),  cmocka_unit_test(test_limits),
         cmocka_unit_test(test_hasher),   cmocka_unit_test(test_vectors_few),
     };
