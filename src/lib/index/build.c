@@ -246,6 +246,28 @@ static void *build_worker(void *arg)
     return NULL;
 }
 
+/* For every distance, whether a lookup scans rather than probes: the cost
+ * model decides once here, not on every lookup. COMPACT holds no copy of
+ * the hashes to scan; forced methods are obeyed. */
+static void plan_distances(bw_index *ix)
+{
+    int t[BW__PARTS];
+    for (int d = 0; d <= 256; d++) {
+        int scan;
+        if (ix->layout == BW_INDEX_COMPACT)
+            scan = 0;
+        else if (ix->ntables == 0 || ix->opts.method == BW_INDEX_SCAN)
+            scan = 1;
+        else if (ix->opts.method == BW_INDEX_MIH)
+            scan = 0;
+        else {
+            bw__thresholds(ix, d, t);
+            scan = bw__mih_cost(ix, t) >= bw__scan_cost(ix->n);
+        }
+        ix->scan_at[d] = (uint8_t)scan;
+    }
+}
+
 static bw_status index_build_pdq_part(bw_index *ix, bw_error *err)
 {
     builder_share sh;
@@ -253,6 +275,7 @@ static bw_status index_build_pdq_part(bw_index *ix, bw_error *err)
     pthread_t th[8];
     int started[8] = {0};
     choose_layout(ix, ix->n);
+    plan_distances(ix);
     if (ix->ntables == 0)
         return BW_OK;
     if (ix->layout == BW_INDEX_COMPACT) {

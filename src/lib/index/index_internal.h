@@ -56,6 +56,7 @@ struct bw_index {
                                       order: position in table 15 -> id, ... */
     uint8_t *where;                /* ... and id -> position (idbytes each); else NULL */
     int ntables;                   /* parts with a table (0 = lookups scan) */
+    uint8_t scan_at[257];          /* per distance: 1 = lookups scan (decided at build) */
     unsigned active;               /* bit p set: part p has a table */
     bw__part_table t[BW__PARTS];   /* by part */
     bw__exact_table ex[BW_HASH_KIND_COUNT]; /* [BW_HASH_PDQ] unused */

@@ -297,15 +297,7 @@ bw_status bw__mih_find(const bw_index *ix, const bw_pdq *q, int d, bw_index_hits
 
 static int use_scan(const bw_index *ix, int d)
 {
-    int t[BW__PARTS];
-    if (ix->layout == BW_INDEX_COMPACT) /* no copy of the hashes to scan */
-        return 0;
-    if (ix->ntables == 0 || ix->opts.method == BW_INDEX_SCAN)
-        return 1;
-    if (ix->opts.method == BW_INDEX_MIH)
-        return 0;
-    bw__thresholds(ix, d, t);
-    return bw__mih_cost(ix, t) >= bw__scan_cost(ix->n);
+    return ix->scan_at[d];
 }
 
 static int cmp_hit(const void *a, const void *b)
