@@ -248,16 +248,12 @@ static int ar_nested_done(void *ctx, const char *path, const char *format, uint6
 
 static const bw_archive_cb archive_cb = {ar_skip, ar_member, ar_problem, ar_nested_done};
 
-/* A top-level archive on disk, open on fd. */
-static int scan_archive(bw_scanner *s, const char *path, int fd, uint64_t size)
+/* The record of a top-level archive once its walk ended with st: an
+ * archive record, or the error that stopped it. */
+static int archive_done(bw_scanner *s, const char *path, uint64_t size, bw_status st,
+                        const bw_archive_walk_info *info, const bw_error *e)
 {
-    bw_archive_walk_info info;
-    bw_error e;
-    bw_status st;
     job *jb;
-    s->progress.archives++;
-    st = bw_archive_walk_fd(fd, path, size, &s->limits, &archive_cb, s, &info, &e);
-    close(fd);
     if (st == BW_ERR_INTERRUPTED || s->fatal)
         return -1; /* no record: the archive is not done (resume reopens it) */
     if (st != BW_OK) {
@@ -265,17 +261,28 @@ static int scan_archive(bw_scanner *s, const char *path, int fd, uint64_t size)
         if (!jb)
             return -1;
         jb->st = st;
-        jb->err = e;
+        jb->err = *e;
         jb->is_file = 0; /* the archive's own record, not a file */
     } else {
         jb = job_new(s, JOB_ARCHIVE, path, 0);
         if (!jb)
             return -1;
-        snprintf(jb->format, sizeof jb->format, "%s", info.format);
-        jb->members = info.members;
+        snprintf(jb->format, sizeof jb->format, "%s", info->format);
+        jb->members = info->members;
     }
     jb->disk_bytes = size;
     return submit(s, jb);
+}
+
+/* A top-level archive on disk, open on fd. */
+static int scan_archive(bw_scanner *s, const char *path, int fd, uint64_t size)
+{
+    bw_archive_walk_info info;
+    bw_error e;
+    s->progress.archives++;
+    bw_status st = bw_archive_walk_fd(fd, path, size, &s->limits, &archive_cb, s, &info, &e);
+    close(fd);
+    return archive_done(s, path, size, st, &info, &e);
 }
 
 /* One file from the walk: open it, sniff it, queue it. */
@@ -413,20 +420,7 @@ static int scan_memory(bw_scanner *s, const char *name, void *data, size_t len)
         s->progress.archives++;
         bw_status st = bw_archive_walk_memory(data, len, name, &s->limits, &archive_cb, s, &info, &e);
         free(data);
-        if (st == BW_ERR_INTERRUPTED || s->fatal)
-            return -1;
-        if (!(jb = job_new(s, st == BW_OK ? JOB_ARCHIVE : JOB_ERROR, name, 0)))
-            return -1;
-        if (st != BW_OK) {
-            jb->st = st;
-            jb->err = e;
-            jb->is_file = 0;
-        } else {
-            snprintf(jb->format, sizeof jb->format, "%s", info.format);
-            jb->members = info.members;
-        }
-        jb->disk_bytes = len;
-        return submit(s, jb);
+        return archive_done(s, name, len, st, &info, &e);
     }
     if (!(jb = job_new(s, JOB_MEMORY, name, 0))) {
         free(data);
