@@ -180,38 +180,66 @@ bw_status bw__dir_build(bw__part_table *tb, uint32_t *count, size_t nkeys, size_
     return BW_OK;
 }
 
-/* FAST: one counting sort of the hashes by part p: count, prefix sums,
- * then each hash in id order goes to the next free entry of its group (so
- * ids rise within a group). */
-static bw_status build_table(bw_index *ix, int p, size_t *memory, bw_error *err)
+/* One counting sort of the hashes by their key in table p (bw__key: the
+ * part, and in COMPACT the top g bits of the part before): count, group
+ * starts, then each hash in id order goes to the next free entry of its
+ * group (so ids rise within a group). Each entry gets the hash's next part
+ * and, in FAST, its id; in COMPACT, its link: the hash's rank within its
+ * group of table p + 1, which is laid out in id order too. */
+static inline __attribute__((always_inline)) bw_status
+build_table_as(bw_index *ix, int p, const int compact, size_t *memory, bw_error *err)
 {
     bw__part_table *tb = &ix->t[p];
-    size_t n = ix->n, ib = (size_t)ix->idbytes;
-    int pn = (p + 1) % BW__PARTS;
-    bw_status st;
-    uint32_t *cur = calloc(BW__PART_KEYS, sizeof *cur);
+    const int g = compact ? ix->g : 0, pn = (p + 1) % BW__PARTS;
+    const size_t n = ix->n, K = (size_t)1 << (16 + g), ib = (size_t)ix->idbytes;
+    const size_t lb = (size_t)ix->link_bits, ebytes = compact ? (n * lb + 7) / 8 + 8 : n * ib + 64;
+    uint32_t *cnt = calloc(K, sizeof *cnt), *rank = NULL, *cnt2 = NULL;
+    uint8_t *ent;
+    bw_status st = BW_OK;
     tb->next = bw__index_alloc(n * sizeof *tb->next + 64);
-    tb->ids = bw__index_alloc(n * ib + 64);
-    if (!cur || !tb->next || !tb->ids) {
-        free(cur);
-        return bw__fail(err, BW_ERR_NOMEM, "out of memory building the index (%zu hashes)", n);
+    ent = bw__index_alloc(ebytes);
+    if (compact) {
+        tb->link = ent;
+        cnt2 = calloc(K, sizeof *cnt2);
+        rank = malloc((n ? n : 1) * sizeof *rank);
+    } else {
+        tb->ids = ent;
     }
-    *memory += n * sizeof *tb->next + n * ib + 64;
-    memset(tb->ids + n * ib, 0, 64);
-    for (size_t i = 0; i < n; i++)
-        cur[bw__part(&ix->pdq[i], p)]++;
-    if ((st = bw__dir_build(tb, cur, BW__PART_KEYS, memory, err)) != BW_OK) {
-        free(cur);
-        return st;
+    if (!cnt || !tb->next || !ent || (compact && (!cnt2 || !rank))) {
+        st = bw__fail(err, BW_ERR_NOMEM, "out of memory building the index (%zu hashes)", n);
+        goto out;
     }
+    memset(compact ? ent : ent + n * ib, 0, compact ? ebytes : 64);
+    *memory += n * sizeof *tb->next + 64 + ebytes;
     for (size_t i = 0; i < n; i++) {
         const bw_pdq *h = &ix->pdq[i];
-        uint32_t e = cur[bw__part(h, p)]++, id = (uint32_t)i;
-        tb->next[e] = (uint16_t)bw__part(h, pn);
-        memcpy(tb->ids + (size_t)e * ib, &id, ib); /* little-endian bytes */
+        cnt[bw__key(h, p, g)]++;
+        if (compact)
+            rank[i] = cnt2[bw__key(h, pn, g)]++;
     }
-    free(cur);
-    return BW_OK;
+    if ((st = bw__dir_build(tb, cnt, K, memory, err)) != BW_OK)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        const bw_pdq *h = &ix->pdq[i];
+        uint32_t e = cnt[bw__key(h, p, g)]++, id = (uint32_t)i;
+        tb->next[e] = (uint16_t)bw__part(h, pn);
+        if (compact)
+            bw__bits_put(ent, (uint64_t)e * lb, rank[i]);
+        else
+            memcpy(ent + (size_t)e * ib, &id, ib); /* little-endian bytes */
+    }
+out:
+    free(cnt);
+    free(cnt2);
+    free(rank);
+    return st;
+}
+
+/* The same compiled for each layout, so that the loops do not test it. */
+static bw_status build_table(bw_index *ix, int p, size_t *memory, bw_error *err)
+{
+    return ix->layout == BW_INDEX_COMPACT ? build_table_as(ix, p, 1, memory, err)
+                                          : build_table_as(ix, p, 0, memory, err);
 }
 
 /* Tables are independent: big indexes build them on several threads
@@ -237,9 +265,7 @@ static void *build_worker(void *arg)
         int k = atomic_fetch_add(&w->sh->next, 1);
         if (k >= ix->ntables)
             break;
-        w->st = ix->layout == BW_INDEX_COMPACT
-                    ? bw__compact_build_table(ix, w->sh->parts[k], &w->memory, &w->err)
-                    : build_table(ix, w->sh->parts[k], &w->memory, &w->err);
+        w->st = build_table(ix, w->sh->parts[k], &w->memory, &w->err);
         if (w->st != BW_OK)
             break;
     }

@@ -79,53 +79,6 @@ bw_status bw__compact_plan(bw_index *ix, bw_error *err)
     return BW_OK;
 }
 
-static inline void bits_put(uint8_t *a, uint64_t bit, uint32_t v)
-{
-    uint64_t w;
-    memcpy(&w, a + (bit >> 3), 8);
-    w |= (uint64_t)v << (bit & 7);
-    memcpy(a + (bit >> 3), &w, 8);
-}
-
-bw_status bw__compact_build_table(bw_index *ix, int p, size_t *memory, bw_error *err)
-{
-    bw__part_table *tb = &ix->t[p];
-    size_t n = ix->n, K = (size_t)1 << (16 + ix->g);
-    int g = ix->g, pn = (p + 1) % BW__PARTS, lb = ix->link_bits;
-    size_t lbytes = ((size_t)n * (size_t)lb + 7) / 8 + 8;
-    uint32_t *cnt = calloc(K, sizeof *cnt), *cnt2 = calloc(K, sizeof *cnt2);
-    uint32_t *rank = malloc((n ? n : 1) * sizeof *rank);
-    bw_status st = BW_OK;
-    tb->next = bw__index_alloc(n * sizeof *tb->next + 64);
-    tb->link = bw__index_alloc(lbytes);
-    if (!cnt || !cnt2 || !rank || !tb->next || !tb->link) {
-        st = bw__fail(err, BW_ERR_NOMEM, "out of memory building the index (%zu hashes)", n);
-        goto out;
-    }
-    memset(tb->link, 0, lbytes);
-    *memory += n * sizeof *tb->next + 64 + lbytes;
-    /* each hash's rank within its group of the next table: the hashes of
-     * a group are laid out in id order there too */
-    for (size_t i = 0; i < n; i++) {
-        const bw_pdq *h = &ix->pdq[i];
-        rank[i] = cnt2[bw__key(h, pn, g)]++;
-        cnt[bw__key(h, p, g)]++;
-    }
-    if ((st = bw__dir_build(tb, cnt, K, memory, err)) != BW_OK)
-        goto out;
-    for (size_t i = 0; i < n; i++) {
-        const bw_pdq *h = &ix->pdq[i];
-        uint32_t e = cnt[bw__key(h, p, g)]++;
-        tb->next[e] = (uint16_t)bw__part(h, pn);
-        bits_put(tb->link, (uint64_t)e * (uint64_t)lb, rank[i]);
-    }
-out:
-    free(cnt);
-    free(cnt2);
-    free(rank);
-    return st;
-}
-
 static inline void id_put(uint8_t *a, size_t i, uint32_t v, int idbytes)
 {
     memcpy(a + i * (size_t)idbytes, &v, (size_t)idbytes); /* little-endian bytes */

@@ -91,6 +91,15 @@ static inline uint32_t bw__bits_get(const uint8_t *a, uint64_t bit, int w)
     return (uint32_t)((v >> (bit & 7)) & ((1ull << w) - 1));
 }
 
+/* Set bits [bit, bit + w) of a zeroed packed array to v (v < 2^w). */
+static inline void bw__bits_put(uint8_t *a, uint64_t bit, uint32_t v)
+{
+    uint64_t w;
+    __builtin_memcpy(&w, a + (bit >> 3), 8);
+    w |= (uint64_t)v << (bit & 7);
+    __builtin_memcpy(a + (bit >> 3), &w, 8);
+}
+
 static inline uint32_t bw__read_id(const uint8_t *a, size_t i, int idbytes)
 {
     uint32_t v;
@@ -112,10 +121,10 @@ double bw__ball(int n, int r);
  * then has some part p with distance <= t[p] to q's (pigeonhole), and
  * query.c's stronger rule holds too. Thresholds may exceed 16. */
 void bw__thresholds(const bw_index *ix, int d, int t[BW__PARTS]);
-/* COMPACT: the choice of g and of the link width, building table p, and
- * checking the entries that passed by following their links (compact.c). */
+/* COMPACT: the choice of g and of the link width, the maps between ids
+ * and table-15 positions, reading a hash back, and checking the entries
+ * that passed by following their links (compact.c). */
 bw_status bw__compact_plan(bw_index *ix, bw_error *err);
-bw_status bw__compact_build_table(bw_index *ix, int p, size_t *memory, bw_error *err);
 bw_status bw__compact_ids(bw_index *ix, size_t *memory, bw_error *err);
 bw_status bw__compact_get(const bw_index *ix, uint32_t id, bw_pdq *out);
 /* Check the n entries that passed (table ps[i], entry pe[i], part value
