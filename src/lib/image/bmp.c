@@ -16,6 +16,7 @@
  * pixels a file never sets stay at index 0. */
 #include <stdlib.h>
 #include <string.h>
+#include "core/bytes.h"
 #include "image/image_internal.h"
 
 enum { BI_RGB = 0, BI_RLE8 = 1, BI_RLE4 = 2, BI_BITFIELDS = 3, BI_JPEG = 4, BI_PNG = 5,
@@ -34,16 +35,6 @@ typedef struct bmp {
     unsigned pal_count;
 } bmp;
 
-static uint32_t le16(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* ---------------- Header ---------------- */
 
 static bw_status parse_header(bmp *b, const uint8_t *d, size_t len, bw_error *err)
@@ -56,27 +47,27 @@ static bw_status parse_header(bmp *b, const uint8_t *d, size_t len, bw_error *er
     b->len = len;
     if (len < 14 + 4)
         return bw__fail(err, BW_ERR_TRUNCATED, "truncated BMP");
-    b->off_bits = le32(d + 10);
-    b->hdr_size = le32(d + 14);
+    b->off_bits = bw__le32(d + 10);
+    b->hdr_size = bw__le32(d + 14);
     if (b->hdr_size < 12 || b->hdr_size > 4096)
         return bw__fail(err, BW_ERR_CORRUPT, "corrupt BMP: header size %u", b->hdr_size);
     if (len < 14 + (size_t)b->hdr_size)
         return bw__fail(err, BW_ERR_TRUNCATED, "truncated BMP");
     if (b->hdr_size == 12) {
-        b->width = (int32_t)le16(d + 18);
-        b->height = (int32_t)le16(d + 20);
-        b->bpp = le16(d + 24);
+        b->width = (int32_t)bw__le16(d + 18);
+        b->height = (int32_t)bw__le16(d + 20);
+        b->bpp = bw__le16(d + 24);
         b->compression = BI_RGB;
         pal_entry = 3;
     } else {
         if (b->hdr_size < 16)
             return bw__fail(err, BW_ERR_CORRUPT, "corrupt BMP: header size %u", b->hdr_size);
-        b->width = (int32_t)le32(d + 18);
-        b->height = (int32_t)le32(d + 22);
-        b->bpp = le16(d + 28);
-        b->compression = b->hdr_size >= 20 ? le32(d + 30) : BI_RGB;
+        b->width = (int32_t)bw__le32(d + 18);
+        b->height = (int32_t)bw__le32(d + 22);
+        b->bpp = bw__le16(d + 28);
+        b->compression = b->hdr_size >= 20 ? bw__le32(d + 30) : BI_RGB;
         if (b->hdr_size >= 36)
-            used = le32(d + 46);
+            used = bw__le32(d + 46);
         pal_entry = 4;
         if ((b->hdr_size == 16 || b->hdr_size == 64) && b->compression >= BI_BITFIELDS)
             return bw__fail(err, BW_ERR_UNSUPPORTED, "unsupported BMP: OS/2 compression %u",
@@ -128,7 +119,7 @@ static bw_status parse_header(bmp *b, const uint8_t *d, size_t len, bw_error *er
                 return bw__fail(err, BW_ERR_TRUNCATED, "truncated BMP");
         }
         for (int c = 0; c < 3; c++)
-            b->mask[c] = le32(d + moff + 4 * c);
+            b->mask[c] = bw__le32(d + moff + 4 * c);
     } else if (b->bpp == 16) {
         b->mask[0] = 0x7C00;
         b->mask[1] = 0x03E0;
@@ -238,7 +229,7 @@ static bw_status read_plain(const bmp *b, bw_image *img, bw_error *err)
                 o[2] = p[3 * x];
                 break;
             default:
-                px = b->bpp == 16 ? le16(p + 2 * (size_t)x) : le32(p + 4 * (size_t)x);
+                px = b->bpp == 16 ? bw__le16(p + 2 * (size_t)x) : bw__le32(p + 4 * (size_t)x);
                 for (int c = 0; c < 3; c++)
                     o[c] = field_value(px, b->mask[c], f[c]);
                 break;

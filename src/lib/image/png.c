@@ -13,12 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <spng.h>
+#include "core/bytes.h"
 #include "image/image_internal.h"
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static bw_status spng_fail(int ret, const uint8_t *data, size_t len, const bw_limits *lim,
                            bw_error *err)
@@ -26,7 +22,7 @@ static bw_status spng_fail(int ret, const uint8_t *data, size_t len, const bw_li
     if (ret == SPNG_IO_EOF)
         return bw__fail(err, BW_ERR_TRUNCATED, "truncated PNG");
     if ((ret == SPNG_EUSER_WIDTH || ret == SPNG_EUSER_HEIGHT) && len >= 24)
-        return bw__image_check_size("PNG", be32(data + 16), be32(data + 20), lim, err);
+        return bw__image_check_size("PNG", bw__be32(data + 16), bw__be32(data + 20), lim, err);
     if (ret == SPNG_EMEM)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory decoding PNG");
     if (ret == SPNG_ECHUNK_LIMITS)

@@ -18,17 +18,12 @@
 #include <cbor.h>
 #include "bulwark/provenance.h"
 #include "bulwark/image.h"
+#include "core/bytes.h"
 
 /* ---------------------------------------------------------------- JUMBF */
 
 #define BW__FOURCC(a, b, c, d) \
     ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
-
-/* Big-endian 32-bit value at p (box headers of every container). */
-static inline uint32_t bw__be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* One box. A superbox ("jumb") has its description (uuid, label, salt)
  * filled and its children (content boxes and nested superboxes) listed. */

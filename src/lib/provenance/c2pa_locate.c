@@ -25,11 +25,6 @@ static const uint8_t c2pa_bmff_uuid[16] = {0xD8, 0xFE, 0xC3, 0xD6, 0x1B, 0x0E, 0
                                            0x92, 0x97, 0x58, 0x28, 0x87, 0x7E, 0xC4, 0x81};
 static const char xmp_ns_jpeg[] = "http://ns.adobe.com/xap/1.0/";
 
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
-
 /* ---------------------------------------------------------------- XMP */
 
 /* dcterms:provenance as an attribute or an element anywhere in the packet. */
@@ -236,7 +231,7 @@ static void locate_riff(const uint8_t *d, size_t len, bw__c2pa_found *f)
 {
     size_t pos = 12;
     while (pos + 8 <= len) {
-        uint32_t type = bw__be32(d + pos), n = le32(d + pos + 4);
+        uint32_t type = bw__be32(d + pos), n = bw__le32(d + pos + 4);
         if (n > len - pos - 8) {
             f->damage = "truncated RIFF chunk";
             return;

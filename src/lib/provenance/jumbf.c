@@ -15,11 +15,6 @@
 #include "core/internal.h"
 #include "provenance/c2pa_internal.h"
 
-static uint64_t be64(const uint8_t *p)
-{
-    return (uint64_t)bw__be32(p) << 32 | bw__be32(p + 4);
-}
-
 /* The header of the box at data[0..len): its type, total and header size. */
 static bw_status box_header(const uint8_t *data, size_t len, const bw_limits *lim,
                             uint32_t *type, size_t *total, size_t *hdr, bw_error *err)
@@ -33,7 +28,7 @@ static bw_status box_header(const uint8_t *data, size_t len, const bw_limits *li
     if (lbox == 1) {
         if (len < 16)
             return bw__fail(err, BW_ERR_TRUNCATED, "truncated JUMBF box header");
-        lbox = be64(data + 8);
+        lbox = bw__be64(data + 8);
         *hdr = 16;
     } else if (lbox == 0) {
         lbox = len;

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "bulwark/provenance.h"
+#include "core/bytes.h"
 #include "bulwark/limits.h"
 
 typedef struct bw__meta {
@@ -95,19 +96,5 @@ char *bw__meta_utf8(bw__meta *m, const char *charset, const uint8_t *s, size_t n
  * max_meta_bytes bytes (more is cut off) as a NUL-terminated buffer.
  * NULL when the stream is damaged before any output, or NOMEM. */
 uint8_t *bw__meta_inflate(bw__meta *m, const uint8_t *in, size_t n, int gzip, size_t *outlen);
-
-/* Big/little-endian readers over bounded bytes. */
-static inline uint32_t bw__be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static inline uint16_t bw__be16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-static inline uint32_t bw__le32(const uint8_t *p)
-{
-    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
 
 #endif

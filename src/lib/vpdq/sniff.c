@@ -3,6 +3,7 @@
  * MP4/MOV file's top-level boxes that tells a truncated file from a
  * corrupt one before FFmpeg sees it (FFmpeg only says "moov not found"). */
 #include <string.h>
+#include "core/bytes.h"
 #include "core/internal.h"
 #include "bulwark/image.h"
 #include "bulwark/vpdq.h"
@@ -43,14 +44,6 @@ const char *bw__vpdq_demuxer(const char *container)
     return container; /* avi, mpegts, flv: FFmpeg's own names */
 }
 
-static uint64_t be(const unsigned char *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
 bw_status bw__vpdq_check_boxes(bw__vpdq_read_at_fn read_at, void *ctx, uint64_t size,
                                const char *container, bw_error *err)
 {
@@ -65,7 +58,7 @@ bw_status bw__vpdq_check_boxes(bw__vpdq_read_at_fn read_at, void *ctx, uint64_t 
                             container, (unsigned long long)(size - off));
         if (read_at(ctx, off, h, size - off >= 16 ? 16 : 8) != 0)
             return bw__fail(err, BW_ERR_IO, "cannot read the %s", container);
-        box = be(h, 4);
+        box = bw__be32(h);
         memcpy(type, h + 4, 4);
         for (int i = 0; i < 4; i++)
             if (type[i] < 0x20 || type[i] > 0x7e)
@@ -75,7 +68,7 @@ bw_status bw__vpdq_check_boxes(bw__vpdq_read_at_fn read_at, void *ctx, uint64_t 
             if (size - off < 16)
                 return bw__fail(err, BW_ERR_TRUNCATED, "truncated %s: box '%s' header",
                                 container, type);
-            box = be(h + 8, 8);
+            box = bw__be64(h + 8);
             hdr = 16;
         } else if (box == 0) {
             box = size - off; /* to the end of the file */
