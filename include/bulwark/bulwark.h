@@ -17,6 +17,7 @@
 #include "vpdq.h"
 #include "hash.h"
 #include "json.h"
+#include "text.h"
 #include "walk.h"
 #include "pool.h"
 #include "prompt.h"

@@ -2,9 +2,10 @@
  *
  * Records (hash results, matches, verdicts) are turned into JSON by the
  * library so that the CLI and the server write the same bytes. Strings are
- * escaped as RFC 8259 requires; bytes that are not valid UTF-8 (odd file
- * names) are written as \u00XX of each byte, so output is always valid
- * JSON. Commas are placed automatically. */
+ * escaped as RFC 8259 requires; a byte that is not part of valid UTF-8
+ * (an odd file name) is written as U+FFFD, so output is always valid JSON.
+ * Paths keep their exact bytes with bw_json_path. Commas are placed
+ * automatically. */
 #ifndef BULWARK_JSON_H
 #define BULWARK_JSON_H
 
@@ -38,6 +39,14 @@ void bw_json_array_end(bw_json *j);
 void bw_json_key(bw_json *j, const char *key);
 void bw_json_string(bw_json *j, const char *s);
 void bw_json_string_n(bw_json *j, const char *s, size_t n);
+/* key: path as a string; when path is not valid UTF-8, also key_bytes:
+ * the exact bytes in base64 (RFC 4648), since the string then holds U+FFFD
+ * for each stray byte (interface.md, extension notes). */
+void bw_json_path(bw_json *j, const char *key, const char *path);
+/* The n bytes as a base64 string value (RFC 4648, with padding). */
+void bw_json_base64(bw_json *j, const void *bytes, size_t n);
+/* Whether the n bytes at s are valid UTF-8 (no overlongs, surrogates). */
+int bw_json_utf8_valid(const char *s, size_t n);
 void bw_json_int(bw_json *j, int64_t v);
 void bw_json_uint(bw_json *j, uint64_t v);
 void bw_json_double(bw_json *j, double v);

@@ -87,6 +87,19 @@ typedef bw_status (*bw_write_fn)(void *ctx, const void *data, size_t len, bw_err
 bw_status bw_list_export(bw_store *s, const char *name, bw_list_format format, bw_write_fn fn,
                          void *ctx, bw_error *err);
 
+/* Write a list as JSON Lines (`lists export --json`): one object per entry,
+ * `{list, kind, hash, label, category, added_at}` (label and category null
+ * when absent, added_at ISO 8601 or null), ordered by kind then hash. */
+bw_status bw_list_export_json(bw_store *s, const char *name, bw_write_fn fn, void *ctx,
+                              bw_error *err);
+
+/* One list as the object of `lists ls --json` (interface.md): name,
+ * kinds:{pdq, md5, sha1, sha256}, entries, source, imported_at (ISO 8601),
+ * duplicates, skipped. With leave_open the object is left open for the
+ * caller to add fields and close. */
+struct bw_json;
+void bw_list_info_json(struct bw_json *j, const bw_list_info *li, int leave_open);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,6 +5,10 @@
  * A bw_matcher loads the index of the chosen lists from a store once and
  * can then be used from any number of threads at once; bw_matcher_reload()
  * rebuilds the index from the store and swaps it in while lookups go on.
+ * A matcher notices on its own when another process changes the store (a
+ * list imported, re-imported or removed): at most every refresh interval
+ * (default BW_MATCHER_REFRESH_MS) a lookup checks the store's data version
+ * and, if it moved, the index is rebuilt and swapped in.
  * Results are records ready for the interface's `matches` array:
  * {list, kind, hash, distance, label}, nearest first. */
 #ifndef BULWARK_MATCH_H
@@ -43,8 +47,12 @@ typedef struct bw_matches {
 void bw_matches_clear(bw_matches *m);   /* n = 0, keeps the memory */
 void bw_matches_free(bw_matches *m);
 
+#define BW_MATCHER_REFRESH_MS 1000
+
 /* Open the store at db_path and build the index of the named lists (all
- * when nlists is 0). A named list that does not exist is BW_ERR_NOT_FOUND. */
+ * when nlists is 0). The store must exist: a missing store is
+ * BW_ERR_NOT_FOUND ("no store at PATH"; a matcher never creates one), as is
+ * a named list that does not exist. */
 bw_status bw_matcher_open(bw_matcher **out, const char *db_path, const char *const *lists,
                           size_t nlists, bw_error *err);
 /* The same with the index's options (index.h; NULL = defaults): its
@@ -57,8 +65,24 @@ void bw_matcher_close(bw_matcher *m);
 /* Rebuild the index from the store and swap it in (lookups continue). */
 bw_status bw_matcher_reload(bw_matcher *m, bw_error *err);
 
+/* Reload only if another connection committed to the store since the
+ * index was built; *reloaded (may be NULL) says whether it did. */
+bw_status bw_matcher_refresh(bw_matcher *m, int *reloaded, bw_error *err);
+
+/* How often lookups call bw_matcher_refresh: every interval_ms
+ * milliseconds at most (0: before every lookup; negative: never). */
+void bw_matcher_set_refresh(bw_matcher *m, int interval_ms);
+
+/* The number of lists the current index was built from (0: an empty
+ * store, which callers refuse unless told that is fine), and how many
+ * times the index has been reloaded after a change. */
+uint64_t bw_matcher_list_count(bw_matcher *m);
+uint64_t bw_matcher_reloads(bw_matcher *m);
+
 /* The current index (a reference: bw_index_unref it). */
 bw_index *bw_matcher_index(bw_matcher *m);
+
+/* The lookups take m NULL as a matcher without lists: nothing matches. */
 
 /* PDQ lookup within max_distance; with dihedral non-NULL, all 8
  * orientations (q is ignored). Appends to out, nearest first. */

@@ -31,12 +31,15 @@ extern "C" {
 typedef struct bw_store bw_store;
 
 enum {
-    BW_STORE_READONLY = 1    /* open an existing store without writing */
+    BW_STORE_READONLY = 1,   /* open an existing store without writing */
+    BW_STORE_MUST_EXIST = 2  /* do not create it: a missing store is BW_ERR_NOT_FOUND */
 };
 
-/* Open (creating it and its tables if needed) the store at path, and
- * migrate an older schema forward. A newer schema than this build knows is
- * BW_ERR_UNSUPPORTED. */
+/* Open (creating it and its tables if needed, unless BW_STORE_MUST_EXIST
+ * or READONLY) the store at path, and migrate an older schema forward. A
+ * newer schema than this build knows is BW_ERR_UNSUPPORTED. A store that
+ * is missing is BW_ERR_NOT_FOUND "no store at PATH" (the parent directory
+ * is never created). */
 bw_status bw_store_open(bw_store **out, const char *path, int flags, bw_error *err);
 void bw_store_close(bw_store *s);
 
@@ -69,6 +72,13 @@ bw_status bw_store_lists(bw_store *s, bw_list_info **out, size_t *n, bw_error *e
 void bw_list_infos_free(bw_list_info *v, size_t n);
 /* One list (BW_ERR_NOT_FOUND if none). Free with bw_list_infos_free(v, 1). */
 bw_status bw_store_list_get(bw_store *s, const char *name, bw_list_info **out, bw_error *err);
+
+/* SQLite's data version of this connection (PRAGMA data_version): it
+ * changes when another connection commits to the store. */
+bw_status bw_store_data_version(bw_store *s, int64_t *version, bw_error *err);
+
+/* How many lists the store holds. */
+bw_status bw_store_list_count(bw_store *s, uint64_t *n, bw_error *err);
 
 /* Remove a list and its entries (BW_ERR_NOT_FOUND if none). */
 bw_status bw_store_list_remove(bw_store *s, const char *name, bw_error *err);

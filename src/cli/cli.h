@@ -31,7 +31,14 @@ int cmd_cluster(int argc, char **argv);
 int cmd_prompt(int argc, char **argv);
 int cmd_provenance(int argc, char **argv);
 
-/* Print "bulwark: VERB: message" to stderr (printf-style). */
+/* s made safe for a terminal (bulwark/text.h: control characters, stray
+ * bytes and bidirectional controls escaped). The result lives until 8
+ * more calls on the same thread: enough for one printf. Every string that
+ * came from outside goes through it before people see it. */
+const char *cli_esc(const char *s);
+
+/* Print "bulwark: VERB: message" to stderr (printf-style); the formatted
+ * message is escaped as cli_esc does. */
 void cli_warn(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Usage error: prints the message and a hint, returns BW_EXIT_USAGE. */
@@ -50,14 +57,38 @@ void cli_emit_error_json(const char *path, const char *message);
 
 /* The store path: --db value if given, else $BULWARK_DB, else
  * $XDG_DATA_HOME/bulwark/bulwark.db, else ~/.local/share/bulwark/bulwark.db.
- * Returns a static buffer; creates the parent directory. NULL on failure. */
+ * Returns a static buffer, NULL on failure. Nothing is created: a store
+ * that does not exist is an error for every verb but `lists import`. */
 const char *cli_db_path(const char *option_value);
+/* The same, telling whether it is the default location (no --db, no
+ * $BULWARK_DB). */
+const char *cli_db_path_ex(const char *option_value, int *is_default);
+/* For `lists import`, which creates the store: the path, with the
+ * directory of the default location created if missing (a directory
+ * named by --db or $BULWARK_DB must exist: a typo is not a new place). */
+const char *cli_db_path_create(const char *option_value);
+
+/* Open the matcher over the chosen lists (all when nlists is 0) of the
+ * store named by db (as cli_db_path). A store that does not exist or holds
+ * no lists is refused -- the verb would match nothing and pass everything
+ * -- with a message naming the path, unless allow_empty; then *out may be
+ * NULL (no store: nothing matches). Returns an exit code. */
+int cli_open_matcher(const char *verb, const char *db, const char *const *lists, size_t nlists,
+                     const bw_index_opts *iopts, int allow_empty, bw_matcher **out);
+#define CLI_ALLOW_EMPTY_HELP \
+    "  --allow-empty        run even if the store is missing or has no lists\n" \
+    "                       (otherwise that is an error: nothing would match)\n"
 
 /* Default worker threads: the number of online cores. */
 unsigned cli_default_jobs(void);
 
 /* Parse a non-negative integer option; -1 on error. */
 long long cli_parse_uint(const char *s);
+
+/* Parse an integer option in [lo, hi] into *out: 0, or prints "OPT takes
+ * a number from LO to HI" and returns BW_EXIT_USAGE. */
+int cli_parse_range(const char *verb, const char *opt, const char *arg, long long lo,
+                    long long hi, long long *out);
 
 /* Parse a size with optional K/M/G suffix (powers of 1024); -1 on error. */
 long long cli_parse_size(const char *s);

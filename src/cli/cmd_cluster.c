@@ -64,9 +64,10 @@ static int on_group(void *ctx, uint64_t id, const char *const *members, size_t n
         cli_emit_json(&cr->out);
         return 0;
     }
-    printf("cluster %llu: %zu members, representative %s\n", (unsigned long long)id, n, rep);
+    printf("cluster %llu: %zu members, representative %s\n", (unsigned long long)id, n,
+           cli_esc(rep));
     for (size_t i = 0; i < n; i++)
-        printf("  %s\n", members[i]);
+        printf("  %s\n", cli_esc(members[i]));
     return 0;
 }
 

@@ -80,7 +80,7 @@ static void print_video_line(const char *path, const bw_hash_result *r)
     snprintf(dims, sizeof dims, "%ux%u", r->width, r->height);
     printf("%s %3d %-4s %11s  %s  (vpdq: %zu frames, %.3f s)\n", hex,
            r->video.count ? r->video.frames[0].quality : 0,
-           r->video.format ? r->video.format : "video", dims, path, r->video.count,
+           r->video.format ? r->video.format : "video", dims, cli_esc(path), r->video.count,
            r->video.duration);
 }
 

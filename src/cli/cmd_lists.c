@@ -13,8 +13,8 @@ static const char usage_text[] =
     "usage: bulwark lists import NAME FILE [--format auto|hex|te|vics|csv]\n"
     "                           [--kind pdq|md5|sha1|sha256] [--source TEXT] [--skip-bad]\n"
     "       bulwark lists ls [--json]\n"
-    "       bulwark lists export NAME [--format hex|te]\n"
-    "       bulwark lists rm NAME\n"
+    "       bulwark lists export NAME [--format hex|te | --json]\n"
+    "       bulwark lists rm NAME [--json]\n"
     "\n"
     "Manage the hash lists in the store (--db PATH, default $BULWARK_DB, else\n"
     "$XDG_DATA_HOME/bulwark/bulwark.db, else ~/.local/share/bulwark/bulwark.db).\n"
@@ -33,10 +33,16 @@ static const char usage_text[] =
     CLI_LIMIT_HELP
     "ls       the lists: name, entries per kind, source, import time (--json:\n"
     "         one object per list)\n"
-    "export   write a list to stdout as hex (default) or te\n"
-    "rm       remove a list\n"
+    "export   write a list to stdout as hex (default) or te; --json: JSON Lines,\n"
+    "         one object per entry {list, kind, hash, label, category, added_at}\n"
+    "rm       remove a list (--json: the removed list, as ls --json, with\n"
+    "         \"removed\": true)\n"
     "\n"
-    "Exit: 0 done, 1 the input or the store failed (nothing changed), 2 usage error.\n";
+    "Only import creates a store; ls, export and rm on a store that does not\n"
+    "exist are an error (exit 2) naming the path.\n"
+    "\n"
+    "Exit: 0 done, 1 the input or the store failed (nothing changed), 2 usage error\n"
+    "or no such store.\n";
 
 typedef struct opts {
     const char *db;
@@ -101,56 +107,26 @@ static int parse(int argc, char **argv, opts *o)
     return 0;
 }
 
-static int open_store(const opts *o, bw_store **s)
+/* The store; only `import` (create) may make a new one. Any other
+ * subcommand on a store that does not exist is an error naming the path:
+ * a typo in --db must not look like an empty store. */
+static int open_store(const opts *o, bw_store **s, int create)
 {
     bw_error err;
-    const char *path = cli_db_path(o->db);
+    const char *path = create ? cli_db_path_create(o->db) : cli_db_path(o->db);
     if (!path) {
-        cli_warn("lists", "cannot find or create the store directory (set --db or BULWARK_DB)");
+        cli_warn("lists", "cannot tell where the store is: give --db PATH or set BULWARK_DB");
         return BW_EXIT_USAGE;
     }
-    if (bw_store_open(s, path, 0, &err) != BW_OK) {
+    if (bw_store_open(s, path, create ? 0 : BW_STORE_MUST_EXIST, &err) != BW_OK) {
+        if (err.status == BW_ERR_NOT_FOUND) {
+            cli_warn("lists", "%s (`bulwark lists import` creates it)", bw_error_message(&err));
+            return BW_EXIT_USAGE;
+        }
         cli_warn("lists", "%s", bw_error_message(&err));
         return BW_EXIT_SOME_FAILED;
     }
     return BW_EXIT_OK;
-}
-
-static void iso_time(int64_t t, char out[32])
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static void info_json(bw_json *j, const bw_list_info *li)
-{
-    char when[32];
-    bw_json_object_begin(j);
-    bw_json_key(j, "name");
-    bw_json_string(j, li->name);
-    bw_json_key(j, "kinds");
-    bw_json_object_begin(j);
-    for (int k = 0; k < BW_HASH_KIND_COUNT; k++) {
-        bw_json_key(j, bw_hash_kind_name((bw_hash_kind)k));
-        bw_json_uint(j, li->kinds[k]);
-    }
-    bw_json_object_end(j);
-    bw_json_key(j, "entries");
-    bw_json_uint(j, li->entries);
-    bw_json_key(j, "source");
-    if (li->source)
-        bw_json_string(j, li->source);
-    else
-        bw_json_null(j);
-    bw_json_key(j, "imported_at");
-    iso_time(li->imported_at, when);
-    bw_json_string(j, when);
-    bw_json_key(j, "duplicates");
-    bw_json_uint(j, li->duplicates);
-    bw_json_key(j, "skipped");
-    bw_json_uint(j, li->skipped);
 }
 
 static int do_import(int argc, char **argv)
@@ -169,6 +145,9 @@ static int do_import(int argc, char **argv)
     const char *name = argv[optind], *file = argv[optind + 1];
     if (!*name)
         return cli_usage_error("lists", "the list name is empty");
+    if (!bw_text_printable(name, strlen(name)))
+        return cli_usage_error("lists", "the list name '%s' holds a control character or bytes "
+                                        "that are not UTF-8", name);
     bw_import_opts io = {o.format, o.kind, o.skip_bad, &o.limits};
     bw_status st = strcmp(file, "-") == 0 ? bw_reader_open_fd(&r, STDIN_FILENO, 0, &err)
                                           : bw_reader_open_file(&r, file, &err);
@@ -176,7 +155,7 @@ static int do_import(int argc, char **argv)
         cli_warn("lists", "%s: %s", file, bw_error_message(&err));
         return BW_EXIT_SOME_FAILED;
     }
-    if ((rc = open_store(&o, &s)) != BW_EXIT_OK) {
+    if ((rc = open_store(&o, &s, 1)) != BW_EXIT_OK) {
         bw_reader_close(r);
         return rc;
     }
@@ -201,7 +180,7 @@ static int do_import(int argc, char **argv)
     if (o.json) {
         bw_json j;
         bw_json_init(&j);
-        info_json(&j, li);
+        bw_list_info_json(&j, li, 1);
         bw_json_key(&j, "format");
         bw_json_string(&j, bw_list_format_name(stats.format));
         bw_json_key(&j, "photodna_skipped");
@@ -212,7 +191,7 @@ static int do_import(int argc, char **argv)
     } else {
         printf("imported %s: %llu entries (pdq %llu, md5 %llu, sha1 %llu, sha256 %llu), "
                "%llu duplicates, %llu skipped, format %s\n",
-               li->name, (unsigned long long)li->entries, (unsigned long long)li->kinds[0],
+               cli_esc(li->name), (unsigned long long)li->entries, (unsigned long long)li->kinds[0],
                (unsigned long long)li->kinds[1], (unsigned long long)li->kinds[2],
                (unsigned long long)li->kinds[3], (unsigned long long)li->duplicates,
                (unsigned long long)li->skipped, bw_list_format_name(stats.format));
@@ -234,7 +213,7 @@ static int do_ls(int argc, char **argv)
         return rc < 0 ? BW_EXIT_OK : rc;
     if (optind != argc)
         return cli_usage_error("lists", "ls takes no arguments");
-    if ((rc = open_store(&o, &s)) != BW_EXIT_OK)
+    if ((rc = open_store(&o, &s, 0)) != BW_EXIT_OK)
         return rc;
     if (bw_store_lists(s, &v, &n, &err) != BW_OK) {
         cli_warn("lists", "%s", bw_error_message(&err));
@@ -248,17 +227,16 @@ static int do_ls(int argc, char **argv)
         if (o.json) {
             bw_json j;
             bw_json_init(&j);
-            info_json(&j, &v[i]);
-            bw_json_object_end(&j);
+            bw_list_info_json(&j, &v[i], 0);
             cli_emit_json(&j);
             bw_json_free(&j);
         } else {
             char when[32];
-            iso_time(v[i].imported_at, when);
-            printf("%-24s %10llu %10llu %10llu %10llu %10llu  %-20s  %s\n", v[i].name,
+            bw_text_iso_time(v[i].imported_at, when);
+            printf("%-24s %10llu %10llu %10llu %10llu %10llu  %-20s  %s\n", cli_esc(v[i].name),
                    (unsigned long long)v[i].entries, (unsigned long long)v[i].kinds[0],
                    (unsigned long long)v[i].kinds[1], (unsigned long long)v[i].kinds[2],
-                   (unsigned long long)v[i].kinds[3], when, v[i].source ? v[i].source : "-");
+                   (unsigned long long)v[i].kinds[3], when, v[i].source ? cli_esc(v[i].source) : "-");
         }
     }
     bw_list_infos_free(v, n);
@@ -285,14 +263,17 @@ static int do_export(int argc, char **argv)
         return rc < 0 ? BW_EXIT_OK : rc;
     if (argc - optind != 1)
         return cli_usage_error("lists", "export takes NAME");
+    if (o.json && o.format != BW_LIST_AUTO)
+        return cli_usage_error("lists", "export --json writes JSON Lines: give no --format");
     if (o.format == BW_LIST_AUTO)
         o.format = BW_LIST_HEX;
     if (o.format != BW_LIST_HEX && o.format != BW_LIST_TE)
         return cli_usage_error("lists", "export writes --format hex or te");
-    if ((rc = open_store(&o, &s)) != BW_EXIT_OK)
+    if ((rc = open_store(&o, &s, 0)) != BW_EXIT_OK)
         return rc;
     bw_error_clear(&err);
-    bw_status st = bw_list_export(s, argv[optind], o.format, write_stdout, NULL, &err);
+    bw_status st = o.json ? bw_list_export_json(s, argv[optind], write_stdout, NULL, &err)
+                          : bw_list_export(s, argv[optind], o.format, write_stdout, NULL, &err);
     bw_store_close(s);
     if (fflush(stdout) != 0 && st == BW_OK)
         st = BW_ERR_IO;
@@ -314,14 +295,31 @@ static int do_rm(int argc, char **argv)
         return rc < 0 ? BW_EXIT_OK : rc;
     if (argc - optind != 1)
         return cli_usage_error("lists", "rm takes NAME");
-    if ((rc = open_store(&o, &s)) != BW_EXIT_OK)
+    if ((rc = open_store(&o, &s, 0)) != BW_EXIT_OK)
         return rc;
-    bw_status st = bw_store_list_remove(s, argv[optind], &err);
+    bw_list_info *li = NULL;
+    bw_status st = bw_store_list_get(s, argv[optind], &li, &err);
+    if (st == BW_OK)
+        st = bw_store_list_remove(s, argv[optind], &err);
     bw_store_close(s);
     if (st != BW_OK) {
+        bw_list_infos_free(li, 1);
         cli_warn("lists", "rm %s: %s", argv[optind], bw_error_message(&err));
         return BW_EXIT_SOME_FAILED;
     }
+    if (o.json) { /* what was removed, as `ls --json` described it */
+        bw_json j;
+        bw_json_init(&j);
+        bw_list_info_json(&j, li, 1);
+        bw_json_key(&j, "removed");
+        bw_json_bool(&j, 1);
+        bw_json_object_end(&j);
+        cli_emit_json(&j);
+        bw_json_free(&j);
+    } else {
+        printf("removed %s (%llu entries)\n", cli_esc(li->name), (unsigned long long)li->entries);
+    }
+    bw_list_infos_free(li, 1);
     return BW_EXIT_OK;
 }
 

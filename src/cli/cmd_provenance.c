@@ -65,17 +65,16 @@ static char *sidecar_path(const char *path)
 
 static void print_human(const char *path, const bw_provenance *p)
 {
-    printf("%-11s  %s\n", p->ai_generated ? "ai:yes" : "no_evidence", path);
+    printf("%-11s  %s\n", p->ai_generated ? "ai:yes" : "no_evidence", cli_esc(path));
     for (size_t i = 0; i < p->n_signals; i++) {
         const bw_signal *s = &p->signals[i];
         printf("    %-9s %s%s%s%s\n", bw_signal_type_name(s->type), s->verified ? "[verified] " : "",
-               s->generator ? s->generator : "", s->generator && s->detail ? ": " : "",
-               s->detail ? s->detail : "");
+               cli_esc(s->generator), s->generator && s->detail ? ": " : "", cli_esc(s->detail));
     }
     if (p->c2pa.present && p->c2pa.n_status_codes) {
         printf("    %-9s status:", "c2pa");
         for (size_t i = 0; i < p->c2pa.n_status_codes; i++)
-            printf(" %s", p->c2pa.status_codes[i]);
+            printf(" %s", cli_esc(p->c2pa.status_codes[i]));
         printf("\n");
     }
 }
@@ -158,8 +157,7 @@ int cmd_provenance(int argc, char **argv)
             if (json) {
                 bw_json_reset(&out);
                 bw_json_object_begin(&out);
-                bw_json_key(&out, "path");
-                bw_json_string(&out, path);
+                bw_json_path(&out, "path", path);
                 bw_provenance_json_fields(&out, &res);
                 bw_json_object_end(&out);
                 cli_emit_json(&out);

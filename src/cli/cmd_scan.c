@@ -41,6 +41,7 @@ static const char usage_text[] =
     "  --dihedral           also match the 8 rotations and flips of each image\n"
     "  --fail-on-match      exit 3 if anything matched\n"
     "  --db PATH            the store (default: $BULWARK_DB, else the user's data dir)\n"
+    CLI_ALLOW_EMPTY_HELP
     CLI_INDEX_HELP
     "  --provenance         examine each file for AI-generation markers\n"
     "  --exact              decode at full resolution (the reference's hashes)\n"
@@ -183,9 +184,9 @@ static void print_human(const bw_scan_record *rec)
     cli_print_hash_line(rec->path, rec->hash);
     for (size_t i = 0; rec->matches && i < rec->matches->n; i++) {
         const bw_match *m = &rec->matches->v[i];
-        printf("%s%s:%s distance %d%s%s%s", i ? ", " : "  MATCH ", m->list,
+        printf("%s%s:%s distance %d%s%s%s", i ? ", " : "  MATCH ", cli_esc(m->list),
                bw_hash_kind_name(m->kind), m->distance, m->label ? " \"" : "",
-               m->label ? m->label : "", m->label ? "\"" : "");
+               m->label ? cli_esc(m->label) : "", m->label ? "\"" : "");
     }
     putchar('\n');
 }
@@ -233,28 +234,6 @@ static int resume_skip(void *ctx, const char *path)
     return bw_scan_log_has(ctx, path);
 }
 
-/* The matcher over the chosen lists of the store, or NULL with *rc set
- * when that fails. */
-static bw_matcher *open_matcher(const char *db, char **lists, size_t nlists,
-                                const bw_index_opts *iopts, int *rc)
-{
-    const char *path = cli_db_path(db);
-    bw_matcher *m = NULL;
-    bw_error err;
-    *rc = BW_EXIT_OK;
-    if (!path) {
-        cli_warn("scan", "cannot find a place for the store; give --db");
-        *rc = BW_EXIT_USAGE;
-        return NULL;
-    }
-    if (bw_matcher_open_with(&m, path, (const char *const *)lists, nlists, iopts, &err) != BW_OK) {
-        cli_warn("scan", "%s", bw_error_message(&err));
-        *rc = BW_EXIT_USAGE;
-        return NULL;
-    }
-    return m;
-}
-
 static int set_limit_u64(const char *opt, const char *arg, int size, uint64_t *out)
 {
     long long v = size ? cli_parse_size(arg) : cli_parse_uint(arg);
@@ -295,6 +274,7 @@ int cmd_scan(int argc, char **argv)
         {"max-pixels", required_argument, NULL, O_PIXELS},
         {"queue", required_argument, NULL, O_QUEUE},
         {"limit", required_argument, NULL, 1000}, {"help", no_argument, NULL, 'h'},
+        {"allow-empty", no_argument, NULL, 1001},
         {NULL, 0, NULL, 0}};
     bw_limits limits;
     bw_scan_opts so;
@@ -305,7 +285,7 @@ int cmd_scan(int argc, char **argv)
     const char *out_path = NULL, *db = NULL;
     char **lists = NULL;
     size_t nlists = 0;
-    int resume = 0, fail_on_match = 0, progress = -1, c, rc = BW_EXIT_OK;
+    int resume = 0, fail_on_match = 0, progress = -1, c, rc = BW_EXIT_OK, allow_empty = 0;
     long long jobs = cli_default_jobs(), v;
     uint64_t u = 0;
     bw_error err;
@@ -401,6 +381,7 @@ int cmd_scan(int argc, char **argv)
                 return BW_EXIT_USAGE;
             }
             break;
+        case 1001: allow_empty = 1; break;
         case 'h': fputs(usage_text, stdout); free(lists); return BW_EXIT_OK;
         default: free(lists); return cli_usage_error("scan", "unknown option");
         }
@@ -421,7 +402,8 @@ int cmd_scan(int argc, char **argv)
     so.limits = &limits;
     so.stop = &stop_flag;
     iopts.design_distance = so.max_distance >= 0 ? so.max_distance : 0;
-    so.matcher = open_matcher(db, lists, nlists, &iopts, &rc);
+    rc = cli_open_matcher("scan", db, (const char *const *)lists, nlists, &iopts, allow_empty,
+                          &so.matcher);
     free(lists);
     if (rc != BW_EXIT_OK)
         return rc;

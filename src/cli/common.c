@@ -7,24 +7,52 @@
 #include <unistd.h>
 #include "cli.h"
 
+const char *cli_esc(const char *s)
+{
+    /* a ring, so that one printf may escape several strings */
+    static _Thread_local struct { char *buf; size_t cap; } ring[8];
+    static _Thread_local unsigned next;
+    if (!s)
+        return "";
+    unsigned k = next++ % 8;
+    const char *r = bw_text_safe(s, strlen(s), &ring[k].buf, &ring[k].cap);
+    return r ? r : "(out of memory)";
+}
+
+/* The message, formatted and then escaped: names inside it come from
+ * outside (file, member and list names) and must not reach the terminal
+ * raw. */
+static void vwarn(const char *verb, const char *fmt, va_list ap)
+{
+    char small[1024], *msg = small;
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    if (n >= (int)sizeof small && (msg = malloc((size_t)n + 1)))
+        vsnprintf(msg, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    if (n < 0 || !msg)
+        msg = small;
+    fprintf(stderr, "bulwark: %s%s%s\n", verb ? verb : "", verb ? ": " : "", cli_esc(msg));
+    if (msg != small)
+        free(msg);
+}
+
 void cli_warn(const char *verb, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "bulwark: %s%s", verb ? verb : "", verb ? ": " : "");
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vwarn(verb, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 int cli_usage_error(const char *verb, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "bulwark: %s: ", verb);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vwarn(verb, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry 'bulwark %s --help'.\n", verb);
+    fprintf(stderr, "Try 'bulwark %s --help'.\n", verb);
     return BW_EXIT_USAGE;
 }
 
@@ -43,8 +71,7 @@ void cli_emit_error_json(const char *path, const char *message)
     bw_json j;
     bw_json_init(&j);
     bw_json_object_begin(&j);
-    bw_json_key(&j, "path");
-    bw_json_string(&j, path);
+    bw_json_path(&j, "path", path);
     bw_json_key(&j, "error");
     bw_json_string(&j, message);
     bw_json_object_end(&j);
@@ -59,10 +86,11 @@ void cli_print_hash_line(const char *path, const bw_hash_result *r)
         char dims[32];
         bw_pdq_to_hex(&r->pdq, hex);
         snprintf(dims, sizeof dims, "%ux%u", r->width, r->height);
-        printf("%s %3d %-4s %11s  %s", hex, r->quality, bw_format_name(r->format), dims, path);
+        printf("%s %3d %-4s %11s  %s", hex, r->quality, bw_format_name(r->format), dims,
+               cli_esc(path));
     } else {
         bw_hex_encode(r->digests.sha256, 32, hex);
-        printf("%s %3s %-4s %11s  %s", hex, "-", "file", "-", path);
+        printf("%s %3s %-4s %11s  %s", hex, "-", "file", "-", cli_esc(path));
     }
 }
 
@@ -82,16 +110,17 @@ static int make_parent_dirs(char *path)
     return 0;
 }
 
-const char *cli_db_path(const char *option_value)
+const char *cli_db_path_ex(const char *option_value, int *is_default)
 {
     static char buf[4096];
     const char *v;
     int n;
+    *is_default = 0;
     if (option_value && *option_value)
         n = snprintf(buf, sizeof buf, "%s", option_value);
     else if ((v = getenv("BULWARK_DB")) && *v)
         n = snprintf(buf, sizeof buf, "%s", v);
-    else if ((v = getenv("XDG_DATA_HOME")) && *v)
+    else if ((*is_default = 1) && (v = getenv("XDG_DATA_HOME")) && *v)
         n = snprintf(buf, sizeof buf, "%s/bulwark/bulwark.db", v);
     else if ((v = getenv("HOME")) && *v)
         n = snprintf(buf, sizeof buf, "%s/.local/share/bulwark/bulwark.db", v);
@@ -99,9 +128,55 @@ const char *cli_db_path(const char *option_value)
         return NULL;
     if (n < 0 || (size_t)n >= sizeof buf)
         return NULL;
-    if (make_parent_dirs(buf) != 0)
-        return NULL;
     return buf;
+}
+
+const char *cli_db_path(const char *option_value)
+{
+    int is_default;
+    return cli_db_path_ex(option_value, &is_default);
+}
+
+const char *cli_db_path_create(const char *option_value)
+{
+    int is_default;
+    char *path = (char *)cli_db_path_ex(option_value, &is_default);
+    if (path && is_default && make_parent_dirs(path) != 0)
+        return NULL;
+    return path;
+}
+
+int cli_open_matcher(const char *verb, const char *db, const char *const *lists, size_t nlists,
+                     const bw_index_opts *iopts, int allow_empty, bw_matcher **out)
+{
+    bw_error err;
+    const char *path = cli_db_path(db);
+    *out = NULL;
+    if (!path) {
+        cli_warn(verb, "cannot tell where the store is: give --db PATH or set BULWARK_DB");
+        return BW_EXIT_USAGE;
+    }
+    if (bw_matcher_open_with(out, path, lists, nlists, iopts, &err) != BW_OK) {
+        if (err.status == BW_ERR_NOT_FOUND && access(path, F_OK) != 0) {
+            if (allow_empty)
+                return BW_EXIT_OK; /* nothing to match against, as asked */
+            cli_warn(verb,
+                     "no store at %s: nothing to match against (create it with `bulwark lists "
+                     "import`, or give --allow-empty to run without lists)", path);
+            return BW_EXIT_USAGE;
+        }
+        cli_warn(verb, "%s", bw_error_message(&err));
+        return BW_EXIT_USAGE;
+    }
+    if (!allow_empty && bw_matcher_list_count(*out) == 0) {
+        cli_warn(verb,
+                 "the store %s has no lists: nothing to match against (import one with "
+                 "`bulwark lists import`, or give --allow-empty)", path);
+        bw_matcher_close(*out);
+        *out = NULL;
+        return BW_EXIT_USAGE;
+    }
+    return BW_EXIT_OK;
 }
 
 unsigned cli_default_jobs(void)
@@ -121,6 +196,16 @@ long long cli_parse_uint(const char *s)
     if (errno || *end)
         return -1;
     return v;
+}
+
+int cli_parse_range(const char *verb, const char *opt, const char *arg, long long lo,
+                    long long hi, long long *out)
+{
+    long long v = cli_parse_uint(arg);
+    if (v < 0 || v < lo || v > hi)
+        return cli_usage_error(verb, "%s takes a number from %lld to %lld", opt, lo, hi);
+    *out = v;
+    return 0;
 }
 
 long long cli_parse_size(const char *s)

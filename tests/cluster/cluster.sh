@@ -11,6 +11,8 @@
 set -u
 : "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_REFDATA:?}"
 T="$BW_TEST_TMP/cluster_sh"; rm -rf "$T"; mkdir -p "$T"
+# scan refuses a store without lists (exit 2): give it one that matches nothing
+printf '%032d\n' 0 >"$T.none.txt" && "$BULWARK" lists import none "$T.none.txt" >/dev/null
 D="$BW_REFDATA/pdq/data"
 fails=0; passes=0
 ok()   { passes=$((passes+1)); }

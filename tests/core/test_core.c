@@ -104,14 +104,58 @@ static void test_json(void **state)
     assert_string_equal(j.buf,
                         "{\"path\":\"a\\\"b\\\\c\\n\\u0001\",\"n\":-5,\"list\":[1,true,null,{}],"
                         "\"x\":0.5}");
-    /* invalid UTF-8 bytes are escaped one by one; valid UTF-8 passes */
+    /* each byte that is not valid UTF-8 becomes U+FFFD; valid UTF-8 passes */
     bw_json_reset(&j);
     bw_json_string(&j, "caf\xc3\xa9 \xff\xfe ok");
-    assert_string_equal(j.buf, "\"caf\xc3\xa9 \\u00ff\\u00fe ok\"");
+    assert_string_equal(j.buf, "\"caf\xc3\xa9 \\ufffd\\ufffd ok\"");
     bw_json_reset(&j);
     bw_json_string(&j, "\xed\xa0\x80"); /* a UTF-16 surrogate encoded in UTF-8 */
-    assert_string_equal(j.buf, "\"\\u00ed\\u00a0\\u0080\"");
+    assert_string_equal(j.buf, "\"\\ufffd\\ufffd\\ufffd\"");
+    bw_json_reset(&j);
+    bw_json_string(&j, "\xc0\xaf"); /* an overlong '/' */
+    assert_string_equal(j.buf, "\"\\ufffd\\ufffd\"");
+    /* a path that is not UTF-8 keeps its bytes beside: base64 by hand,
+     * "a\xff.png" = 61 ff 2e 70 6e 67 -> Yf8u cG5n */
+    bw_json_reset(&j);
+    bw_json_object_begin(&j);
+    bw_json_path(&j, "path", "a\xff.png");
+    bw_json_path(&j, "other", "a\xc3\xbf.png");
+    bw_json_path(&j, "two", "\xfe\xff");
+    bw_json_object_end(&j);
+    assert_string_equal(j.buf, "{\"path\":\"a\\ufffd.png\",\"path_bytes\":\"Yf8ucG5n\","
+                               "\"other\":\"a\xc3\xbf.png\",\"two\":\"\\ufffd\\ufffd\","
+                               "\"two_bytes\":\"/v8=\"}");
     bw_json_free(&j);
+}
+
+/* People's output: every control, stray byte and bidi control escaped. */
+static void test_text_safe(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t cap = 0;
+    static const struct { const char *in, *want; } cases[] = {
+        {"plain.jpg", "plain.jpg"},
+        {"f.png  MATCH ncmec distance 0\nz.png", "f.png  MATCH ncmec distance 0\\nz.png"},
+        {"a\x1b[2Jb", "a\\x1b[2Jb"},
+        {"cr\rtab\tdel\x7f", "cr\\rtab\\tdel\\x7f"},
+        {"back\\slash", "back\\\\slash"},
+        {"stray\xff\xc3", "stray\\xff\\xc3"},
+        {"caf\xc3\xa9", "caf\xc3\xa9"},
+        {"csi\xc2\x9b" "31m", "csi\\u009b31m"},
+        {"rlo\xe2\x80\xaegpj.exe", "rlo\\u202egpj.exe"},
+        {"ls\xe2\x80\xa8x", "ls\\u2028x"},
+        {"iso\xe2\x81\xa6x", "iso\\u2066x"},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = bw_text_safe(cases[i].in, strlen(cases[i].in), &buf, &cap);
+        assert_non_null(got);
+        assert_string_equal(got, cases[i].want);
+    }
+    /* a NUL inside the n bytes is shown, not a cut */
+    assert_string_equal(bw_text_safe("a\0b", 3, &buf, &cap), "a\\x00b");
+    free(buf);
 }
 
 static void test_readers(void **state)
@@ -326,6 +370,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_status),  cmocka_unit_test(test_digests),
         cmocka_unit_test(test_hex),     cmocka_unit_test(test_json),
+        cmocka_unit_test(test_text_safe),
         cmocka_unit_test(test_readers), cmocka_unit_test(test_walk),
         cmocka_unit_test(test_pool),    cmocka_unit_test(test_limits),
     };

@@ -7,7 +7,10 @@
  * version-1 store migrated forward),
  * an aborted write leaving the old version, the index of several lists
  * holding one id per distinct hash, and a matcher reload. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
@@ -386,6 +389,170 @@ static void test_matcher_compact(void **state)
     bw_store_close(s);
 }
 
+/* The number of list entries holding exactly this MD5 that m finds. */
+static size_t md5_hits(bw_matcher *m, const char *hex, const char **label)
+{
+    uint8_t b[16];
+    bw_matches ms = {0};
+    bw_error err;
+    hex_bytes(hex, b);
+    assert_int_equal(bw_matcher_exact(m, BW_HASH_MD5, b, &ms, &err), BW_OK);
+    size_t n = ms.n;
+    static char lab[64];
+    if (label) {
+        snprintf(lab, sizeof lab, "%s", n && ms.v[0].label ? ms.v[0].label : "");
+        *label = lab;
+    }
+    bw_matches_free(&ms);
+    return n;
+}
+
+#define MD5_A "0123456789abcdef0123456789abcdef"
+#define MD5_B "fedcba9876543210fedcba9876543210"
+
+/* A long-lived matcher sees lists changed through another connection (as
+ * another process would): re-imported, added, removed, without a reload
+ * call, and never reports an entry that is gone. */
+static void test_matcher_follows_store(void **state)
+{
+    (void)state;
+    const char *path = db_path("follow.db");
+    bw_store *s;
+    bw_error err;
+    const char *label;
+    uint64_t v0 = 0, v1 = 0;
+    assert_int_equal(bw_store_open(&s, path, 0, &err), BW_OK);
+    import_text(s, "k", MD5_A "\tversion one\n");
+    bw_matcher *m;
+    assert_int_equal(bw_matcher_open(&m, path, NULL, 0, &err), BW_OK);
+    assert_int_equal(bw_matcher_list_count(m), 1);
+    bw_matcher_set_refresh(m, 0); /* check before every lookup */
+    assert_int_equal(md5_hits(m, MD5_A, &label), 1);
+    assert_string_equal(label, "version one");
+    int reloaded = 1;
+    assert_int_equal(bw_matcher_refresh(m, &reloaded, &err), BW_OK);
+    assert_int_equal(reloaded, 0); /* nothing changed: no rebuild */
+    v0 = bw_matcher_reloads(m);
+    /* re-import: the old hash goes, the new one comes */
+    import_text(s, "k", MD5_B "\tversion two\n");
+    assert_int_equal(md5_hits(m, MD5_A, NULL), 0);
+    assert_int_equal(md5_hits(m, MD5_B, &label), 1);
+    assert_string_equal(label, "version two");
+    /* another list appears */
+    import_text(s, "other", MD5_A "\tother list\n");
+    assert_int_equal(md5_hits(m, MD5_A, &label), 1);
+    assert_string_equal(label, "other list");
+    assert_int_equal(bw_matcher_list_count(m), 2);
+    /* removed: gone at once */
+    assert_int_equal(bw_store_list_remove(s, "k", &err), BW_OK);
+    assert_int_equal(md5_hits(m, MD5_B, NULL), 0);
+    v1 = bw_matcher_reloads(m);
+    assert_true(v1 >= v0 + 3);
+    /* with refreshing off, a change is not seen until asked */
+    bw_matcher_set_refresh(m, -1);
+    import_text(s, "k", MD5_B "\tversion three\n");
+    assert_int_equal(md5_hits(m, MD5_B, NULL), 0);
+    assert_int_equal(bw_matcher_refresh(m, &reloaded, &err), BW_OK);
+    assert_int_equal(reloaded, 1);
+    assert_int_equal(md5_hits(m, MD5_B, NULL), 1);
+    bw_matcher_close(m);
+    bw_store_close(s);
+}
+
+typedef struct looker {
+    bw_matcher *m;
+    atomic_int *stop;
+    int failures, odd;
+    atomic_long lookups;
+} looker;
+
+static void *look_loop(void *arg)
+{
+    looker *l = arg;
+    uint8_t a[16], b[16];
+    hex_bytes(MD5_A, a);
+    hex_bytes(MD5_B, b);
+    while (!atomic_load(l->stop)) {
+        for (int k = 0; k < 2; k++) {
+            bw_matches ms = {0};
+            bw_error err;
+            if (bw_matcher_exact(l->m, BW_HASH_MD5, k ? b : a, &ms, &err) != BW_OK)
+                l->failures++;
+            /* one entry or none: never a half-built or doubled index */
+            if (ms.n > 1 || (ms.n == 1 && strcmp(ms.v[0].list, "k") != 0))
+                l->odd++;
+            bw_matches_free(&ms);
+        }
+        atomic_fetch_add(&l->lookups, 1);
+    }
+    return NULL;
+}
+
+/* Lookups on two threads while the list is re-imported over and over: no
+ * lookup fails, and each finds the entry of one version or none. */
+static void test_matcher_reload_under_load(void **state)
+{
+    (void)state;
+    const char *path = db_path("follow-load.db");
+    bw_store *s;
+    bw_error err;
+    atomic_int stop = 0;
+    assert_int_equal(bw_store_open(&s, path, 0, &err), BW_OK);
+    import_text(s, "k", MD5_A "\n");
+    bw_matcher *m;
+    assert_int_equal(bw_matcher_open(&m, path, NULL, 0, &err), BW_OK);
+    bw_matcher_set_refresh(m, 0);
+    looker l[2] = {{m, &stop, 0, 0, 0}, {m, &stop, 0, 0, 0}};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, look_loop, &l[i]), 0);
+    for (int round = 0; round < 20; round++) {
+        long before[2] = {atomic_load(&l[0].lookups), atomic_load(&l[1].lookups)};
+        import_text(s, "k", round % 2 ? MD5_A "\n" : MD5_B "\n");
+        /* let both threads look up against this version a few times */
+        while (atomic_load(&l[0].lookups) < before[0] + 3 ||
+               atomic_load(&l[1].lookups) < before[1] + 3)
+            usleep(1000);
+    }
+    atomic_store(&stop, 1);
+    for (int i = 0; i < 2; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(l[i].failures, 0);
+        assert_int_equal(l[i].odd, 0);
+        assert_true(l[i].lookups > 0);
+    }
+    assert_true(bw_matcher_reloads(m) >= 1);
+    bw_matcher_close(m);
+    bw_store_close(s);
+}
+
+/* A matcher never creates a store: a missing one is NOT_FOUND and stays
+ * missing; an empty store has no lists. */
+static void test_matcher_missing_store(void **state)
+{
+    (void)state;
+    const char *path = db_path("never-created.db");
+    bw_matcher *m = NULL;
+    bw_error err;
+    unlink(path);
+    assert_int_equal(bw_matcher_open(&m, path, NULL, 0, &err), BW_ERR_NOT_FOUND);
+    assert_non_null(strstr(err.msg, "no store at"));
+    assert_int_not_equal(access(path, F_OK), 0);
+    bw_store *s;
+    assert_int_equal(bw_store_open(&s, path, BW_STORE_MUST_EXIST, &err), BW_ERR_NOT_FOUND);
+    assert_int_not_equal(access(path, F_OK), 0);
+    assert_int_equal(bw_store_open(&s, path, 0, &err), BW_OK); /* this one creates it */
+    bw_store_close(s);
+    assert_int_equal(bw_matcher_open(&m, path, NULL, 0, &err), BW_OK);
+    assert_int_equal(bw_matcher_list_count(m), 0);
+    bw_matcher_close(m);
+    /* a NULL matcher (no lists) matches nothing, without error */
+    bw_matches ms = {0};
+    uint8_t b[16] = {0};
+    assert_int_equal(bw_matcher_exact(NULL, BW_HASH_MD5, b, &ms, &err), BW_OK);
+    assert_int_equal(ms.n, 0);
+}
+
 static void test_matcher(void **state)
 {
     (void)state;
@@ -396,6 +563,7 @@ static void test_matcher(void **state)
     import_text(s, "one", PDQ1 "\tfirst\n" MD5 "\tmd5 label\n");
     bw_matcher *m;
     assert_int_equal(bw_matcher_open(&m, path, NULL, 0, &err), BW_OK);
+    bw_matcher_set_refresh(m, -1); /* only the explicit reload below */
     bw_pdq q;
     assert_int_equal(bw_pdq_from_hex(PDQ2, 64, &q), BW_OK);
     bw_matches ms = {0};
@@ -447,7 +615,10 @@ int main(void)
         cmocka_unit_test(test_formats),         cmocka_unit_test(test_bad_lines),
         cmocka_unit_test(test_line_limit),      cmocka_unit_test(test_json_depth_limit),
         cmocka_unit_test(test_store),           cmocka_unit_test(test_migration),
-        cmocka_unit_test(test_matcher),         cmocka_unit_test(test_matcher_compact),
+        cmocka_unit_test(test_matcher),
+        cmocka_unit_test(test_matcher_follows_store),
+        cmocka_unit_test(test_matcher_reload_under_load),
+        cmocka_unit_test(test_matcher_missing_store),         cmocka_unit_test(test_matcher_compact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,8 @@
 set -u
 : "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_REFDATA:?}"
 T="$BW_TEST_TMP/scan_hostile"; rm -rf "$T"; mkdir -p "$T/w"
+# scan refuses a store without lists (exit 2): give it one that matches nothing
+printf '%032d\n' 0 >"$T.none.txt" && "$BULWARK" lists import none "$T.none.txt" >/dev/null
 D="$BW_REFDATA/pdq/data"
 fails=0; passes=0
 ok()   { passes=$((passes+1)); }
@@ -61,7 +63,9 @@ check "42.zip nest: a bounded number of records before the stop" '[ "$(grep -c "
 check "../ member kept as a name" 'has "dotdot.tar!../../../etc/bulwark-evil" sha256 "$T/out.jsonl"'
 check "absolute member kept as a name" 'has "dotdot.tar!/abs/path" sha256 "$T/out.jsonl"'
 check "nothing written outside" '[ ! -e /etc/bulwark-evil ] && [ ! -e /abs/path ]'
-check "odd bytes in a member name are escaped" 'grep -qF "odd.zip!na\\u00ffme\\n\\\"q\"," "$T/out.jsonl"'
+check "odd bytes in a member name are escaped" 'grep -qF "odd.zip!na\\ufffdme\\n\\\"q\"," "$T/out.jsonl"'
+check "odd bytes in a member name are kept exactly in path_bytes" \
+    '[ "$(jq -r "select(.path|startswith(\"odd.zip!na\")) | .path_bytes" "$T/out.jsonl" | base64 -d | od -An -c | tr -s " ")" = "$(printf "odd.zip!na\377me\n\"q" | od -An -c | tr -s " ")" ]'
 check "truncated 7z reported" '[[ "$(err_of trunc.7z "$T/out.jsonl")" == *7z* ]]'
 check "corrupt image member reported" '[ "$(err_of "corrupt.zip!broken.jpg" "$T/out.jsonl")" != "NO ERROR" ]'
 check "good member of the same zip still scanned" 'has "corrupt.zip!good.jpg" pdq "$T/out.jsonl"'

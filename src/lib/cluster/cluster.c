@@ -475,10 +475,22 @@ void bw_cluster_json(bw_json *j, uint64_t id, const char *const *members, size_t
     bw_json_uint(j, id);
     bw_json_key(j, "members");
     bw_json_array_begin(j);
-    for (size_t i = 0; i < n; i++)
+    int exact = 1;
+    for (size_t i = 0; i < n; i++) {
         bw_json_string(j, members[i]);
+        exact &= bw_json_utf8_valid(members[i], strlen(members[i]));
+    }
     bw_json_array_end(j);
-    bw_json_key(j, "representative");
-    bw_json_string(j, representative);
+    if (!exact) { /* the exact bytes of each member, as bw_json_path */
+        bw_json_key(j, "members_bytes");
+        bw_json_array_begin(j);
+        for (size_t i = 0; i < n; i++)
+            if (bw_json_utf8_valid(members[i], strlen(members[i])))
+                bw_json_null(j);
+            else
+                bw_json_base64(j, members[i], strlen(members[i]));
+        bw_json_array_end(j);
+    }
+    bw_json_path(j, "representative", representative);
     bw_json_object_end(j);
 }

@@ -10,8 +10,7 @@ void bw_hash_result_json(struct bw_json *j, const char *path, const bw_hash_resu
     char hex[65];
     bw_json_object_begin(j);
     if (path) {
-        bw_json_key(j, "path");
-        bw_json_string(j, path);
+        bw_json_path(j, "path", path);
     }
     bw_json_key(j, "kind");
     bw_json_string(j, r->kind == BW_KIND_IMAGE ? "image" : r->kind == BW_KIND_VIDEO ? "video" : "file");

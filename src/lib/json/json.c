@@ -1,14 +1,17 @@
 /* json.c -- the JSON writer (bulwark/json.h).
  *
  * Appends to a growable buffer; commas are inserted from a per-level
- * "need a comma" flag. Strings are escaped per RFC 8259; a byte sequence
- * that is not valid UTF-8 is written byte by byte as \u00XX so that odd
- * file names still give valid JSON that names every byte. */
+ * "need a comma" flag. Strings are escaped per RFC 8259; a byte that is
+ * not part of valid UTF-8 is written as U+FFFD (\ufffd), so output is
+ * always valid JSON and two different names never look alike as a byte
+ * and a character would; bw_json_path adds the exact bytes as base64. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/evp.h>
 #include "bulwark/json.h"
+#include "bulwark/text.h"
 
 void bw_json_init(bw_json *j)
 {
@@ -105,26 +108,8 @@ void bw_json_array_end(bw_json *j) { close_level(j, ']'); }
 /* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
-    unsigned c = s[0];
-    size_t len;
-    unsigned cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
-    else return 0;
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3F);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
+    uint32_t cp;
+    return bw_utf8_next((const char *)s, n, &cp);
 }
 
 static void put_escaped(bw_json *j, const char *str, size_t n)
@@ -151,7 +136,8 @@ static void put_escaped(bw_json *j, const char *str, size_t n)
         case '\t': put(j, "\\t", 2); break;
         default: {
             char esc[8];
-            snprintf(esc, sizeof esc, "\\u%04x", c);
+            /* a control character as itself; a stray byte as U+FFFD */
+            snprintf(esc, sizeof esc, "\\u%04x", ul ? c : 0xfffdu);
             put(j, esc, 6);
         }
         }
@@ -174,6 +160,43 @@ void bw_json_string_n(bw_json *j, const char *s, size_t n)
 {
     value_prefix(j);
     put_escaped(j, s, n);
+}
+
+int bw_json_utf8_valid(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    for (size_t i = 0, ul; i < n; i += ul)
+        if (!(ul = s[i] < 0x80 ? 1 : utf8_len(s + i, n - i)))
+            return 0;
+    return 1;
+}
+
+void bw_json_path(bw_json *j, const char *key, const char *path)
+{
+    size_t n = path ? strlen(path) : 0;
+    bw_json_key(j, key);
+    bw_json_string(j, path);
+    if (!path || bw_json_utf8_valid(path, n))
+        return;
+    char bkey[64];
+    snprintf(bkey, sizeof bkey, "%s_bytes", key);
+    bw_json_key(j, bkey);
+    bw_json_base64(j, path, n);
+}
+
+void bw_json_base64(bw_json *j, const void *bytes, size_t n)
+{
+    size_t b64 = 4 * ((n + 2) / 3);
+    value_prefix(j);
+    if (n > (size_t)INT32_MAX || reserve(j, b64 + 2) != 0) {
+        j->failed = 1;
+        return;
+    }
+    j->buf[j->len++] = '"';
+    if (n)
+        j->len += (size_t)EVP_EncodeBlock((unsigned char *)j->buf + j->len, bytes, (int)n);
+    j->buf[j->len++] = '"';
+    j->buf[j->len] = '\0';
 }
 
 void bw_json_string(bw_json *j, const char *s)

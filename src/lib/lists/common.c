@@ -114,6 +114,13 @@ bw_status bw__next_line(bw__parse *p, const char **line, size_t *len, int *got, 
         bw__trim(line, len);
         if (*len == 0 || (*line)[0] == '#')
             continue;
+        /* a NUL would silently cut the label (or hash) kept from it */
+        if (memchr(*line, '\0', *len)) {
+            if ((st = bw__bad_line(p, p->src.line, BW_ERR_CORRUPT, err, "%s",
+                                   "holds a NUL byte")) != BW_OK)
+                return st;
+            continue;
+        }
         return BW_OK;
     }
 }

@@ -155,6 +155,10 @@ static int cb_string(void *ctx, const unsigned char *s, size_t n)
         char *dst = v->field == F_CATEGORY ? r->category : r->label;
         size_t cap = v->field == F_CATEGORY ? sizeof r->category : sizeof r->label;
         size_t k = n < cap - 1 ? n : cap - 1;
+        if (memchr(s, '\0', n)) { /* "\u0000" would cut the label */
+            mark_bad(v, r, "%s holds a NUL character", field_name(v->field));
+            return 1;
+        }
         memcpy(dst, s, k);
         dst[k] = '\0';
         return 1;

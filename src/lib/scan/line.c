@@ -2,13 +2,17 @@
  * cluster --from), parsed with yajl's tree parser. The nesting depth is
  * checked before yajl sees the line: its tree is freed recursively.
  *
- * The path is taken from the raw string token when the line starts with
- * {"path":" as bulwark writes it: bw_json writes bytes that are not UTF-8
- * as \u00XX, and never escapes a valid non-ASCII character, so turning
- * \u00XX back into the byte XX gives the original name byte for byte (a
- * JSON decoder would give U+00XX instead, and resume would miss it). */
+ * A name that is not UTF-8 carries its exact bytes in "path_bytes"
+ * (base64; "path" then has U+FFFD for each stray byte), which wins.
+ * Otherwise the path is taken from the raw string token when the line
+ * starts with {"path":" as bulwark writes it: output of bulwark before
+ * path_bytes wrote stray bytes as \u00XX, and bw_json never escapes a
+ * valid non-ASCII character, so turning \u00XX back into the byte XX gives
+ * the original name byte for byte in both (a JSON decoder would give
+ * U+00XX instead, and resume would miss it). */
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/evp.h>
 #include <yajl/yajl_tree.h>
 #include "core/internal.h"
 #include "scan/scan_internal.h"
@@ -123,6 +127,26 @@ bad:
     return NULL;
 }
 
+/* The bytes of a base64 "path_bytes" value; NULL if it is not base64 or
+ * holds a NUL. */
+static char *b64_path(const char *s)
+{
+    size_t n = strlen(s), pad = 0;
+    unsigned char *out;
+    int r;
+    if (!n || n % 4 || n > (size_t)INT32_MAX || !(out = malloc(n / 4 * 3 + 1)))
+        return NULL;
+    r = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n);
+    while (pad < 2 && s[n - 1 - pad] == '=')
+        pad++;
+    if (r < (int)pad || memchr(out, '\0', (size_t)r - pad)) {
+        free(out);
+        return NULL;
+    }
+    out[r - (int)pad] = '\0';
+    return (char *)out;
+}
+
 static yajl_val get(yajl_val obj, const char *key, yajl_type type)
 {
     const char *path[] = {key, NULL};
@@ -160,7 +184,10 @@ bw__line_type bw__line_parse(const char *text, size_t len, uint32_t max_depth, b
         return out->type = BW__LINE_SUMMARY;
     }
     v = get(root, "path", yajl_t_string);
-    if (v && !(out->path = raw_path(text, len)))
+    yajl_val bytes = get(root, "path_bytes", yajl_t_string);
+    if (v && bytes)
+        out->path = b64_path(str(bytes));
+    else if (v && !(out->path = raw_path(text, len)))
         out->path = strdup(str(v));
     if (!out->path) {
         yajl_tree_free(root);

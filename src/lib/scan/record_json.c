@@ -17,8 +17,7 @@ void bw_scan_record_json(bw_json *j, const bw_scan_record *rec)
         break;
     case BW_SCAN_ARCHIVE:
         bw_json_object_begin(j);
-        bw_json_key(j, "path");
-        bw_json_string(j, rec->path);
+        bw_json_path(j, "path", rec->path);
         bw_json_key(j, "kind");
         bw_json_string(j, "archive");
         bw_json_key(j, "format");
@@ -29,8 +28,7 @@ void bw_scan_record_json(bw_json *j, const bw_scan_record *rec)
         break;
     case BW_SCAN_ERROR:
         bw_json_object_begin(j);
-        bw_json_key(j, "path");
-        bw_json_string(j, rec->path);
+        bw_json_path(j, "path", rec->path);
         bw_json_key(j, "error");
         bw_json_string(j, rec->error ? rec->error : bw_strerror(rec->status));
         bw_json_object_end(j);

@@ -3,8 +3,20 @@
  * says which lists hold them and with what label. The matcher keeps the
  * current index in a bw_index_slot, so lookups run concurrently and a
  * reload swaps a freshly built index in; the one SQLite connection is
- * shared under a mutex, taken only when a lookup found something. */
+ * shared under a mutex, taken only when a lookup found something.
+ *
+ * A long-lived matcher (match on stdin, a long scan, the server) must not
+ * go blind when a list is re-imported or removed by another process: at
+ * most once per refresh interval a lookup asks SQLite whether any other
+ * connection has committed since the index was built (PRAGMA data_version,
+ * a read of the connection's own counter, no I/O), and if so one thread
+ * rebuilds the index and swaps it in while the others go on with the old
+ * one. Entries are always read from the store by hash, never by a row id
+ * kept in the index, so an index a moment old can miss a new hash but
+ * never names a deleted row. */
 #include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bulwark/match.h"
@@ -13,12 +25,25 @@
 
 struct bw_matcher {
     pthread_mutex_t lock;  /* guards store */
+    pthread_mutex_t reload; /* one refresh at a time */
     bw_store *store;
     char **lists;
     size_t nlists;
     bw_index_slot *slot;
     bw_index_opts iopts;
+    int64_t data_version;   /* of the store when the index was built */
+    uint64_t list_count;    /* lists the index was built from */
+    atomic_int refresh_ms;  /* <0: never; 0: every lookup */
+    atomic_llong last_check_ms;
+    atomic_ullong reloads;
 };
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void free_match(bw_match *m)
 {
@@ -82,19 +107,98 @@ void bw_matches_sort(bw_matches *m)
 
 /* ---------------- the matcher ---------------- */
 
+/* Build the index from the store as it is now and swap it in. The data
+ * version is read first: a commit landing during the build only causes
+ * one more reload later. */
 static bw_status load(bw_matcher *m, bw_error *err)
 {
     bw_index *ix;
     bw_status st;
+    int64_t version = 0;
+    uint64_t count = m->nlists;
     pthread_mutex_lock(&m->lock);
-    st = bw_store_build_index(m->store, (const char *const *)m->lists, m->nlists, &m->iopts, &ix,
-                              err);
+    st = bw_store_data_version(m->store, &version, err);
+    if (st == BW_OK && !m->nlists)
+        st = bw_store_list_count(m->store, &count, err);
+    if (st == BW_OK)
+        st = bw_store_build_index(m->store, (const char *const *)m->lists, m->nlists, &m->iopts,
+                                  &ix, err);
+    if (st == BW_OK) {
+        m->data_version = version;
+        m->list_count = count;
+    }
     pthread_mutex_unlock(&m->lock);
     if (st != BW_OK)
         return st;
     bw_index_slot_set(m->slot, ix);
     bw_index_unref(ix);
     return BW_OK;
+}
+
+/* The refresh, with m->reload held. */
+static bw_status refresh_locked(bw_matcher *m, int *reloaded, bw_error *err)
+{
+    int64_t version = 0;
+    bw_status st;
+    atomic_store(&m->last_check_ms, now_ms());
+    pthread_mutex_lock(&m->lock);
+    st = bw_store_data_version(m->store, &version, err);
+    int changed = st == BW_OK && version != m->data_version;
+    pthread_mutex_unlock(&m->lock);
+    if (changed && (st = load(m, err)) == BW_OK) {
+        atomic_fetch_add(&m->reloads, 1);
+        if (reloaded)
+            *reloaded = 1;
+    }
+    return st;
+}
+
+bw_status bw_matcher_refresh(bw_matcher *m, int *reloaded, bw_error *err)
+{
+    if (reloaded)
+        *reloaded = 0;
+    if (!m)
+        return bw__fail(err, BW_ERR_ARG, "no matcher");
+    pthread_mutex_lock(&m->reload);
+    bw_status st = refresh_locked(m, reloaded, err);
+    pthread_mutex_unlock(&m->reload);
+    return st;
+}
+
+void bw_matcher_set_refresh(bw_matcher *m, int interval_ms)
+{
+    if (m)
+        atomic_store(&m->refresh_ms, interval_ms);
+}
+
+uint64_t bw_matcher_list_count(bw_matcher *m)
+{
+    uint64_t n = 0;
+    if (m) {
+        pthread_mutex_lock(&m->lock);
+        n = m->list_count;
+        pthread_mutex_unlock(&m->lock);
+    }
+    return n;
+}
+
+uint64_t bw_matcher_reloads(bw_matcher *m)
+{
+    return m ? atomic_load(&m->reloads) : 0;
+}
+
+/* Called by every lookup: a refresh when the interval has passed, by
+ * whichever thread gets there first (the others do not wait). A failed
+ * refresh keeps the index there is and is tried again next interval. */
+static void maybe_refresh(bw_matcher *m)
+{
+    int every = atomic_load(&m->refresh_ms);
+    if (every < 0 || now_ms() - atomic_load(&m->last_check_ms) < every)
+        return;
+    if (pthread_mutex_trylock(&m->reload) != 0)
+        return;
+    refresh_locked(m, NULL, NULL);
+    pthread_mutex_unlock(&m->reload);
 }
 
 bw_status bw_matcher_open(bw_matcher **out, const char *db_path, const char *const *lists,
@@ -112,6 +216,10 @@ bw_status bw_matcher_open_with(bw_matcher **out, const char *db_path, const char
     if (!m)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&m->lock, NULL);
+    pthread_mutex_init(&m->reload, NULL);
+    atomic_init(&m->refresh_ms, BW_MATCHER_REFRESH_MS);
+    atomic_init(&m->last_check_ms, now_ms());
+    atomic_init(&m->reloads, 0);
     if (index_opts)
         m->iopts = *index_opts;
     if (nlists) {
@@ -129,7 +237,7 @@ bw_status bw_matcher_open_with(bw_matcher **out, const char *db_path, const char
             m->nlists++;
         }
     }
-    if ((st = bw_store_open(&m->store, db_path, 0, err)) != BW_OK ||
+    if ((st = bw_store_open(&m->store, db_path, BW_STORE_MUST_EXIST, err)) != BW_OK ||
         (st = bw_index_slot_new(&m->slot, NULL, err)) != BW_OK || (st = load(m, err)) != BW_OK) {
         bw_matcher_close(m);
         return st;
@@ -148,6 +256,7 @@ void bw_matcher_close(bw_matcher *m)
         free(m->lists[i]);
     free(m->lists);
     pthread_mutex_destroy(&m->lock);
+    pthread_mutex_destroy(&m->reload);
     free(m);
 }
 
@@ -155,7 +264,11 @@ bw_status bw_matcher_reload(bw_matcher *m, bw_error *err)
 {
     if (!m)
         return bw__fail(err, BW_ERR_ARG, "no matcher");
-    return load(m, err);
+    pthread_mutex_lock(&m->reload);
+    bw_status st = load(m, err);
+    atomic_store(&m->last_check_ms, now_ms());
+    pthread_mutex_unlock(&m->reload);
+    return st;
 }
 
 bw_index *bw_matcher_index(bw_matcher *m)
@@ -243,8 +356,11 @@ bw_status bw_matcher_pdq(bw_matcher *m, const bw_pdq *q,
 {
     bw_index_hits hits = {0};
     bw_status st;
+    if (!m && out)
+        return BW_OK; /* no lists: nothing matches */
     if (!m || !out || (!q && !dihedral))
         return bw__fail(err, BW_ERR_ARG, "invalid arguments to bw_matcher_pdq");
+    maybe_refresh(m);
     bw_index *ix = bw_index_slot_get(m->slot);
     if (dihedral)
         st = bw_index_find_pdq_dihedral(ix, dihedral, max_distance, &hits, err);
@@ -263,8 +379,11 @@ bw_status bw_matcher_exact(bw_matcher *m, bw_hash_kind kind, const uint8_t *byte
                            bw_matches *out, bw_error *err)
 {
     bw_index_hits hits = {0};
+    if (!m && out)
+        return BW_OK; /* no lists: nothing matches */
     if (!m || !out || !bytes)
         return bw__fail(err, BW_ERR_ARG, "invalid arguments to bw_matcher_exact");
+    maybe_refresh(m);
     bw_index *ix = bw_index_slot_get(m->slot);
     bw_status st = bw_index_find_exact(ix, kind, bytes, &hits, err);
     if (st == BW_OK)

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include "core/internal.h"
 #include "store/store_internal.h"
@@ -143,8 +144,14 @@ bw_status bw_store_open(bw_store **out, const char *path, int flags, bw_error *e
     if (!s)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     s->readonly = (flags & BW_STORE_READONLY) != 0;
+    if ((flags & (BW_STORE_READONLY | BW_STORE_MUST_EXIST)) && access(path, F_OK) != 0) {
+        free(s);
+        return bw__fail(err, BW_ERR_NOT_FOUND, "no store at %s", path);
+    }
     int oflags = SQLITE_OPEN_FULLMUTEX |
-                 (s->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+                 (s->readonly ? SQLITE_OPEN_READONLY
+                              : SQLITE_OPEN_READWRITE |
+                                    (flags & BW_STORE_MUST_EXIST ? 0 : SQLITE_OPEN_CREATE));
     if (sqlite3_open_v2(path, &s->db, oflags, NULL) != SQLITE_OK) {
         rc = bw__fail(err, s->readonly ? BW_ERR_NOT_FOUND : BW_ERR_DB, "cannot open store %s: %s",
                       path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -251,6 +258,36 @@ bw_status bw_store_lists(bw_store *s, bw_list_info **out, size_t *n, bw_error *e
     *out = v;
     *n = len;
     return BW_OK;
+}
+
+/* The one integer a single-row query returns. */
+static bw_status query_int64(bw_store *s, const char *sql, const char *what, int64_t *out,
+                             bw_error *err)
+{
+    sqlite3_stmt *st;
+    bw_status r = bw__store_prepare(s, sql, &st, err);
+    if (r != BW_OK)
+        return r;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        r = bw__store_fail(s, err, what);
+    sqlite3_finalize(st);
+    return r;
+}
+
+bw_status bw_store_data_version(bw_store *s, int64_t *version, bw_error *err)
+{
+    return query_int64(s, "PRAGMA data_version", "store: reading the data version", version, err);
+}
+
+bw_status bw_store_list_count(bw_store *s, uint64_t *n, bw_error *err)
+{
+    int64_t v = 0;
+    bw_status r = query_int64(s, "SELECT count(*) FROM lists WHERE live = 1",
+                              "store: counting lists", &v, err);
+    *n = (uint64_t)v;
+    return r;
 }
 
 bw_status bw_store_list_get(bw_store *s, const char *name, bw_list_info **out, bw_error *err)

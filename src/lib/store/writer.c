@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "bulwark/text.h"
 #include "core/internal.h"
 #include "store/store_internal.h"
 
@@ -32,6 +33,9 @@ bw_status bw_store_list_begin(bw_store *s, const char *name, const char *source,
         return bw__fail(err, BW_ERR_ARG, "a list needs a name");
     if (strlen(name) > 200)
         return bw__fail(err, BW_ERR_ARG, "list name too long (max 200 bytes)");
+    if (!bw_text_printable(name, strlen(name)))
+        return bw__fail(err, BW_ERR_ARG,
+                        "a list name is printable UTF-8 without control characters");
     if (s->readonly)
         return bw__fail(err, BW_ERR_ARG, "store opened read-only");
     bw_list_writer *w = calloc(1, sizeof *w);
