@@ -208,6 +208,25 @@ static void test_spans(void **state)
     EXPECT(s, "see lolicon", BW_PROMPT_CAT_SEXUAL_MINORS, "lolicon", 4, 11);
     /* repeated letters */
     EXPECT(s, "naaaaked kid", BW_PROMPT_CAT_SEXUAL, "naked", 0, 8);
+    /* an invisible character between two terms: each keeps its own span
+     * in the original bytes (U+200B is 3 bytes, NUL 1, U+2060 3) */
+    EXPECT(s, "nude\xe2\x80\x8b" "child", BW_PROMPT_CAT_SEXUAL, "nude", 0, 4);
+    EXPECT(s, "nude\xe2\x80\x8b" "child", BW_PROMPT_CAT_MINORS, "child", 7, 12);
+    EXPECT(s, "nude\xe2\x80\x8b" "child", BW_PROMPT_CAT_EVASION, "child", 7, 12);
+    EXPECT(s, "nude\0child", BW_PROMPT_CAT_MINORS, "child", 5, 10);
+    EXPECT(s, "a nude\xe2\x81\xa0" "child", BW_PROMPT_CAT_SEXUAL, "nude", 2, 6);
+    EXPECT(s, "a nude\xe2\x81\xa0" "child", BW_PROMPT_CAT_MINORS, "child", 9, 14);
+    /* glued compounds: split inside the word */
+    EXPECT(s, "x nakedgirl", BW_PROMPT_CAT_SEXUAL, "naked", 2, 7);
+    EXPECT(s, "x nakedgirl", BW_PROMPT_CAT_MINORS, "girl", 7, 11);
+    EXPECT(s, "x nakedgirl", BW_PROMPT_CAT_EVASION, "naked", 2, 7);
+    EXPECT(s, "nudechild", BW_PROMPT_CAT_MINORS, "child", 4, 9);
+    EXPECT(s, "n4k3dk1d", BW_PROMPT_CAT_SEXUAL, "naked", 0, 5);
+    EXPECT(s, "n4k3dk1d", BW_PROMPT_CAT_MINORS, "kid", 5, 8);
+    /* Cyrillic letters are 2 bytes: голый|ребенок */
+    EXPECT(s, "\xd0\xb3\xd0\xbe\xd0\xbb\xd1\x8b\xd0\xb9\xd1\x80\xd0\xb5\xd0\xb1\xd0\xb5\xd0\xbd"
+              "\xd0\xbe\xd0\xba",
+           BW_PROMPT_CAT_MINORS, "ребенок", 10, 24);
     bw_prompt_scratch_free(s);
 }
 
