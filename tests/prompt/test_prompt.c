@@ -466,6 +466,47 @@ static void test_threads(void **state)
     }
 }
 
+/* Lists made and freed in several threads at once, each compiled from a
+ * small list text (the fold table is built once per process and shared:
+ * fold.c); every guard reads look-alikes and invisible characters. */
+static void *lists_thread(void *p)
+{
+    static const char list[] = "minor child\nsexual naked\n";
+    static const char text[] = "n\xd0\xb0ked\xe2\x80\x8b" "child";
+    int *ok = p;
+    for (int i = 0; i < 20; i++) {
+        bw_prompt_lists *l = NULL;
+        bw_prompt_guard *g = NULL;
+        bw_prompt_scratch *s = NULL;
+        bw_prompt_result r;
+        bw_error err;
+        if (bw_prompt_lists_new(&l, NULL, &err) == BW_OK &&
+            bw_prompt_lists_load_text(l, "t.txt", "xx", list, sizeof list - 1, &err) == BW_OK &&
+            bw_prompt_guard_compile(l, NULL, &g, &err) == BW_OK &&
+            bw_prompt_scratch_new(g, &s, &err) == BW_OK &&
+            bw_prompt_check(g, s, text, sizeof text - 1, &r, &err) == BW_OK &&
+            r.verdict == BW_PROMPT_BLOCK && (r.categories & BW_PROMPT_CAT_EVASION))
+            (*ok)++;
+        bw_prompt_scratch_free(s);
+        bw_prompt_guard_free(g);
+        bw_prompt_lists_free(l);
+    }
+    return NULL;
+}
+
+static void test_lists_threads(void **state)
+{
+    pthread_t th[4];
+    int ok[4] = {0};
+    (void)state;
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, lists_thread, &ok[i]), 0);
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(ok[i], 20);
+    }
+}
+
 static void test_json(void **state)
 {
     bw_prompt_scratch *s;
@@ -494,6 +535,7 @@ int main(void)
         cmocka_unit_test(test_bad_input),   cmocka_unit_test(test_line_limit),
         cmocka_unit_test(test_policy),      cmocka_unit_test(test_lists_errors),
         cmocka_unit_test(test_threads),     cmocka_unit_test(test_json),
+        cmocka_unit_test(test_lists_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
