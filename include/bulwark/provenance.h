@@ -3,8 +3,11 @@
  * Examines one file's bytes for every provenance signal bulwark knows:
  * C2PA Content Credentials (read and validated), IPTC/XMP digital source
  * type, generator metadata (PNG text chunks, EXIF), and invisible
- * watermarks. ai_generated is BW_AI_YES only on evidence; otherwise
- * BW_AI_NO_EVIDENCE -- never "real": absence of markers proves nothing. */
+ * watermarks. ai_generated is BW_AI_YES only on proof (a valid or trusted
+ * C2PA manifest whose digital source type says AI, or a watermark detected
+ * above its threshold); BW_AI_CLAIMED when only unsigned generator metadata
+ * or a manifest that does not validate says so; otherwise BW_AI_NO_EVIDENCE
+ * -- never "real": absence of markers proves nothing. */
 #ifndef BULWARK_PROVENANCE_H
 #define BULWARK_PROVENANCE_H
 
@@ -65,8 +68,18 @@ typedef struct bw_c2pa_info {
     char *error;                 /* the store could not be read (e.g. prerelease format) */
 } bw_c2pa_info;
 
+/* bw_provenance.ai_generated */
+typedef enum bw_ai_generated {
+    BW_AI_NO_EVIDENCE = 0, /* nothing says AI */
+    BW_AI_YES = 1,         /* proven: valid/trusted C2PA with an AI source type, or a watermark */
+    BW_AI_CLAIMED = 2      /* only claimed: unsigned generator metadata, or an invalid manifest */
+} bw_ai_generated;
+
+/* "no_evidence", "yes", "claimed". */
+const char *bw_ai_generated_name(int v);
+
 typedef struct bw_provenance {
-    int ai_generated;            /* 1: yes (on evidence), 0: no_evidence */
+    int ai_generated;            /* a bw_ai_generated: BW_AI_YES only on proof */
     bw_signal *signals;
     size_t n_signals;
     bw_c2pa_info c2pa;

@@ -13,7 +13,9 @@ static const char usage_text[] =
     "\n"
     "Look for evidence of how each file was made: C2PA Content Credentials (read\n"
     "and validated), IPTC/XMP digital source type, generator metadata (PNG text,\n"
-    "EXIF) and invisible watermarks. ai_generated is \"yes\" only on evidence, else\n"
+    "EXIF) and invisible watermarks. ai_generated is \"yes\" only on proof (a valid\n"
+    "C2PA manifest saying AI, a detected watermark), \"claimed\" when only unsigned\n"
+    "generator metadata or a manifest that fails validation says so, else\n"
     "\"no_evidence\": the absence of markers proves nothing. A sidecar manifest\n"
     "NAME.c2pa next to NAME.ext is used when the file has none of its own; a\n"
     "remote manifest referenced in XMP is reported, never fetched. '-' reads stdin.\n"
@@ -65,7 +67,11 @@ static char *sidecar_path(const char *path)
 
 static void print_human(const char *path, const bw_provenance *p)
 {
-    printf("%-11s  %s\n", p->ai_generated ? "ai:yes" : "no_evidence", cli_esc(path));
+    printf("%-11s  %s\n",
+           p->ai_generated == BW_AI_YES       ? "ai:yes"
+           : p->ai_generated == BW_AI_CLAIMED ? "ai:claimed"
+                                              : "no_evidence",
+           cli_esc(path));
     for (size_t i = 0; i < p->n_signals; i++) {
         const bw_signal *s = &p->signals[i];
         printf("    %-9s %s%s%s%s\n", bw_signal_type_name(s->type), s->verified ? "[verified] " : "",

@@ -208,6 +208,25 @@ static void test_spans(void **state)
     EXPECT(s, "see lolicon", BW_PROMPT_CAT_SEXUAL_MINORS, "lolicon", 4, 11);
     /* repeated letters */
     EXPECT(s, "naaaaked kid", BW_PROMPT_CAT_SEXUAL, "naked", 0, 8);
+    /* an invisible character between two terms: each keeps its own span
+     * in the original bytes (U+200B is 3 bytes, NUL 1, U+2060 3) */
+    EXPECT(s, "nude\xe2\x80\x8b" "child", BW_PROMPT_CAT_SEXUAL, "nude", 0, 4);
+    EXPECT(s, "nude\xe2\x80\x8b" "child", BW_PROMPT_CAT_MINORS, "child", 7, 12);
+    EXPECT(s, "nude\xe2\x80\x8b" "child", BW_PROMPT_CAT_EVASION, "child", 7, 12);
+    EXPECT(s, "nude\0child", BW_PROMPT_CAT_MINORS, "child", 5, 10);
+    EXPECT(s, "a nude\xe2\x81\xa0" "child", BW_PROMPT_CAT_SEXUAL, "nude", 2, 6);
+    EXPECT(s, "a nude\xe2\x81\xa0" "child", BW_PROMPT_CAT_MINORS, "child", 9, 14);
+    /* glued compounds: split inside the word */
+    EXPECT(s, "x nakedgirl", BW_PROMPT_CAT_SEXUAL, "naked", 2, 7);
+    EXPECT(s, "x nakedgirl", BW_PROMPT_CAT_MINORS, "girl", 7, 11);
+    EXPECT(s, "x nakedgirl", BW_PROMPT_CAT_EVASION, "naked", 2, 7);
+    EXPECT(s, "nudechild", BW_PROMPT_CAT_MINORS, "child", 4, 9);
+    EXPECT(s, "n4k3dk1d", BW_PROMPT_CAT_SEXUAL, "naked", 0, 5);
+    EXPECT(s, "n4k3dk1d", BW_PROMPT_CAT_MINORS, "kid", 5, 8);
+    /* Cyrillic letters are 2 bytes: голый|ребенок */
+    EXPECT(s, "\xd0\xb3\xd0\xbe\xd0\xbb\xd1\x8b\xd0\xb9\xd1\x80\xd0\xb5\xd0\xb1\xd0\xb5\xd0\xbd"
+              "\xd0\xbe\xd0\xba",
+           BW_PROMPT_CAT_MINORS, "ребенок", 10, 24);
     bw_prompt_scratch_free(s);
 }
 
@@ -275,6 +294,12 @@ static void test_bad_input(void **state)
     memset(big, 'a', n);
     assert_int_equal(bw_prompt_check(guard, s, big, n, &r, &err), BW_OK);
     assert_int_equal(r.verdict, BW_PROMPT_ALLOW);
+    /* long glued words that start with terms: the compound split is bounded */
+    for (size_t i = 0; i < n; i++)
+        big[i] = i % 200 == 199 ? ' ' : "nudekid"[(i % 200) % 7];
+    t0 = now();
+    assert_int_equal(bw_prompt_check(guard, s, big, n, &r, &err), BW_OK);
+    assert_true(now() - t0 < 20.0);
     for (size_t i = 0; i < n; i++)
         big[i] = "n.a.k.e.d."[i % 10];
     assert_int_equal(bw_prompt_check(guard, s, big, n, &r, &err), BW_OK);
@@ -447,6 +472,47 @@ static void test_threads(void **state)
     }
 }
 
+/* Lists made and freed in several threads at once, each compiled from a
+ * small list text (the fold table is built once per process and shared:
+ * fold.c); every guard reads look-alikes and invisible characters. */
+static void *lists_thread(void *p)
+{
+    static const char list[] = "minor child\nsexual naked\n";
+    static const char text[] = "n\xd0\xb0ked\xe2\x80\x8b" "child";
+    int *ok = p;
+    for (int i = 0; i < 20; i++) {
+        bw_prompt_lists *l = NULL;
+        bw_prompt_guard *g = NULL;
+        bw_prompt_scratch *s = NULL;
+        bw_prompt_result r;
+        bw_error err;
+        if (bw_prompt_lists_new(&l, NULL, &err) == BW_OK &&
+            bw_prompt_lists_load_text(l, "t.txt", "xx", list, sizeof list - 1, &err) == BW_OK &&
+            bw_prompt_guard_compile(l, NULL, &g, &err) == BW_OK &&
+            bw_prompt_scratch_new(g, &s, &err) == BW_OK &&
+            bw_prompt_check(g, s, text, sizeof text - 1, &r, &err) == BW_OK &&
+            r.verdict == BW_PROMPT_BLOCK && (r.categories & BW_PROMPT_CAT_EVASION))
+            (*ok)++;
+        bw_prompt_scratch_free(s);
+        bw_prompt_guard_free(g);
+        bw_prompt_lists_free(l);
+    }
+    return NULL;
+}
+
+static void test_lists_threads(void **state)
+{
+    pthread_t th[4];
+    int ok[4] = {0};
+    (void)state;
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, lists_thread, &ok[i]), 0);
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(ok[i], 20);
+    }
+}
+
 static void test_json(void **state)
 {
     bw_prompt_scratch *s;
@@ -475,6 +541,7 @@ int main(void)
         cmocka_unit_test(test_bad_input),   cmocka_unit_test(test_line_limit),
         cmocka_unit_test(test_policy),      cmocka_unit_test(test_lists_errors),
         cmocka_unit_test(test_threads),     cmocka_unit_test(test_json),
+        cmocka_unit_test(test_lists_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

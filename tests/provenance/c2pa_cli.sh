@@ -33,7 +33,7 @@ check "AI PNG: no status codes when trusted" '[ "$(field c2pa.status_codes <<<"$
 out=$($P $TRUST "$C/generated/gen_trained_webp_tampered.webp")
 check "tampered WebP: invalid" '[ "$(field c2pa.validation <<<"$out")" = "\"invalid\"" ]'
 check "tampered WebP: dataHash mismatch" 'field c2pa.status_codes <<<"$out" | grep -q assertion.dataHash.mismatch'
-check "tampered WebP: still says what it claims" '[ "$(field ai_generated <<<"$out")" = "\"yes\"" ]'
+check "tampered WebP: claims, does not prove" '[ "$(field ai_generated <<<"$out")" = "\"claimed\"" ]'
 
 out=$($P "$C/c2pa-rs/libpng-test.png")
 check "control PNG: no_evidence" '[ "$(field ai_generated <<<"$out")" = "\"no_evidence\"" ]'

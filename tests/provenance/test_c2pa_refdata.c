@@ -253,6 +253,18 @@ static void test_file(void **state)
         assert_int_equal(c2pa_signal(&p)->ai, ai);
     else
         assert_int_equal(ai, 0);
+    /* proven only by a manifest that validates (c2pa-rs's state); one that
+     * fails validation but says AI only claims it (issue 20, item 10) */
+    {
+        const char *state_rs = str_or_null(get(e, "reader_no_trust_list", "validation_state"));
+        int valid = state_rs && (strcmp(state_rs, "Valid") == 0 || strcmp(state_rs, "Trusted") == 0);
+        if (ai && valid)
+            assert_int_equal(p.ai_generated, BW_AI_YES);
+        else if (ai)
+            assert_int_equal(p.ai_generated, BW_AI_CLAIMED);
+        else
+            assert_int_not_equal(p.ai_generated, BW_AI_YES);
+    }
     bw_provenance_free(&p);
 
     examine(rel, 1, &p);

@@ -1116,19 +1116,92 @@ static void test_examine_end_to_end(void **state)
     (void)state;
     o.no_watermark = 1;
     assert_int_equal(bw_provenance_examine(b.d, b.n, &o, &p, NULL), BW_OK);
-    assert_true(p.ai_generated);
+    /* unsigned generator metadata claims, it does not prove (issue 20, item 10) */
+    assert_int_equal(p.ai_generated, BW_AI_CLAIMED);
     assert_true(p.n_signals >= 1);
     bw_json_init(&j);
     bw_json_object_begin(&j);
     bw_provenance_json_fields(&j, &p);
     bw_json_object_end(&j);
     assert_non_null(j.buf);
-    assert_non_null(strstr(j.buf, "\"ai_generated\":\"yes\""));
+    assert_non_null(strstr(j.buf, "\"ai_generated\":\"claimed\""));
     assert_non_null(strstr(j.buf, "\"type\":\"png-text\""));
     assert_non_null(strstr(j.buf, "a red bicycle leaning on a wall"));
     bw_json_free(&j);
     bw_provenance_free(&p);
     free(b.d);
+}
+
+/* Every unsigned way of naming a generator gives "claimed", never "yes":
+ * anyone can write these fields into a photograph (issue 20, item 10). */
+static void examine_expect(const buf *b, int want, const char *want_json)
+{
+    bw_provenance p;
+    bw_provenance_opts o = {0};
+    bw_json j;
+    o.no_watermark = 1;
+    assert_int_equal(bw_provenance_examine(b->d, b->n, &o, &p, NULL), BW_OK);
+    if (p.ai_generated != want)
+        for (size_t i = 0; i < p.n_signals; i++)
+            fprintf(stderr, "signal %zu: %s\n", i, p.signals[i].detail);
+    assert_int_equal(p.ai_generated, want);
+    bw_json_init(&j);
+    bw_json_object_begin(&j);
+    bw_provenance_json_fields(&j, &p);
+    bw_json_object_end(&j);
+    assert_non_null(strstr(j.buf, want_json));
+    bw_json_free(&j);
+    bw_provenance_free(&p);
+}
+
+static void test_unsigned_is_claimed(void **state)
+{
+    const char *params[] = {"parameters", a1111_params, NULL};
+    const char *comfy[] = {"prompt", comfy_api, "workflow", comfy_ui, NULL};
+    const char *workflow[] = {"workflow", comfy_ui, NULL};
+    const char *caption[] = {"Title", "a red bicycle", NULL};
+    const char kinds[] = {'t', 'z', 'i', 'I'};
+    const char *claimed = "\"ai_generated\":\"claimed\"";
+    char x[2048];
+    buf b, e, mid = {0};
+    (void)state;
+    /* A1111 parameters in tEXt, zTXt, iTXt, compressed iTXt */
+    for (size_t k = 0; k < sizeof kinds; k++) {
+        b = png_with(kinds[k], params);
+        examine_expect(&b, BW_AI_CLAIMED, claimed);
+        free(b.d);
+    }
+    /* ComfyUI prompt + workflow, and workflow alone */
+    b = png_with('t', comfy);
+    examine_expect(&b, BW_AI_CLAIMED, claimed);
+    free(b.d);
+    b = png_with('i', workflow);
+    examine_expect(&b, BW_AI_CLAIMED, claimed);
+    free(b.d);
+    /* EXIF Software naming a generator */
+    e = exif_block(0, "DiffusionBee 2.5.3", NULL, 0, 0);
+    jpeg_segment(&mid, 0xE1, "Exif\0", 6, e.d, e.n);
+    b = jpeg_with(&mid);
+    examine_expect(&b, BW_AI_CLAIMED, claimed);
+    free(b.d);
+    free(e.d);
+    free(mid.d);
+    /* XMP: a digital source type saying AI, without any manifest */
+    b = jpeg_xmp(xmp_attr);
+    examine_expect(&b, BW_AI_CLAIMED, claimed);
+    free(b.d);
+    /* XMP CreatorTool naming a generator, source type a camera's */
+    snprintf(x, sizeof x, xmp_elem_fmt, "Adobe Firefly", "digitalCapture");
+    b = jpeg_xmp(x);
+    examine_expect(&b, BW_AI_CLAIMED, claimed);
+    free(b.d);
+    /* nothing that names a generator: no_evidence */
+    b = png_with('t', caption);
+    examine_expect(&b, BW_AI_NO_EVIDENCE, "\"ai_generated\":\"no_evidence\"");
+    free(b.d);
+    assert_string_equal(bw_ai_generated_name(BW_AI_YES), "yes");
+    assert_string_equal(bw_ai_generated_name(BW_AI_CLAIMED), "claimed");
+    assert_string_equal(bw_ai_generated_name(BW_AI_NO_EVIDENCE), "no_evidence");
 }
 
 int main(void)
@@ -1160,6 +1233,7 @@ int main(void)
         cmocka_unit_test(test_limit_meta_bytes),
         cmocka_unit_test(test_no_markers),
         cmocka_unit_test(test_examine_end_to_end),
+        cmocka_unit_test(test_unsigned_is_claimed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

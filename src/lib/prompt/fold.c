@@ -1,5 +1,5 @@
 /* fold.c -- the prompt guard's per-code-point fold table, built once with
- * ICU when a set of lists is created.
+ * ICU when the first set of lists is created and shared by all later ones.
  *
  * For every code point of the ranges where look-alikes live (ASCII, Latin,
  * Greek, Cyrillic, symbols, kana, full-width forms, mathematical letters,
@@ -10,6 +10,7 @@
  * uspoof gives ("а" Cyrillic -> "a"). Checking a prompt is then one table
  * look-up per code point; ICU is only called at run time for code points
  * outside these ranges (u_charType), which map to themselves. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/uchar.h>
@@ -315,7 +316,7 @@ static void build_cp(builder *b, UChar32 c, bw__fold_entry *e)
         set_entry(b, e, UT_BRACKET, 0, " ", 1, NULL, 0);
 }
 
-bw_status bw__fold_new(bw__fold **out, bw_error *err)
+static bw_status fold_build(bw__fold **out, bw_error *err)
 {
     builder b;
     UErrorCode e = U_ZERO_ERROR;
@@ -359,6 +360,26 @@ bw_status bw__fold_new(bw__fold **out, bw_error *err)
     }
     *out = b.f;
     return BW_OK;
+}
+
+/* The table depends only on the ICU data, so one is built per process and
+ * shared by every list set and guard (it is immutable once built): the
+ * first bw_prompt_lists_new pays the 20-90 ms, the later ones nothing.
+ * The cache keeps its own reference, so the table lives until exit. */
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static bw__fold *cache;
+
+bw_status bw__fold_new(bw__fold **out, bw_error *err)
+{
+    bw_status st = BW_OK;
+    *out = NULL;
+    pthread_mutex_lock(&cache_lock);
+    if (!cache)
+        st = fold_build(&cache, err);
+    if (st == BW_OK)
+        *out = bw__fold_ref(cache);
+    pthread_mutex_unlock(&cache_lock);
+    return st;
 }
 
 bw__fold *bw__fold_ref(bw__fold *f)

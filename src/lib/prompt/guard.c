@@ -82,6 +82,8 @@ bw_status bw_prompt_guard_compile(const bw_prompt_lists *l, const bw_limits *lim
         g->db = db;
     }
     st = bw__fuzzy_new(&g->fuzzy, g->terms, g->nterms, err);
+    if (st == BW_OK)
+        st = bw__split_new(&g->split, g->terms, g->nterms, err);
 done:
     for (size_t i = 0; i < l->nterms; i++)
         free(pats ? pats[i] : NULL);
@@ -110,6 +112,7 @@ void bw_prompt_guard_free(bw_prompt_guard *g)
     if (g->db)
         hs_free_database(g->db);
     bw__fuzzy_free(g->fuzzy);
+    bw__split_free(g->split);
     bw__fold_unref(g->fold);
     free(g);
 }
@@ -220,7 +223,7 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
     main_range(s, k0, k1, &m->t0, &m->t1);
     /* remember which buffer tokens some term touched (no fuzzy there) */
     for (uint32_t k = k0; k <= k1; k++)
-        s->tmark[k] |= 1;
+        s->tmark[k] |= (uint8_t)(1u | (t->flags & (TF_PREFIX | TF_SUFFIX) ? 0u : TM_WHOLE));
     return 0;
 }
 
@@ -271,6 +274,8 @@ bw_status bw_prompt_check(const bw_prompt_guard *g, bw_prompt_scratch *s, const 
         if (he != HS_SUCCESS && !(he == HS_SCAN_TERMINATED && s->oom))
             return bw__fail(err, BW_ERR_INTERNAL, "Vectorscan scan failed (%d)", (int)he);
     }
+    /* words glued together: two terms inside one word */
+    bw__split_scan(g, s);
     /* misspellings of words no term touched */
     for (size_t k = 0; k < s->nt && !s->oom; k++) {
         const bw__tok *tk = &s->t[k];

@@ -7,6 +7,7 @@
  *   normalise.c  prompt -> tokens + alternate spellings -> match buffer with offset map
  *   fuzzy.c      deletion-neighbourhood index for edit distance 1
  *   guard.c      compile (Vectorscan), scratch, check
+ *   split.c      glued words read as two terms (nude+child, nude U+200B child)
  *   rules.c      matches -> ages, grades, verdict, categories, reasons
  *   result_json.c the interface.md JSON object */
 #ifndef BW_PROMPT_INTERNAL_H
@@ -179,6 +180,15 @@ void bw__fuzzy_free(bw__fuzzy *fz);
 void bw__fuzzy_lookup(const bw__fuzzy *fz, const bw__term *terms, const char *word, size_t len,
                       void (*found)(void *ctx, uint32_t term), void *ctx);
 
+/* ---------------- compound splitting (split.c) ---------------- */
+typedef struct bw__split bw__split;
+bw_status bw__split_new(bw__split **out, const bw__term *terms, size_t nterms, bw_error *err);
+void bw__split_free(bw__split *sp);
+/* After the scan: words no whole-word term matched that are two terms
+ * glued together become two matches (s->m). */
+void bw__split_scan(const bw_prompt_guard *g, bw_prompt_scratch *s);
+#define TM_WHOLE 0x40u /* s->tmark: a whole-word (not affix) term matched in this token */
+
 /* ---------------- lists and guard ---------------- */
 struct bw_prompt_lists {
     bw__fold *fold;
@@ -196,6 +206,7 @@ struct bw_prompt_guard {
     void *db; /* hs_database_t */
     uint32_t *plen; /* pattern length per term */
     bw__fuzzy *fuzzy;
+    bw__split *split;
     int nlangs;
 };
 

@@ -4,8 +4,10 @@
  * bw_provenance (prov_internal.h): first the C2PA manifest store (c2pa_*.c),
  * then the generator metadata (meta_*.c), then -- on decoded full-size
  * pixels -- the invisible watermark (watermark.c). ai_generated is "yes"
- * only when some signal says so on evidence; otherwise "no_evidence",
- * never "real": the absence of markers proves nothing.
+ * only when a verified signal says so (a C2PA manifest that validates, a
+ * watermark above its threshold), "claimed" when only unverified ones do
+ * (generator metadata anyone can write, a manifest that fails validation),
+ * otherwise "no_evidence", never "real": absence of markers proves nothing.
  *
  * Also here: the result's lifetime (bw_provenance_free), its JSON form
  * (bw_provenance_json_fields) and the small helpers the sources share to
@@ -36,6 +38,15 @@ const char *bw_c2pa_validation_name(bw_c2pa_validation v)
     case BW_C2PA_NONE: break;
     }
     return "none";
+}
+
+const char *bw_ai_generated_name(int v)
+{
+    switch (v) {
+    case BW_AI_YES: return "yes";
+    case BW_AI_CLAIMED: return "claimed";
+    default: return "no_evidence";
+    }
 }
 
 /* ---------------------------------------------------------------- helpers */
@@ -174,9 +185,14 @@ bw_status bw_provenance_examine(const void *data, size_t len, const bw_provenanc
         bw_provenance_free(out);
         return bw__fail(err, st, "provenance: %s", bw_strerror(st));
     }
-    for (size_t i = 0; i < out->n_signals; i++)
-        if (out->signals[i].ai)
-            out->ai_generated = 1;
+    /* proven (a valid manifest or a detected watermark) beats claimed */
+    for (size_t i = 0; i < out->n_signals; i++) {
+        const bw_signal *s = &out->signals[i];
+        if (s->ai && s->verified)
+            out->ai_generated = BW_AI_YES;
+        else if (s->ai && out->ai_generated != BW_AI_YES)
+            out->ai_generated = BW_AI_CLAIMED;
+    }
     return BW_OK;
 }
 
@@ -229,7 +245,7 @@ static void json_c2pa(bw_json *j, const bw_c2pa_info *c)
 void bw_provenance_json_fields(struct bw_json *j, const bw_provenance *p)
 {
     bw_json_key(j, "ai_generated");
-    bw_json_string(j, p->ai_generated ? "yes" : "no_evidence");
+    bw_json_string(j, bw_ai_generated_name(p->ai_generated));
     bw_json_key(j, "signals");
     bw_json_array_begin(j);
     for (size_t i = 0; i < p->n_signals; i++) {
