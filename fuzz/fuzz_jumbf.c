@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "bulwark/limits.h"
-#include "provenance/c2pa_internal.h"
+#include "provenance/c2pa/c2pa_internal.h"
 
 static void walk(const bw__jbox *b, int depth)
 {

@@ -25,6 +25,7 @@
 #include "scan.h"
 #include "cluster.h"
 #include "provenance.h"
+#include "kinds.h"
 #include "index.h"
 #include "store.h"
 #include "lists.h"

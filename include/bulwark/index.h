@@ -42,28 +42,11 @@
 #include <stdint.h>
 #include "status.h"
 #include "pdq.h"
+#include "kinds.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* The kinds of hash a list entry or a lookup can hold. */
-typedef enum bw_hash_kind {
-    BW_HASH_PDQ = 0,
-    BW_HASH_MD5,
-    BW_HASH_SHA1,
-    BW_HASH_SHA256,
-    BW_HASH_KIND_COUNT
-} bw_hash_kind;
-
-#define BW_HASH_MAX_BYTES 32
-
-/* "pdq", "md5", "sha1", "sha256" (NULL for an invalid kind). */
-const char *bw_hash_kind_name(bw_hash_kind kind);
-/* Bytes of a hash of this kind: 32, 16, 20, 32 (0 for an invalid kind). */
-size_t bw_hash_kind_bytes(bw_hash_kind kind);
-/* Parse a kind name (case-insensitive); BW_ERR_ARG if unknown. */
-bw_status bw_hash_kind_parse(const char *name, bw_hash_kind *kind);
 
 /* A PDQ hash as 32 bytes in the order of its hex text (byte 0 holds bits
  * 255..248): the form the store keeps, so that byte order = text order. */

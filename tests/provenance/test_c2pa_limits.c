@@ -10,7 +10,7 @@
 #include "testutil.h"
 #include "bulwark/json.h"
 #include "bulwark/provenance.h"
-#include "provenance/c2pa_internal.h"
+#include "provenance/c2pa/c2pa_internal.h"
 
 /* ---------------------------------------------------------------- builder */
 

@@ -17,7 +17,7 @@
 #include "bulwark/json.h"
 #include "bulwark/provenance.h"
 #include "provenance/prov_internal.h"
-#include "provenance/meta_internal.h"
+#include "provenance/meta/meta_internal.h"
 
 /* ---------------------------------------------------------------- buffers */
 

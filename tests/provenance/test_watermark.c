@@ -13,7 +13,7 @@
 #include "bulwark/image.h"
 #include "bulwark/provenance.h"
 #include "provenance/prov_internal.h"
-#include "provenance/watermark_internal.h"
+#include "provenance/watermark/watermark_internal.h"
 
 /* ---------------------------------------------------------------- helpers */
 

@@ -3,7 +3,7 @@
  * "Exif\0\0" prefix some writers add) and the "XMP " chunk to meta_xmp.c.
  * Image data chunks are skipped by length. */
 #include <string.h>
-#include "provenance/meta_internal.h"
+#include "provenance/meta/meta_internal.h"
 
 void bw__meta_webp(bw__meta *m, const uint8_t *d, size_t n)
 {

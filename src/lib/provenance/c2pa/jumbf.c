@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/internal.h"
-#include "provenance/c2pa_internal.h"
+#include "provenance/c2pa/c2pa_internal.h"
 
 /* The header of the box at data[0..len): its type, total and header size. */
 static bw_status box_header(const uint8_t *data, size_t len, const bw_limits *lim,

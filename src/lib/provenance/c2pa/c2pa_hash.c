@@ -16,7 +16,7 @@
 #include <string.h>
 #include <openssl/evp.h>
 #include "core/internal.h"
-#include "provenance/c2pa_internal.h"
+#include "provenance/c2pa/c2pa_internal.h"
 
 const void *bw__c2pa_md(const char *alg)
 {

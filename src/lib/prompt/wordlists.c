@@ -1,4 +1,4 @@
-/* lists.c -- the prompt guard's word lists: the parser of the list and
+/* wordlists.c -- the prompt guard's word lists: the parser of the list and
  * policy files (format in docs/prompt-guard.md) and the term store.
  *
  * A list line is `CLASS[=VALUE][,FLAG...] TERM`; `#` starts a comment.

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <spng.h>
 #include <yajl/yajl_tree.h>
-#include "provenance/meta_internal.h"
+#include "provenance/meta/meta_internal.h"
 
 #define SIG_BITS 120u /* 15 bytes */
 

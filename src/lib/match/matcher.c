@@ -1,4 +1,4 @@
-/* match.c -- looking hashes up against the lists of a store
+/* matcher.c -- looking hashes up against the lists of a store
  * (bulwark/match.h): the index answers which hashes are near, the store
  * says which lists hold them and with what label. The matcher keeps the
  * current index in a bw_index_slot, so lookups run concurrently and a

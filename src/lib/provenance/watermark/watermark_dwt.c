@@ -19,7 +19,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "provenance/watermark_internal.h"
+#include "provenance/watermark/watermark_internal.h"
 
 /* OpenCV's BT.601 fixed-point constants (imgproc color.hpp,
  * color_yuv.simd.hpp): Y = R2Y*R + G2Y*G + B2Y*B, U = B2UI*(B - Y) + 128,

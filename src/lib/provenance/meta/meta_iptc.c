@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "provenance/meta_internal.h"
+#include "provenance/meta/meta_internal.h"
 
 static void iim(bw__meta *m, const uint8_t *d, size_t n, const char *where)
 {

@@ -24,7 +24,7 @@
 #include <string.h>
 #include <yajl/yajl_parse.h>
 #include <yajl/yajl_tree.h>
-#include "provenance/meta_internal.h"
+#include "provenance/meta/meta_internal.h"
 
 /* ---------------------------------------------------------------- names */
 

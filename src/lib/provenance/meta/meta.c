@@ -9,7 +9,7 @@
 #include <unicode/ucnv.h>
 #include "core/internal.h"
 #include "provenance/prov_internal.h"
-#include "provenance/meta_internal.h"
+#include "provenance/meta/meta_internal.h"
 
 bw_status bw__prov_metadata(const uint8_t *data, size_t len, bw_format fmt,
                             const bw_provenance_opts *opts, bw_provenance *p)

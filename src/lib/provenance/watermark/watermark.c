@@ -19,7 +19,7 @@
 #include <string.h>
 #include "core/internal.h"
 #include "provenance/prov_internal.h"
-#include "provenance/watermark_internal.h"
+#include "provenance/watermark/watermark_internal.h"
 
 /* ---------------------------------------------------------------- messages */
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/internal.h"
-#include "provenance/c2pa_internal.h"
+#include "provenance/c2pa/c2pa_internal.h"
 
 typedef struct skim_level {
     uint64_t left;      /* items still to come (definite containers) */

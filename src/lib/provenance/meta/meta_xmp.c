@@ -19,7 +19,7 @@
 #include <string.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include "provenance/meta_internal.h"
+#include "provenance/meta/meta_internal.h"
 
 #define NS_IPTC_EXT "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"
 #define NS_XMP "http://ns.adobe.com/xap/1.0/"

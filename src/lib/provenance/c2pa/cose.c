@@ -28,7 +28,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include "core/internal.h"
-#include "provenance/c2pa_internal.h"
+#include "provenance/c2pa/c2pa_internal.h"
 
 /* ---------------------------------------------------------------- trust list */
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
-#include "provenance/meta_internal.h"
+#include "provenance/meta/meta_internal.h"
 
 static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 

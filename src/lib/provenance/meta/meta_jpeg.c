@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "image/jpeg_segments.h"
-#include "provenance/meta_internal.h"
+#include "provenance/meta/meta_internal.h"
 
 static const char exif_id[] = "Exif\0";             /* + one more NUL */
 static const char xmp_id[] = "http://ns.adobe.com/xap/1.0/";

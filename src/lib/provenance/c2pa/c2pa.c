@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/internal.h"
-#include "provenance/c2pa_internal.h"
+#include "provenance/c2pa/c2pa_internal.h"
 #include "provenance/prov_internal.h"
 
 #define DST_PREFIX "http://cv.iptc.org/newscodes/digitalsourcetype/"

@@ -1,4 +1,4 @@
-/* scan.c -- the linear scan: compare the query with every PDQ hash of the
+/* linear.c -- the linear scan: compare the query with every PDQ hash of the
  * index. Used when probing the tables would cost more (small indexes,
  * large distances) and as the brute-force truth in tests. Three
  * implementations, chosen at run time from the CPU: AVX-512 VPOPCNTDQ (two

@@ -15,7 +15,7 @@
  * given into IFD0. Every offset and count is checked against the payload;
  * the Exif IFD pointer is followed once. meta_gen.c interprets the texts. */
 #include <string.h>
-#include "provenance/meta_internal.h"
+#include "provenance/meta/meta_internal.h"
 
 typedef struct tiff {
     const uint8_t *d;
