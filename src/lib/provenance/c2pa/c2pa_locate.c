@@ -18,7 +18,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include "core/internal.h"
-#include "image/jpeg_segments.h"
+#include "provenance/jpeg_segments.h"
 #include "provenance/c2pa/c2pa_internal.h"
 
 static const uint8_t c2pa_bmff_uuid[16] = {0xD8, 0xFE, 0xC3, 0xD6, 0x1B, 0x0E, 0x48, 0x3C,

@@ -13,7 +13,7 @@
  * Entropy-coded data is never read: the walk stops at SOS. */
 #include <stdlib.h>
 #include <string.h>
-#include "image/jpeg_segments.h"
+#include "provenance/jpeg_segments.h"
 #include "provenance/meta/meta_internal.h"
 
 static const char exif_id[] = "Exif\0";             /* + one more NUL */

@@ -1,6 +1,6 @@
 /* jpeg_segments.c -- walk a JPEG's marker segments up to the image data
  * (jpeg_segments.h). Never reads past n; every length is checked. */
-#include "image/jpeg_segments.h"
+#include "provenance/jpeg_segments.h"
 
 int bw__jpeg_iter_init(bw__jpeg_iter *it, const uint8_t *d, size_t n)
 {
