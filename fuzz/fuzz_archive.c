@@ -35,7 +35,7 @@ static int on_nested(void *ctx, const char *path, const char *format, uint64_t m
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const bw_archive_cb cb = {NULL, on_member, on_problem, on_nested};
+    static const bw_archive_cb cb = {NULL, on_member, on_problem, on_nested, NULL};
     bw_limits lim;
     bw_archive_walk_info info;
     bw_error err;

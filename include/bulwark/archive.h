@@ -8,7 +8,8 @@
  * OUTER!MEMBER (nested: a.zip!b.tar!c.jpg). A member that is itself an
  * archive is opened from the outer member's bytes: tar-family members are
  * streamed, zip and 7z members (which need to seek) are held in memory
- * within the member size limit.
+ * within the member size limit. A member over that limit is not held, but
+ * its digests are streamed (the too_large callback).
  *
  * Hostile archives are bounded by the limits in limits.h, counted over the
  * whole nest under one top-level archive: archive_max_depth (nesting),
@@ -26,6 +27,7 @@
 #include <stdint.h>
 #include "status.h"
 #include "limits.h"
+#include "digest.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -73,6 +75,11 @@ typedef struct bw_archive_cb {
     /* A nested archive was read to its end: its format name (as
      * bw_archive_walk_info.format) and member count. */
     int (*nested_done)(void *ctx, const char *path, const char *format, uint64_t members);
+    /* A member file over max_file_bytes: not handed over, but its bytes
+     * were streamed through the digests: its size, digests and err (the
+     * limit). NULL: problem() is called instead, without the digests. */
+    int (*too_large)(void *ctx, const char *path, uint32_t depth, uint64_t size,
+                     const bw_digests *digests, const bw_error *err);
 } bw_archive_cb;
 
 /* About the top-level archive, when the walk is over. */

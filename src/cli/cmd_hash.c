@@ -95,9 +95,12 @@ static void done(void *ctx, void *item)
         msg = bw_error_message(&jb->err);
     if (msg) {
         rn->failed = 1;
-        if (rn->json)
-            cli_emit_error_json(jb->path, msg);
-        else
+        if (rn->json) {
+            /* the digests come from the bytes: an undecodable file has them */
+            bw_json_reset(&rn->out);
+            bw_hash_error_json(&rn->out, jb->path, msg, jb->walk_failed ? NULL : &jb->res, 0);
+            cli_emit_json(&rn->out);
+        } else
             cli_warn("hash", "%s: %s", jb->path, msg);
     } else if (rn->json) {
         bw_json_reset(&rn->out);

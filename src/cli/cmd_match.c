@@ -61,6 +61,51 @@ static void report_error(run *rn, const char *query, const char *msg)
     }
 }
 
+static void print_result(run *rn, const char *query, const bw_hash_result *hr, const char *note);
+
+/* A file that failed to hash after its bytes were read: the error, its
+ * digests and their matches ({"query", "error", "size", "md5", "sha1",
+ * "sha256", "matches"}). Counts as failed. */
+static void report_error_digests(run *rn, const char *path, const char *msg,
+                                 const bw_hash_result *hr)
+{
+    bw_error err;
+    rn->failed = 1;
+    if (bw_matcher_digests(rn->m, &hr->digests, &rn->matches, &err) != BW_OK) {
+        report_error(rn, path, bw_error_message(&err));
+        return;
+    }
+    bw_matches_sort(&rn->matches);
+    if (rn->json) {
+        char hex[65];
+        bw_json *j = &rn->out;
+        bw_json_reset(j);
+        bw_json_object_begin(j);
+        bw_json_key(j, "query");
+        bw_json_string(j, path);
+        bw_json_key(j, "error");
+        bw_json_string(j, msg);
+        bw_json_key(j, "size");
+        bw_json_uint(j, hr->size);
+        bw_hex_encode(hr->digests.md5, 16, hex);
+        bw_json_key(j, "md5");
+        bw_json_string(j, hex);
+        bw_hex_encode(hr->digests.sha1, 20, hex);
+        bw_json_key(j, "sha1");
+        bw_json_string(j, hex);
+        bw_hex_encode(hr->digests.sha256, 32, hex);
+        bw_json_key(j, "sha256");
+        bw_json_string(j, hex);
+        bw_json_key(j, "matches");
+        bw_matches_json(j, &rn->matches);
+        bw_json_object_end(j);
+        cli_emit_json(j);
+        return;
+    }
+    cli_warn("match", "%s: %s", path, msg);
+    print_result(rn, path, NULL, "digests only: the file did not decode");
+}
+
 static void print_result(run *rn, const char *query, const bw_hash_result *hr, const char *note)
 {
     char hex[2 * BW_HASH_MAX_BYTES + 1];
@@ -134,6 +179,11 @@ static void query_file(run *rn, const char *path)
     if (st == BW_OK) {
         st = bw_hasher_hash_reader(rn->hasher, r, &hr, &err);
         bw_reader_close(r);
+    }
+    if (st != BW_OK && hr.has_digests) {
+        /* undecodable or too large: its exact hashes still come from the bytes */
+        report_error_digests(rn, path, bw_error_message(&err), &hr);
+        return;
     }
     if (st != BW_OK) {
         report_error(rn, path, bw_error_message(&err));

@@ -180,7 +180,14 @@ static void draw_progress(run *rn, int final)
 
 static void print_human(const bw_scan_record *rec)
 {
-    cli_print_hash_line(rec->path, rec->hash);
+    if (rec->kind == BW_SCAN_ERROR) {
+        /* a file that did not decode, matched on its digests */
+        bw_hash_result digests_only = *rec->hash;
+        digests_only.kind = BW_KIND_FILE;
+        cli_print_hash_line(rec->path, &digests_only);
+    } else {
+        cli_print_hash_line(rec->path, rec->hash);
+    }
     for (size_t i = 0; rec->matches && i < rec->matches->n; i++) {
         const bw_match *m = &rec->matches->v[i];
         printf("%s%s:%s distance %d%s%s%s", i ? ", " : "  MATCH ", m->list,
@@ -194,7 +201,7 @@ static void on_record(void *ctx, const bw_scan_record *rec)
 {
     run *rn = ctx;
     bw_error err;
-    int matched = rec->kind == BW_SCAN_FILE && rec->matches && rec->matches->n;
+    int matched = rec->kind != BW_SCAN_ARCHIVE && rec->hash && rec->matches && rec->matches->n;
 
     bw_scan_totals_add(&rn->totals, rec);
     bw_scan_totals_add(&rn->this_run, rec);
@@ -221,7 +228,7 @@ static void on_record(void *ctx, const bw_scan_record *rec)
         cli_warn("scan", "%s: %s", rec->path, rec->error);
     if (rn->json) {
         cli_emit_json(&rn->out);
-    } else if (rec->kind == BW_SCAN_FILE && (!rn->matches_only || matched)) {
+    } else if ((rec->kind == BW_SCAN_FILE && !rn->matches_only) || matched) {
         print_human(rec);
     }
     if (rn->progress)

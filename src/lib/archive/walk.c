@@ -311,18 +311,54 @@ static void report(nest *n, const char *path, const bw_error *e)
         nest_abort(n, BW_ERR_INTERRUPTED, NULL);
 }
 
-/* Read the rest of a member we will not use, still counting its bytes. */
-static void drain(nest *n, struct archive *a)
+/* Read the rest of a member we will not hold, still counting its bytes,
+ * through dg when not NULL (*total counts them). Returns 0 when the
+ * member was read to its end. */
+static int drain(nest *n, struct archive *a, bw_digester *dg, uint64_t *total)
 {
     unsigned char *sink = malloc(CHUNK);
+    la_ssize_t got;
     bw_error e;
     if (!sink) {
         nest_abort(n, BW_ERR_NOMEM, NULL);
-        return;
+        return -1;
     }
-    while (read_data(n, a, sink, CHUNK, &e) > 0) {
+    while ((got = read_data(n, a, sink, CHUNK, &e)) > 0) {
+        if (dg)
+            bw_digester_update(dg, sink, (size_t)got);
+        if (total)
+            *total += (uint64_t)got;
     }
     free(sink);
+    return got == 0 ? 0 : -1;
+}
+
+/* A member over the file size limit (buf holds its first len bytes, the
+ * rest is still to be read): stream its digests and report it. */
+static void too_large(nest *n, struct archive *a, const char *path, uint32_t depth,
+                      const unsigned char *buf, size_t len, const bw_error *why)
+{
+    bw_digester *dg = NULL;
+    bw_digests d;
+    bw_error e;
+    uint64_t total = len;
+    int have = 0;
+    if (n->cb->too_large && bw_digester_new(&dg, &e) == BW_OK &&
+        bw_digester_reset(dg, &e) == BW_OK) {
+        bw_digester_update(dg, buf, len);
+        have = drain(n, a, dg, &total) == 0 && bw_digester_final(dg, &d, &e) == BW_OK;
+    } else {
+        drain(n, a, NULL, NULL);
+    }
+    bw_digester_free(dg);
+    if (n->abort)
+        return;
+    if (have) {
+        if (n->cb->too_large(n->ctx, path, depth, total, &d, why) != 0)
+            nest_abort(n, BW_ERR_INTERRUPTED, NULL);
+    } else {
+        report(n, path, why);
+    }
 }
 
 /* Read one member file: sniff its first bytes; an archive is walked in
@@ -396,9 +432,7 @@ static void do_member(nest *n, struct archive *a, struct archive_entry *ent, con
     if (len > max) {
         bw__fail(&e, BW_ERR_LIMIT, "file too large: more than %llu bytes (--max-file-size)",
                  (unsigned long long)max);
-        drain(n, a);
-        if (!n->abort)
-            report(n, path, &e);
+        too_large(n, a, path, depth, buf, len, &e);
         goto out;
     }
     if (n->cb->member) {
@@ -502,7 +536,7 @@ static bw_status walk_top(struct archive *a, int opened, bw_archive_format fmt, 
                           uint64_t size, const bw_limits *limits, const bw_archive_cb *cb,
                           void *ctx, bw_archive_walk_info *info, bw_error *err)
 {
-    static const bw_archive_cb no_cb = {NULL, NULL, NULL, NULL};
+    static const bw_archive_cb no_cb = {NULL, NULL, NULL, NULL, NULL};
     nest n = {bw__limits(limits), cb ? cb : &no_cb, ctx, size, 0, 0, BW_OK, {BW_OK, ""}};
     char fmt_name[16];
     bw_status st;

@@ -90,6 +90,7 @@ static void count_line(bw_scan_totals *t, const bw__line *l)
         break;
     case BW_SCAN_ERROR:
         t->errors++;
+        t->matched += l->matched != 0;
         break;
     }
 }

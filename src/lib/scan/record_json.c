@@ -28,11 +28,11 @@ void bw_scan_record_json(bw_json *j, const bw_scan_record *rec)
         bw_json_object_end(j);
         break;
     case BW_SCAN_ERROR:
-        bw_json_object_begin(j);
-        bw_json_key(j, "path");
-        bw_json_string(j, rec->path);
-        bw_json_key(j, "error");
-        bw_json_string(j, rec->error ? rec->error : bw_strerror(rec->status));
+        /* the digests (and their matches) of a file read to its end */
+        bw_hash_error_json(j, rec->path, rec->error ? rec->error : bw_strerror(rec->status),
+                           rec->hash, 1);
+        if (rec->hash && rec->hash->has_digests && rec->matches)
+            bw__scan_matches_json(j, rec->matches);
         bw_json_object_end(j);
         break;
     }
@@ -53,6 +53,8 @@ void bw_scan_totals_add(bw_scan_totals *t, const bw_scan_record *rec)
         break;
     case BW_SCAN_ERROR:
         t->errors++;
+        if (rec->matches && rec->matches->n)
+            t->matched++; /* a digest match of a file that did not decode */
         break;
     }
 }
