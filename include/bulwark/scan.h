@@ -61,6 +61,9 @@ typedef struct bw_scan_opts {
     /* Set (e.g. by a SIGINT handler) to stop soon: no new input is read,
      * records in flight are still delivered. May be NULL. */
     const volatile sig_atomic_t *stop;
+    /* A file never to scan, by device and inode (the scan's own output,
+     * when it lies inside the tree being scanned). exclude_ino 0: none. */
+    uint64_t exclude_dev, exclude_ino;
 } bw_scan_opts;
 
 typedef enum bw_scan_kind {

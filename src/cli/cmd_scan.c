@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
@@ -368,8 +369,10 @@ int cmd_scan(int argc, char **argv)
         case O_PROG: progress = 1; break;
         case O_NOPROG: progress = 0; break;
         case O_DEPTH:
-            if (set_limit_u64("--max-depth", optarg, 0, &u) || u > 64)
+            /* one message for every bad value (-1, x, 65) */
+            if ((v = cli_parse_uint(optarg)) < 0 || v > 64)
                 return free(lists), cli_usage_error("scan", "--max-depth takes 0 to 64");
+            u = (uint64_t)v;
             limits.archive_max_depth = (uint32_t)u;
             break;
         case O_MEMBERS:
@@ -383,8 +386,9 @@ int cmd_scan(int argc, char **argv)
             limits.archive_max_bytes = u;
             break;
         case O_RATIO:
-            if (set_limit_u64("--max-ratio", optarg, 0, &u) || u < 1 || u > 1000000)
+            if ((v = cli_parse_uint(optarg)) < 1 || v > 1000000)
                 return free(lists), cli_usage_error("scan", "--max-ratio takes 1 to 1000000");
+            u = (uint64_t)v;
             limits.archive_max_ratio = (uint32_t)u;
             break;
         case O_FSIZE:
@@ -439,6 +443,13 @@ int cmd_scan(int argc, char **argv)
             return BW_EXIT_USAGE;
         }
         rn.totals = *bw_scan_log_totals(rn.log);
+        {
+            struct stat ost; /* the output inside the tree is not scanned */
+            if (stat(out_path, &ost) == 0) {
+                so.exclude_dev = (uint64_t)ost.st_dev;
+                so.exclude_ino = (uint64_t)ost.st_ino;
+            }
+        }
         if (resume && bw_scan_log_kept(rn.log))
             cli_warn("scan", "resuming: %llu records already in %s",
                      (unsigned long long)bw_scan_log_kept(rn.log), out_path);

@@ -343,6 +343,14 @@ static int scan_file(bw_scanner *s, const char *path, uint64_t size)
                  strerror(en));
         return submit_error(s, path, 0, &e);
     }
+    if (s->opts.exclude_ino) {
+        struct stat sb;
+        if (fstat(fd, &sb) == 0 && (uint64_t)sb.st_ino == s->opts.exclude_ino &&
+            (uint64_t)sb.st_dev == s->opts.exclude_dev) {
+            close(fd); /* our own output: never a record of itself */
+            return 0;
+        }
+    }
     if (s->limits.archive_max_depth > 0) {
         do
             got = pread(fd, head, sizeof head, 0);
