@@ -3,7 +3,12 @@
  * included, with nothing extracted to disk.
  *
  * An archive is recognised by its first bytes (bw_archive_sniff), never by
- * its name. bw_archive_walk_*() stream the archive through libarchive and
+ * its name, or found where its readers look for it inside another input
+ * (bw_archive_find_embedded_*: after an image, a zip by its end record). A
+ * compressed stream (gzip, bzip2, xz, zstd, lz4) is a tar when its
+ * decompressed bytes start with one (members OUTER!MEMBER, format
+ * "tar.gz"), and otherwise one member, the decompressed file (named by the
+ * gzip header's name, else "data"), which is then scanned like any member. bw_archive_walk_*() stream the archive through libarchive and
  * hand each member file to a callback as a buffer in memory, named
  * OUTER!MEMBER (nested: a.zip!b.tar!c.jpg). A member that is itself an
  * archive is opened from the outer member's bytes: tar-family members are
@@ -55,6 +60,15 @@ typedef enum bw_archive_format {
 /* The archive format the first bytes announce, or BW_ARCHIVE_NONE. */
 bw_archive_format bw_archive_sniff(const void *data, size_t len);
 
+/* An archive hidden in an input that does not start with one, where the
+ * archive's readers find it: right after an image (the end of a JPEG, PNG,
+ * GIF or WebP, then sniffed), or a zip by its end-of-central-directory
+ * record near the end (whatever precedes it). Returns its format and sets
+ * *offset to where it starts, or BW_ARCHIVE_NONE. The _fd form reads with
+ * pread (the descriptor's offset is not moved); size is the file's. */
+bw_archive_format bw_archive_find_embedded_memory(const void *data, size_t len, uint64_t *offset);
+bw_archive_format bw_archive_find_embedded_fd(int fd, uint64_t size, uint64_t *offset);
+
 /* "tar", "zip", "7z", "gz", "bz2", "xz", "zst", "lz4", "none". */
 const char *bw_archive_format_name(bw_archive_format format);
 
@@ -101,6 +115,13 @@ typedef struct bw_archive_walk_info {
 bw_status bw_archive_walk_fd(int fd, const char *name, uint64_t size, const bw_limits *limits,
                              const bw_archive_cb *cb, void *ctx, bw_archive_walk_info *info,
                              bw_error *err);
+
+/* The archive in bytes [offset, offset + size) of the file open on fd
+ * (an archive found by bw_archive_find_embedded_fd), read with pread: the
+ * descriptor's offset is not moved. size is also the ratio limit's base. */
+bw_status bw_archive_walk_fd_at(int fd, uint64_t offset, uint64_t size, const char *name,
+                                const bw_limits *limits, const bw_archive_cb *cb, void *ctx,
+                                bw_archive_walk_info *info, bw_error *err);
 
 /* The same over an archive in memory (not copied: must outlive the call). */
 bw_status bw_archive_walk_memory(const void *data, size_t len, const char *name,

@@ -52,6 +52,11 @@ typedef struct job {
     char format[16];
     uint64_t members;
     int is_file;   /* counts as a file found and done (progress) */
+    /* an archive hidden in this file, already walked */
+    int has_app, app_failed;
+    char app_format[16];
+    uint64_t app_offset, app_members;
+    bw_error app_err;
 } job;
 
 typedef struct worker {
@@ -183,6 +188,12 @@ static void done(void *ctx, void *item)
         rec.hash = &jb->res;
         rec.matches = &jb->matches;
         rec.provenance = jb->has_prov ? &jb->prov : NULL;
+    }
+    if (jb->has_app && jb->type != JOB_ARCHIVE) {
+        rec.appended_format = jb->app_format;
+        rec.appended_offset = jb->app_offset;
+        rec.appended_members = jb->app_members;
+        rec.appended_error = jb->app_failed ? bw_error_message(&jb->app_err) : NULL;
     }
     if (jb->is_file)
         s->progress.done++;
@@ -325,6 +336,54 @@ static int scan_archive(bw_scanner *s, const char *path, int fd, uint64_t size)
     return archive_done(s, path, size, st, &info, &e);
 }
 
+/* What an archive hidden in a file turned out to be (walk_appended). */
+typedef struct appended {
+    int found, failed;
+    char format[16];
+    uint64_t offset, members;
+    bw_error err;
+} appended;
+
+/* An archive found inside a file (bw_archive_find_embedded_*) at off, of
+ * fmt: walk its members (PATH!MEMBER) now, before the file's own record,
+ * which then notes it. The file is on fd, or in mem when not NULL.
+ * Returns -1 when interrupted (then the file gets no record: resume
+ * reopens it). */
+static int walk_appended(bw_scanner *s, const char *path, int fd, const void *mem,
+                         uint64_t size, uint64_t off, bw_archive_format fmt, appended *out)
+{
+    bw_archive_walk_info info;
+    bw_status st;
+    memset(out, 0, sizeof *out);
+    s->progress.archives++;
+    st = mem ? bw_archive_walk_memory((const unsigned char *)mem + off, (size_t)(size - off), path,
+                                      &s->limits, &archive_cb, s, &info, &out->err)
+             : bw_archive_walk_fd_at(fd, off, size - off, path, &s->limits, &archive_cb, s, &info,
+                                     &out->err);
+    if (st == BW_ERR_INTERRUPTED || s->fatal)
+        return -1;
+    out->found = 1;
+    out->failed = st != BW_OK;
+    out->offset = off;
+    out->members = info.members;
+    snprintf(out->format, sizeof out->format, "%s",
+             info.format[0] && strcmp(info.format, "none") != 0 ? info.format
+                                                                : bw_archive_format_name(fmt));
+    return 0;
+}
+
+static void job_set_appended(job *jb, const appended *ap)
+{
+    if (!ap->found)
+        return;
+    jb->has_app = 1;
+    jb->app_failed = ap->failed;
+    memcpy(jb->app_format, ap->format, sizeof jb->app_format);
+    jb->app_offset = ap->offset;
+    jb->app_members = ap->members;
+    jb->app_err = ap->err;
+}
+
 /* One file from the walk: open it, sniff it, queue it. */
 static int scan_file(bw_scanner *s, const char *path, uint64_t size)
 {
@@ -333,6 +392,9 @@ static int scan_file(bw_scanner *s, const char *path, uint64_t size)
     int fd;
     job *jb;
     bw_error e;
+    bw_archive_format fmt;
+    uint64_t off;
+    appended ap = {0};
 
     if (s->opts.skip && s->opts.skip(s->opts.skip_ctx, path))
         return 0;
@@ -357,12 +419,18 @@ static int scan_file(bw_scanner *s, const char *path, uint64_t size)
         while (got < 0 && errno == EINTR);
         if (got > 0 && bw_archive_sniff(head, (size_t)got) != BW_ARCHIVE_NONE)
             return scan_archive(s, path, fd, size);
+        if (got > 0 && (fmt = bw_archive_find_embedded_fd(fd, size, &off)) != BW_ARCHIVE_NONE &&
+            walk_appended(s, path, fd, NULL, size, off, fmt, &ap) != 0) {
+            close(fd);
+            return -1;
+        }
     }
     jb = job_new(s, JOB_DISK, path, 0);
     if (!jb) {
         close(fd);
         return -1;
     }
+    job_set_appended(jb, &ap);
     jb->fd = fd;
     jb->disk_bytes = size;
     return submit(s, jb);
@@ -470,9 +538,21 @@ static int scan_memory(bw_scanner *s, const char *name, void *data, size_t len)
         free(data);
         return archive_done(s, name, len, st, &info, &e);
     }
-    if (!(jb = job_new(s, JOB_MEMORY, name, 0))) {
-        free(data);
-        return -1;
+    {
+        uint64_t off;
+        bw_archive_format fmt;
+        appended ap = {0};
+        if (s->limits.archive_max_depth > 0 &&
+            (fmt = bw_archive_find_embedded_memory(data, len, &off)) != BW_ARCHIVE_NONE &&
+            walk_appended(s, name, -1, data, len, off, fmt, &ap) != 0) {
+            free(data);
+            return -1;
+        }
+        if (!(jb = job_new(s, JOB_MEMORY, name, 0))) {
+            free(data);
+            return -1;
+        }
+        job_set_appended(jb, &ap);
     }
     jb->data = data;
     jb->len = len;
