@@ -69,6 +69,13 @@ cat pic.png inner.zip > zip-after.png
 cat pic.gif inner.zip > zip-after.gif
 cat pic.webp inner.zip > zip-after.webp
 cat pic.jpg inner.7z > 7z-after.jpg
+cat pic.gif inner.7z > 7z-after.gif     # no end record: found only by the GIF's end
+cat pic.webp inner.7z > 7z-after.webp   # ... by the RIFF size
+prog=""
+if [ -n "${BW_REFDATA:-}" ] && [ -f "$BW_REFDATA/pdq/data/misc-images/small.jpg" ]; then
+    cat "$BW_REFDATA/pdq/data/misc-images/small.jpg" inner.7z > 7z-after-progressive.jpg  # 10 scans
+    prog=7z-after-progressive.jpg
+fi
 cat pic.png inner.tar > tar-after.png
 { head -c 512 /dev/zero; cat inner.zip; } > zeros-zip.bin
 gzip -k -n zeros-zip.bin            # -n: no name stored; the member is named by libarchive
@@ -80,7 +87,7 @@ rm -f "$T/w"/*.jsonl
 for f in zip-after.jpg zip-after.png zip-after.gif zip-after.webp zeros-zip.bin; do
     check "unzip recovers the member of $f" '[ "$(unzip -p "$f" inner.txt 2>/dev/null)" = "$want" ]'
 done
-for f in 7z-after.jpg tar-after.png; do
+for f in 7z-after.jpg 7z-after.gif 7z-after.webp $prog tar-after.png; do
     check "7z recovers the member of $f" '[ "$(7z e -so "$f" inner.txt 2>/dev/null)" = "$want" ]'
 done
 gunzip -c zeros-zip.bin.gz > g.bin
@@ -90,10 +97,15 @@ check "zstd -d + unzip recover the member of zip-after.jpg.zst" '[ "$(unzip -p z
 rm -f g.bin zs.jpg
 
 # ---- bulwark finds it ----
-for f in zip-after.jpg zip-after.png zip-after.gif zip-after.webp 7z-after.jpg tar-after.png; do
+for f in zip-after.jpg zip-after.png zip-after.gif zip-after.webp 7z-after.jpg 7z-after.gif \
+         7z-after.webp $prog tar-after.png; do
     scan3 "$f" "$f!inner.txt"
     image_kept "$f"
 done
+if [ -n "$prog" ]; then
+    check "progressive JPEG: the 7z starts where the JPEG ends" \
+        '[ "$(jq -r "select(.path==\"$prog\") | .appended.offset" "$prog.jsonl")" = "$(stat -c %s "$BW_REFDATA/pdq/data/misc-images/small.jpg")" ]'
+fi
 check "zip-after.jpg: the image record comes after its appended members (resume marks it done)" \
     '[ "$(jq -r .path zip-after.jpg.jsonl | tail -n1)" = zip-after.jpg ]'
 check "zip-after.jpg: the image record names the appended archive" \
