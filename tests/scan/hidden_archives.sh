@@ -151,6 +151,22 @@ check "gzip bomb: the ratio limit is named" \
     '[[ "$(jq -r "select(.path==\"bomb.gz\") | .error" bomb.jsonl)" == *"expands too much"*"--max-ratio"* ]]'
 check "gzip bomb: the next input is scanned" '[ "$(jq -r "select(.path==\"pic.png\") | .kind" bomb.jsonl)" = image ]'
 
+# ---- a zip bomb appended to an image: the image is hashed, the bomb stops ----
+head -c 100M /dev/zero | zip -q bomb.zip -
+cat pic.png bomb.zip > bomb-after.png
+"$BULWARK" scan --no-progress -o bombafter.jsonl bomb-after.png >/dev/null 2>&1; rc=$?
+check "zip bomb after a PNG: exit 1 (got $rc)" '[ $rc -eq 1 ]'
+check "zip bomb after a PNG: the PNG is an image, appended.error names the ratio" \
+    '[[ "$(jq -r "select(.path==\"bomb-after.png\") | \"\(.kind) \(.appended.error)\"" bombafter.jsonl)" == "image archive expands too much"* ]]'
+check "zip bomb after a PNG: counted as an error in the summary" '[ "$(tail -n1 bombafter.jsonl | jq .summary.errors)" = 1 ]'
+"$BULWARK" scan --no-progress -o bombafter.jsonl --resume bomb-after.png >/dev/null 2>&1
+check "... and still after --resume" '[ "$(tail -n1 bombafter.jsonl | jq .summary.errors)" = 1 ]'
+
+# ---- --max-depth 0: archives are not opened, nor looked for ----
+"$BULWARK" scan --json --no-progress --max-depth 0 zip-after.jpg >d0.jsonl 2>/dev/null; rc=$?
+check "--max-depth 0: one image record, no members (rc $rc)" \
+    '[ $rc -eq 0 ] && [ "$(jq -r .path d0.jsonl | tr "\n" " ")" = "zip-after.jpg " ]'
+
 # ---- an ordinary image stays one image record ----
 "$BULWARK" scan --json --no-progress pic.jpg pic.png pic.gif >plain.jsonl 2>/dev/null; rc=$?
 check "plain images: exit 0, three image records, nothing appended" \

@@ -84,6 +84,7 @@ static void count_line(bw_scan_totals *t, const bw__line *l)
         t->files++;
         t->images += l->image != 0;
         t->matched += l->matched != 0;
+        t->errors += l->appended_error != 0;
         break;
     case BW_SCAN_ARCHIVE:
         t->archives++;
