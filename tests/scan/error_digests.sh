@@ -3,7 +3,7 @@
 # decoder says (issue 20, defect 1). A file whose decode fails (a truncated
 # JPEG, PNG, GIF or WebP), a text file, an empty file and a file over the
 # read-into-memory limit all carry md5/sha1/sha256 -- on disk, as archive
-# members (zip, tar, 7z) and on stdin -- and are matched on them: with a
+# members (zip, tar, tar.gz, 7z) and on stdin -- and are matched on them: with a
 # list of their MD5s (from md5sum, not from bulwark) `scan --fail-on-match`
 # exits 3 even where the decode failed. A zip of 100,000 empty members
 # gives 100,000 ordinary records (no error lines) and exits 0.
@@ -64,6 +64,7 @@ check "the empty file's md5sum is the well-known one" '[ "$(md5of empty.bin)" = 
 FILES="trunc.jpg trunc.png trunc.gif trunc.webp notes.txt empty.bin big.jpg"
 zip -q "$T/m.zip" $FILES
 tar cf "$T/m.tar" $FILES
+tar czf "$T/m.tgz" $FILES
 7z a -bd -bso0 "$T/m.7z" $FILES >/dev/null 2>&1
 cd "$T" || exit 1
 
@@ -89,7 +90,7 @@ check "the whole GIF decodes (so the truncated one fails for its cut)" \
     '[ "$("$BULWARK" hash --json in/whole.gif 2>/dev/null | jq -r .kind)" = image ]'
 
 # ---- archive members ----
-for a in m.zip m.tar m.7z; do
+for a in m.zip m.tar m.tgz m.7z; do
     "$BULWARK" scan --json --no-progress --fail-on-match --max-file-size $LIMIT "$a" >"$a.jsonl" 2>/dev/null; rc=$?
     check "$a: exit 3 (got $rc)" '[ $rc -eq 3 ]'
     for f in $FILES; do
@@ -99,6 +100,13 @@ for a in m.zip m.tar m.7z; do
     check "$a!empty.bin: no error" '[ -z "$(field "$a!empty.bin" error "$a.jsonl")" ]'
     check "$a!big.jpg: error names the limit" '[[ "$(field "$a!big.jpg" error "$a.jsonl")" == *"too large"* ]]'
 done
+
+# ---- a gzipped file over the limit: the decompressed member's digests ----
+gzip -c in/big.jpg > big.jpg.gz
+"$BULWARK" scan --json --no-progress --fail-on-match --max-file-size $LIMIT big.jpg.gz >gz.jsonl 2>/dev/null; rc=$?
+check "big.jpg.gz: exit 3 (got $rc)" '[ $rc -eq 3 ]'
+check "big.jpg.gz!big.jpg: md5 of the decompressed file, error names the limit" \
+    '[ "$(field big.jpg.gz!big.jpg md5 gz.jsonl)" = "$(md5of in/big.jpg)" ] && [[ "$(field big.jpg.gz!big.jpg error gz.jsonl)" == *"too large"* ]]'
 
 # ---- stdin ----
 for f in trunc.jpg empty.bin big.jpg notes.txt; do
