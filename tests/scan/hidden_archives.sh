@@ -143,6 +143,13 @@ cp pic.png plain.png; xz -k plain.png
 check "xz of a PNG: exit 3, the member an image with md5sum's md5 (rc $rc)" \
     '[ $rc -eq 3 ] && [ "$(jq -r "select(.path==\"plain.png.xz!data\") | \"\(.kind) \(.md5)\"" px.jsonl)" = "image $(md5sum plain.png | cut -c1-32)" ]'
 
+if command -v bzip2 >/dev/null 2>&1; then
+    bzip2 -k plain.png
+    "$BULWARK" scan --json --no-progress --fail-on-match plain.png.bz2 >pb.jsonl 2>/dev/null; rc=$?
+    check "bzip2 of a PNG: exit 3, the member an image with md5sum's md5 (rc $rc)" \
+        '[ $rc -eq 3 ] && [ "$(jq -r "select(.path==\"plain.png.bz2!data\") | \"\(.kind) \(.md5)\"" pb.jsonl)" = "image $(md5sum plain.png | cut -c1-32)" ]'
+fi
+
 # ---- a gzip bomb of a plain file: the ratio limit, with a clear error ----
 head -c 300M /dev/zero | gzip -c > bomb.gz
 "$BULWARK" scan --json --no-progress bomb.gz pic.png >bomb.jsonl 2>/dev/null; rc=$?
