@@ -3,12 +3,18 @@
  * included, with nothing extracted to disk.
  *
  * An archive is recognised by its first bytes (bw_archive_sniff), never by
- * its name. bw_archive_walk_*() stream the archive through libarchive and
+ * its name, or found where its readers look for it inside another input
+ * (bw_archive_find_embedded_*: after an image, a zip by its end record). A
+ * compressed stream (gzip, bzip2, xz, zstd, lz4) is a tar when its
+ * decompressed bytes start with one (members OUTER!MEMBER, format
+ * "tar.gz"), and otherwise one member, the decompressed file (named by the
+ * gzip header's name, else "data"), which is then scanned like any member. bw_archive_walk_*() stream the archive through libarchive and
  * hand each member file to a callback as a buffer in memory, named
  * OUTER!MEMBER (nested: a.zip!b.tar!c.jpg). A member that is itself an
  * archive is opened from the outer member's bytes: tar-family members are
  * streamed, zip and 7z members (which need to seek) are held in memory
- * within the member size limit.
+ * within the member size limit. A member over that limit is not held, but
+ * its digests are streamed (the too_large callback).
  *
  * Hostile archives are bounded by the limits in limits.h, counted over the
  * whole nest under one top-level archive: archive_max_depth (nesting),
@@ -26,6 +32,7 @@
 #include <stdint.h>
 #include "status.h"
 #include "limits.h"
+#include "digest.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -53,6 +60,15 @@ typedef enum bw_archive_format {
 /* The archive format the first bytes announce, or BW_ARCHIVE_NONE. */
 bw_archive_format bw_archive_sniff(const void *data, size_t len);
 
+/* An archive hidden in an input that does not start with one, where the
+ * archive's readers find it: right after an image (the end of a JPEG, PNG,
+ * GIF or WebP, then sniffed), or a zip by its end-of-central-directory
+ * record near the end (whatever precedes it). Returns its format and sets
+ * *offset to where it starts, or BW_ARCHIVE_NONE. The _fd form reads with
+ * pread (the descriptor's offset is not moved); size is the file's. */
+bw_archive_format bw_archive_find_embedded_memory(const void *data, size_t len, uint64_t *offset);
+bw_archive_format bw_archive_find_embedded_fd(int fd, uint64_t size, uint64_t *offset);
+
 /* "tar", "zip", "7z", "gz", "bz2", "xz", "zst", "lz4", "none". */
 const char *bw_archive_format_name(bw_archive_format format);
 
@@ -73,6 +89,11 @@ typedef struct bw_archive_cb {
     /* A nested archive was read to its end: its format name (as
      * bw_archive_walk_info.format) and member count. */
     int (*nested_done)(void *ctx, const char *path, const char *format, uint64_t members);
+    /* A member file over max_file_bytes: not handed over, but its bytes
+     * were streamed through the digests: its size, digests and err (the
+     * limit). NULL: problem() is called instead, without the digests. */
+    int (*too_large)(void *ctx, const char *path, uint32_t depth, uint64_t size,
+                     const bw_digests *digests, const bw_error *err);
 } bw_archive_cb;
 
 /* About the top-level archive, when the walk is over. */
@@ -94,6 +115,13 @@ typedef struct bw_archive_walk_info {
 bw_status bw_archive_walk_fd(int fd, const char *name, uint64_t size, const bw_limits *limits,
                              const bw_archive_cb *cb, void *ctx, bw_archive_walk_info *info,
                              bw_error *err);
+
+/* The archive in bytes [offset, offset + size) of the file open on fd
+ * (an archive found by bw_archive_find_embedded_fd), read with pread: the
+ * descriptor's offset is not moved. size is also the ratio limit's base. */
+bw_status bw_archive_walk_fd_at(int fd, uint64_t offset, uint64_t size, const char *name,
+                                const bw_limits *limits, const bw_archive_cb *cb, void *ctx,
+                                bw_archive_walk_info *info, bw_error *err);
 
 /* The same over an archive in memory (not copied: must outlive the call). */
 bw_status bw_archive_walk_memory(const void *data, size_t len, const char *name,

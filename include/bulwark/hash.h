@@ -47,6 +47,11 @@ typedef struct bw_hash_result {
     /* videos only (width/height above are the video's): one PDQ per
      * sampled frame; owned by the result, release with bw_hash_result_free */
     bw_vpdq video;
+    /* digests and size cover every byte of the input: set whenever the
+     * bytes could be read to their end, also when the call failed
+     * afterwards (a decode error, the input over max_file_bytes: the
+     * digests stream, only holding and decoding the bytes is limited) */
+    int has_digests;
 } bw_hash_result;
 
 typedef struct bw_hasher bw_hasher;
@@ -67,9 +72,17 @@ void bw_hash_result_free(bw_hash_result *r);
 /* Read r to its end and hash it. *out is zeroed first (so free a result
  * before reusing it). An input whose magic bytes name an image
  * format but which does not decode fails (BW_ERR_CORRUPT, _TRUNCATED,
- * _LIMIT ...); one in no image format is a BW_KIND_FILE with digests.
- * A zero-byte input is BW_ERR_EMPTY. */
+ * _LIMIT ...); one in no image format is a BW_KIND_FILE with digests, a
+ * zero-byte input too (size 0). An input over max_file_bytes fails with
+ * BW_ERR_LIMIT after its digests were streamed. Whenever the bytes were
+ * read to the end, out->has_digests is set, failure or not: the exact
+ * hashes of a file never depend on its decoding. */
 bw_status bw_hasher_hash_reader(bw_hasher *h, bw_reader *r, bw_hash_result *out, bw_error *err);
+
+/* The same, and the bytes are kept for the caller (*data, *len; free()
+ * it; NULL when they could not be held). */
+bw_status bw_hasher_hash_reader_keep(bw_hasher *h, bw_reader *r, bw_hash_result *out,
+                                     void **data, size_t *len, bw_error *err);
 
 /* The same over bytes already in memory. */
 bw_status bw_hasher_hash_memory(bw_hasher *h, const void *data, size_t len,
@@ -85,6 +98,15 @@ bw_status bw_hasher_hash_memory(bw_hasher *h, const void *data, size_t len,
 struct bw_json;
 void bw_hash_result_json(struct bw_json *j, const char *path, const bw_hash_result *r,
                          int leave_open);
+
+/* "size", "md5", "sha1", "sha256" of r into an open object. */
+void bw_hash_digests_json(struct bw_json *j, const bw_hash_result *r);
+
+/* The record of an input that failed: {"path", "error"}, then, when r
+ * (may be NULL) has its digests, "size", "md5", "sha1", "sha256". Left
+ * open as above. */
+void bw_hash_error_json(struct bw_json *j, const char *path, const char *error,
+                        const bw_hash_result *r, int leave_open);
 
 #ifdef __cplusplus
 }

@@ -54,9 +54,16 @@ typedef void (*bw_chunk_fn)(void *ctx, const void *data, size_t len);
 
 /* Read everything left into a malloc'd buffer (*data, *len; free() it).
  * More than max_bytes gives BW_ERR_LIMIT ("file too large: ..."), with
- * nothing returned. on_chunk (may be NULL) sees every byte once. */
+ * nothing returned. on_chunk (may be NULL) sees every byte once -- on
+ * BW_ERR_LIMIT every byte read so far, so that the rest can be streamed
+ * with bw_reader_drain (digests of a file too large to hold). */
 bw_status bw_reader_slurp(bw_reader *r, uint64_t max_bytes, bw_chunk_fn on_chunk, void *ctx,
                           void **data, size_t *len, bw_error *err);
+
+/* Read everything left in chunks, each handed to on_chunk and dropped;
+ * *bytes (may be NULL) gets how many there were. */
+bw_status bw_reader_drain(bw_reader *r, bw_chunk_fn on_chunk, void *ctx, uint64_t *bytes,
+                          bw_error *err);
 
 #ifdef __cplusplus
 }

@@ -16,7 +16,12 @@
  *               after all its members: it marks the archive as done
  *   a failure   {"path", "error"}: a file or member that could not be
  *               read, a walk problem, or an archive that failed as a whole
- *               (a limit hit: bomb, too many members; corrupt; truncated)
+ *               (a limit hit: bomb, too many members; corrupt; truncated);
+ *               a file that was read to its end but not decoded also has
+ *               "size", "md5", "sha1", "sha256" and "matches"
+ *   a file with an archive appended (a zip after a JPEG ...): its members
+ *               PATH!MEMBER first, then the file's own record with
+ *               "appended": {"format", "offset", "members"[, "error"]}
  *
  * A durable output (bw_scan_log) keeps the records in a JSON Lines file
  * and lets a later run resume: records already there are kept and their
@@ -61,6 +66,9 @@ typedef struct bw_scan_opts {
     /* Set (e.g. by a SIGINT handler) to stop soon: no new input is read,
      * records in flight are still delivered. May be NULL. */
     const volatile sig_atomic_t *stop;
+    /* A file never to scan, by device and inode (the scan's own output,
+     * when it lies inside the tree being scanned). exclude_ino 0: none. */
+    uint64_t exclude_dev, exclude_ino;
 } bw_scan_opts;
 
 typedef enum bw_scan_kind {
@@ -83,6 +91,13 @@ typedef struct bw_scan_record {
     uint64_t archive_members;   /* BW_SCAN_ARCHIVE: entries, nested ones included */
     uint64_t disk_bytes;        /* bytes of a file on disk this record completes
                                    (an archive's size on its archive record) */
+    /* BW_SCAN_FILE or _ERROR of a file with an archive hidden in it (after
+     * its image, or a zip found by its end record), whose members came
+     * before this record as PATH!MEMBER; NULL: none */
+    const char *appended_format;
+    uint64_t appended_offset;   /* where that archive starts in the file */
+    uint64_t appended_members;
+    const char *appended_error; /* why it could not be read to its end, or NULL */
 } bw_scan_record;
 
 /* Called on the caller's thread, in order, once per record. */

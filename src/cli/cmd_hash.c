@@ -17,7 +17,8 @@ static const char usage_text[] =
     "MPEG-TS, FLV; one PDQ per sampled frame) and MD5, SHA-1, SHA-256 (every\n"
     "file). Directories are walked recursively (symbolic links followed, loops\n"
     "reported); '-' reads stdin. The format comes from the file's bytes, never\n"
-    "its name.\n"
+    "its name. An input that does not decode still gets its digests: its\n"
+    "error record carries md5, sha1 and sha256.\n"
     "\n"
     "  --json             one JSON object per input (JSON Lines)\n"
     "  --exact            decode at full resolution with the decoders' accurate\n"
@@ -31,7 +32,8 @@ static const char usage_text[] =
     "  -j, --jobs N       worker threads (default: all cores)\n"
     "  --max-pixels N     largest image or video frame to decode, in pixels\n"
     "                     (default 128000000)\n"
-    "  --max-file-size S  largest input read into memory, e.g. 512M (default 1G)\n"
+    "  --max-file-size S  largest input read into memory, e.g. 512M (default 1G);\n"
+    "                     larger inputs still get their digests (streamed)\n"
     CLI_LIMIT_HELP
     "\n"
     "Exit: 0 all hashed, 1 some inputs failed (each reported), 2 usage error.\n";
@@ -95,9 +97,12 @@ static void done(void *ctx, void *item)
         msg = bw_error_message(&jb->err);
     if (msg) {
         rn->failed = 1;
-        if (rn->json)
-            cli_emit_error_json(jb->path, msg);
-        else
+        if (rn->json) {
+            /* the digests come from the bytes: an undecodable file has them */
+            bw_json_reset(&rn->out);
+            bw_hash_error_json(&rn->out, jb->path, msg, jb->walk_failed ? NULL : &jb->res, 0);
+            cli_emit_json(&rn->out);
+        } else
             cli_warn("hash", "%s: %s", jb->path, msg);
     } else if (rn->json) {
         bw_json_reset(&rn->out);

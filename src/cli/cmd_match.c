@@ -42,6 +42,7 @@ static const char usage_text[] =
 typedef struct job {
     char *q;
     int have_hr;
+    int digests_only;  /* the file did not decode: its digests were looked up */
     bw_hash_result hr;
     bw_matches matches;
     char note[96];
@@ -124,6 +125,34 @@ static void print_result(run *rn, const job *jb)
     }
 }
 
+/* A file that failed to hash after its bytes were read: the error, its
+ * digests and their matches ({"query", "error", "size", "md5", "sha1",
+ * "sha256", "matches"}). Counts as failed. */
+static void report_error_digests(run *rn, job *jb)
+{
+    const char *msg = bw_error_message(&jb->err);
+    rn->failed = 1;
+    if (rn->json) {
+        bw_json *j = &rn->out;
+        bw_json_reset(j);
+        bw_json_object_begin(j);
+        bw_json_path(j, "query", jb->q);
+        bw_json_key(j, "error");
+        bw_json_string(j, msg);
+        bw_hash_digests_json(j, &jb->hr);
+        bw_json_key(j, "matches");
+        bw_matches_json(j, &jb->matches);
+        bw_json_object_end(j);
+        cli_emit_json(j);
+        return;
+    }
+    cli_warn("match", "%s: %s", jb->q, msg);
+    jb->have_hr = 0; /* no PDQ to show */
+    snprintf(jb->note, sizeof jb->note, "digests only: the file did not decode");
+    print_result(rn, jb);
+    jb->have_hr = 1; /* done() frees it */
+}
+
 static bw_status query_hash(run *rn, job *jb, bw_hash_kind kind, const uint8_t *bytes)
 {
     if (kind == BW_HASH_PDQ) {
@@ -146,6 +175,15 @@ static bw_status query_file(run *rn, bw_hasher *hasher, job *jb)
     if (st == BW_OK) {
         st = bw_hasher_hash_reader(hasher, r, &jb->hr, &jb->err);
         bw_reader_close(r);
+    }
+    if (st != BW_OK && jb->hr.has_digests) {
+        /* undecodable or too large: its exact hashes still come from the
+         * bytes, and are looked up; the query still counts as failed */
+        bw_error lookup_err;
+        jb->have_hr = jb->digests_only = 1;
+        if (bw_matcher_digests(rn->m, &jb->hr.digests, &jb->matches, &lookup_err) != BW_OK)
+            jb->err = lookup_err;
+        return st;
     }
     if (st != BW_OK)
         return st;
@@ -182,7 +220,9 @@ static void done(void *ctx, void *item)
 {
     run *rn = ctx;
     job *jb = item;
-    if (jb->st != BW_OK)
+    if (jb->digests_only)
+        report_error_digests(rn, jb);
+    else if (jb->st != BW_OK)
         report_error(rn, jb->q, bw_error_message(&jb->err));
     else
         print_result(rn, jb);

@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
@@ -25,16 +26,22 @@ static const char usage_text[] =
     "hashes (as `hash`) and its matches against the hash lists of the store.\n"
     "Archives (zip, tar, tar.gz/.bz2/.xz/.zst/.lz4, 7z, WebDataset shards) are\n"
     "recognised by their bytes and read in place, archives inside archives\n"
-    "too; members are named ARCHIVE!MEMBER. Nothing is extracted to disk.\n"
+    "too, and where their readers find them inside other files (a zip, 7z or\n"
+    "tar after an image, a zip after any prefix); members are named\n"
+    "ARCHIVE!MEMBER. Nothing is extracted to disk. Every file read to its end\n"
+    "has its MD5/SHA-1/SHA-256 and is matched on them, even if it does not\n"
+    "decode (its record then has both the digests and the error).\n"
     "PATH '-' reads one input from stdin (an upload piped in: a file or an\n"
     "archive, held in memory up to --max-file-size), named '-'.\n"
     "\n"
     "  --json               one JSON object per record on stdout (JSON Lines)\n"
     "  -o, --output FILE    write the records to FILE (JSON Lines), durably; the\n"
     "                       last line is the summary. stdout then shows only\n"
-    "                       matches (or every record with --json)\n"
+    "                       matches (or every record with --json). FILE itself\n"
+    "                       is never scanned\n"
     "  --resume             continue an interrupted scan into the same -o FILE:\n"
-    "                       files already recorded are skipped, none is lost\n"
+    "                       files already recorded are skipped, none is lost;\n"
+    "                       a FILE that is not scan output is refused (exit 2)\n"
     "  --list NAME          match against this list (repeatable; default: all)\n"
     "  --max-distance D     PDQ match distance, 0-256 (default 31)\n"
     "  --min-quality Q      do not match PDQ hashes below quality Q (default 50)\n"
@@ -56,7 +63,8 @@ static const char usage_text[] =
     "  --max-members N      entries in one archive, nested included (default 1000000)\n"
     "  --max-archive-bytes S  uncompressed bytes of one archive (default 64G)\n"
     "  --max-ratio N        uncompressed:compressed ratio of one archive (default 200)\n"
-    "  --max-file-size S    largest file or member read into memory (default 1G)\n"
+    "  --max-file-size S    largest file or member read into memory (default 1G);\n"
+    "                       larger ones still get their digests (streamed)\n"
     CLI_LIMIT_HELP
     "  --max-pixels N       largest image to decode, in pixels (default 128000000)\n"
     "\n"
@@ -181,7 +189,14 @@ static void draw_progress(run *rn, int final)
 
 static void print_human(const bw_scan_record *rec)
 {
-    cli_print_hash_line(rec->path, rec->hash);
+    if (rec->kind == BW_SCAN_ERROR) {
+        /* a file that did not decode, matched on its digests */
+        bw_hash_result digests_only = *rec->hash;
+        digests_only.kind = BW_KIND_FILE;
+        cli_print_hash_line(rec->path, &digests_only);
+    } else {
+        cli_print_hash_line(rec->path, rec->hash);
+    }
     for (size_t i = 0; rec->matches && i < rec->matches->n; i++) {
         const bw_match *m = &rec->matches->v[i];
         printf("%s%s:%s distance %d%s%s%s", i ? ", " : "  MATCH ", cli_esc(m->list),
@@ -195,7 +210,7 @@ static void on_record(void *ctx, const bw_scan_record *rec)
 {
     run *rn = ctx;
     bw_error err;
-    int matched = rec->kind == BW_SCAN_FILE && rec->matches && rec->matches->n;
+    int matched = rec->kind != BW_SCAN_ARCHIVE && rec->hash && rec->matches && rec->matches->n;
 
     bw_scan_totals_add(&rn->totals, rec);
     bw_scan_totals_add(&rn->this_run, rec);
@@ -222,7 +237,7 @@ static void on_record(void *ctx, const bw_scan_record *rec)
         cli_warn("scan", "%s: %s", rec->path, rec->error);
     if (rn->json) {
         cli_emit_json(&rn->out);
-    } else if (rec->kind == BW_SCAN_FILE && (!rn->matches_only || matched)) {
+    } else if ((rec->kind == BW_SCAN_FILE && !rn->matches_only) || matched) {
         print_human(rec);
     }
     if (rn->progress)
@@ -341,8 +356,10 @@ int cmd_scan(int argc, char **argv)
         case O_PROG: progress = 1; break;
         case O_NOPROG: progress = 0; break;
         case O_DEPTH:
-            if (set_limit_u64("--max-depth", optarg, 0, &u) || u > 64)
+            /* one message for every bad value (-1, x, 65) */
+            if ((v = cli_parse_uint(optarg)) < 0 || v > 64)
                 return free(lists), cli_usage_error("scan", "--max-depth takes 0 to 64");
+            u = (uint64_t)v;
             limits.archive_max_depth = (uint32_t)u;
             break;
         case O_MEMBERS:
@@ -356,8 +373,9 @@ int cmd_scan(int argc, char **argv)
             limits.archive_max_bytes = u;
             break;
         case O_RATIO:
-            if (set_limit_u64("--max-ratio", optarg, 0, &u) || u < 1 || u > 1000000)
+            if ((v = cli_parse_uint(optarg)) < 1 || v > 1000000)
                 return free(lists), cli_usage_error("scan", "--max-ratio takes 1 to 1000000");
+            u = (uint64_t)v;
             limits.archive_max_ratio = (uint32_t)u;
             break;
         case O_FSIZE:
@@ -414,6 +432,13 @@ int cmd_scan(int argc, char **argv)
             return BW_EXIT_USAGE;
         }
         rn.totals = *bw_scan_log_totals(rn.log);
+        {
+            struct stat ost; /* the output inside the tree is not scanned */
+            if (stat(out_path, &ost) == 0) {
+                so.exclude_dev = (uint64_t)ost.st_dev;
+                so.exclude_ino = (uint64_t)ost.st_ino;
+            }
+        }
         if (resume && bw_scan_log_kept(rn.log))
             cli_warn("scan", "resuming: %llu records already in %s",
                      (unsigned long long)bw_scan_log_kept(rn.log), out_path);

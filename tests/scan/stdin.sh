@@ -4,8 +4,9 @@
 # piped as a zip, a tar.gz, a 7z (which needs seeking: a pipe cannot) and a
 # lone JPEG; each member's record must carry the SHA-256 that sha256sum gives
 # for the original file, under the name -!MEMBER, and the archive's own
-# record comes last. Empty input and an input over --max-file-size are error
-# records (exit 1); '-' twice and --resume with '-' are usage errors (exit 2).
+# record comes last. Empty input is a file of zero bytes; an input over
+# --max-file-size is an error record that still has its digests (exit 1);
+# '-' twice and --resume with '-' are usage errors (exit 2).
 set -u
 : "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_REFDATA:?}"
 T="$BW_TEST_TMP/scan_stdin"; rm -rf "$T"; mkdir -p "$T/in"
@@ -49,7 +50,7 @@ want1="- image $(sha256sum in/wee.jpg | cut -d' ' -f1)"
 check "a lone JPEG: one image record named -" '[ "$got" = "$want1" ]'
 
 "$BULWARK" scan --json --no-progress - </dev/null >empty.jsonl 2>/dev/null; rc=$?
-check "empty stdin: an error record, exit 1" '[ $rc -eq 1 ] && jq -e ".path == \"-\" and (.error | length > 0)" empty.jsonl >/dev/null'
+check "empty stdin: a file of zero bytes (the digests of nothing), exit 0" '[ $rc -eq 0 ] && jq -e ".path == \"-\" and .size == 0 and .md5 == \"d41d8cd98f00b204e9800998ecf8427e\" and (has(\"error\") | not)" empty.jsonl >/dev/null'
 
 "$BULWARK" scan --json --no-progress --max-file-size 1K - <a.zip >big.jsonl 2>/dev/null; rc=$?
 check "over --max-file-size: an error record, exit 1" '[ $rc -eq 1 ] && [ "$(jq -r .path big.jsonl)" = "-" ] && jq -e ".error" big.jsonl >/dev/null'

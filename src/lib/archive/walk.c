@@ -94,7 +94,8 @@ static bw_status archive_fail(bw_error *e, struct archive *a, const char *fmt_na
 /* archive_read_data, counted against the limits. Returns bytes (0 at the
  * member's end) or -1: then either n->abort is set, or e says why the
  * member could not be read. */
-static la_ssize_t read_data(nest *n, struct archive *a, void *buf, size_t len, bw_error *e)
+static la_ssize_t read_data_counted(nest *n, struct archive *a, void *buf, size_t len,
+                                    bw_error *e, int count)
 {
     la_ssize_t got;
     if (n->abort)
@@ -108,9 +109,14 @@ static la_ssize_t read_data(nest *n, struct archive *a, void *buf, size_t len, b
             nest_abort(n, BW_ERR_NOMEM, e);
         return -1;
     }
-    if (got > 0 && account_bytes(n, (size_t)got) != 0)
+    if (count && got > 0 && account_bytes(n, (size_t)got) != 0)
         return -1;
     return got;
+}
+
+static la_ssize_t read_data(nest *n, struct archive *a, void *buf, size_t len, bw_error *e)
+{
+    return read_data_counted(n, a, buf, len, e, 1);
 }
 
 /* Grow *buf to hold at least need bytes. */
@@ -130,17 +136,21 @@ static int grow(unsigned char **buf, size_t *cap, size_t need)
     return 0;
 }
 
-/* A new libarchive reader for the formats bulwark opens. The raw format
- * (one compressed file that is not an archive) only behind a compression
- * filter. */
+/* A new libarchive reader for the formats bulwark opens. A compressed
+ * stream is opened as the raw format only: its decompressed bytes are one
+ * entry, which walk_level() reads as a tar when they start with one and
+ * otherwise hands on as a member (libarchive's own bidding would call 512
+ * zeros an empty tar and hide what follows). */
 static struct archive *new_reader(bw_archive_format fmt)
 {
     struct archive *a = archive_read_new();
     if (!a)
         return NULL;
-    archive_read_support_format_tar(a);
-    archive_read_support_format_zip(a);
-    archive_read_support_format_7zip(a);
+    if (fmt < BW_ARCHIVE_GZIP) {
+        archive_read_support_format_tar(a);
+        archive_read_support_format_zip(a);
+        archive_read_support_format_7zip(a);
+    }
     archive_read_support_filter_gzip(a);
     archive_read_support_filter_bzip2(a);
     archive_read_support_filter_xz(a);
@@ -193,6 +203,7 @@ typedef struct stream_src {
     unsigned char buf[CHUNK];
     bw_error err;
     int failed;
+    int uncounted; /* a tar inside a compressed stream: its members count */
 } stream_src;
 
 static la_ssize_t stream_read(struct archive *a, void *ud, const void **out)
@@ -206,7 +217,7 @@ static la_ssize_t stream_read(struct archive *a, void *ud, const void **out)
             return (la_ssize_t)s->head_len;
         }
     }
-    got = read_data(s->n, s->outer, s->buf, sizeof s->buf, &s->err);
+    got = read_data_counted(s->n, s->outer, s->buf, sizeof s->buf, &s->err, !s->uncounted);
     if (got < 0) {
         s->failed = 1;
         archive_set_error(a, EIO, "%s",
@@ -311,27 +322,68 @@ static void report(nest *n, const char *path, const bw_error *e)
         nest_abort(n, BW_ERR_INTERRUPTED, NULL);
 }
 
-/* Read the rest of a member we will not use, still counting its bytes. */
-static void drain(nest *n, struct archive *a)
+/* Read the rest of a member we will not hold, still counting its bytes,
+ * through dg when not NULL (*total counts them). Returns 0 when the
+ * member was read to its end. */
+static int drain(nest *n, struct archive *a, bw_digester *dg, uint64_t *total)
 {
     unsigned char *sink = malloc(CHUNK);
+    la_ssize_t got;
     bw_error e;
     if (!sink) {
         nest_abort(n, BW_ERR_NOMEM, NULL);
-        return;
+        return -1;
     }
-    while (read_data(n, a, sink, CHUNK, &e) > 0) {
+    while ((got = read_data(n, a, sink, CHUNK, &e)) > 0) {
+        if (dg)
+            bw_digester_update(dg, sink, (size_t)got);
+        if (total)
+            *total += (uint64_t)got;
     }
     free(sink);
+    return got == 0 ? 0 : -1;
+}
+
+/* A member over the file size limit (buf holds its first len bytes, the
+ * rest is still to be read): stream its digests and report it. */
+static void too_large(nest *n, struct archive *a, const char *path, uint32_t depth,
+                      const unsigned char *buf, size_t len, const bw_error *why)
+{
+    bw_digester *dg = NULL;
+    bw_digests d;
+    bw_error e;
+    uint64_t total = len;
+    int have = 0;
+    if (n->cb->too_large && bw_digester_new(&dg, &e) == BW_OK &&
+        bw_digester_reset(dg, &e) == BW_OK) {
+        bw_digester_update(dg, buf, len);
+        have = drain(n, a, dg, &total) == 0 && bw_digester_final(dg, &d, &e) == BW_OK;
+    } else {
+        drain(n, a, NULL, NULL);
+    }
+    bw_digester_free(dg);
+    if (n->abort)
+        return;
+    if (have) {
+        if (n->cb->too_large(n->ctx, path, depth, total, &d, why) != 0)
+            nest_abort(n, BW_ERR_INTERRUPTED, NULL);
+    } else {
+        report(n, path, why);
+    }
 }
 
 /* Read one member file: sniff its first bytes; an archive is walked in
  * turn, anything else goes to the member callback. */
-static void do_member(nest *n, struct archive *a, struct archive_entry *ent, const char *path,
-                      uint32_t depth)
+static void walk_embedded(nest *n, const unsigned char *data, size_t len, const char *path,
+                          uint32_t depth, bw_archive_format fmt);
+static char *member_path(const char *name, struct archive_entry *ent);
+
+/* buf[0..len) (capacity cap, now owned here; may be NULL) holds the
+ * member's first bytes already read. */
+static void do_member_from(nest *n, struct archive *a, struct archive_entry *ent,
+                           const char *path, uint32_t depth, unsigned char *buf, size_t cap,
+                           size_t len)
 {
-    unsigned char *buf = NULL;
-    size_t cap = 0, len = 0;
     uint64_t max = n->lim->max_file_bytes;
     int64_t hint = archive_entry_size_is_set(ent) ? archive_entry_size(ent) : -1;
     bw_archive_format fmt;
@@ -396,10 +448,18 @@ static void do_member(nest *n, struct archive *a, struct archive_entry *ent, con
     if (len > max) {
         bw__fail(&e, BW_ERR_LIMIT, "file too large: more than %llu bytes (--max-file-size)",
                  (unsigned long long)max);
-        drain(n, a);
-        if (!n->abort)
-            report(n, path, &e);
+        too_large(n, a, path, depth, buf, len, &e);
         goto out;
+    }
+    /* An archive hidden in it (after an image, a zip by its end record):
+     * its members first, then the member itself. */
+    if (depth < n->lim->archive_max_depth) {
+        uint64_t off;
+        bw_archive_format ef = bw_archive_find_embedded_memory(buf, len, &off);
+        if (ef != BW_ARCHIVE_NONE)
+            walk_embedded(n, buf + off, len - (size_t)off, path, depth + 1, ef);
+        if (n->abort)
+            goto out;
     }
     if (n->cb->member) {
         int stop = n->cb->member(n->ctx, path, depth, buf, len);
@@ -411,7 +471,118 @@ out:
     free(buf);
 }
 
+static void do_member(nest *n, struct archive *a, struct archive_entry *ent, const char *path,
+                      uint32_t depth)
+{
+    do_member_from(n, a, ent, path, depth, NULL, 0, 0);
+}
+
+/* An archive found inside a member's bytes (bw_archive_find_embedded_*):
+ * its members are walked as PATH!MEMBER. It has no record of its own (the
+ * member that carries it has), and one that does not open is taken for
+ * bytes that only looked like an archive; limits still stop everything. */
+static void walk_embedded(nest *n, const unsigned char *data, size_t len, const char *path,
+                          uint32_t depth, bw_archive_format fmt)
+{
+    struct archive *a = new_reader(fmt);
+    bw_error e;
+    char fmt_name[16];
+    if (!a) {
+        nest_abort(n, BW_ERR_NOMEM, NULL);
+        return;
+    }
+    if (archive_read_open_memory(a, data, len) == ARCHIVE_OK)
+        walk_level(n, a, path, depth, fmt, fmt_name, &e);
+    archive_read_free(a);
+}
+
 /* ---------------- One archive ---------------- */
+
+/* The one entry of a compressed stream (the raw format): a tar when its
+ * bytes start with one -- read through, its members named NAME!MEMBER, the
+ * format "tar.gz" -- else one member file, NAME!ENTRY. */
+static bw_status walk_raw(nest *n, struct archive *a, struct archive_entry *ent, const char *name,
+                          uint32_t depth, char fmt_out[16], bw_error *err)
+{
+    unsigned char *buf = NULL;
+    size_t cap = 0, len = 0;
+    bw_error e;
+    char *path;
+    while (len < BW_ARCHIVE_SNIFF_BYTES) {
+        la_ssize_t got;
+        if (grow(&buf, &cap, len + CHUNK) != 0) {
+            free(buf);
+            nest_abort(n, BW_ERR_NOMEM, NULL);
+            return n->abort;
+        }
+        got = read_data(n, a, buf + len, CHUNK, &e);
+        if (got < 0) {
+            free(buf);
+            if (n->abort)
+                return n->abort;
+            *err = e;
+            return e.status != BW_OK ? e.status : BW_ERR_CORRUPT;
+        }
+        if (got == 0)
+            break;
+        len += (size_t)got;
+    }
+    if (bw_archive_sniff(buf, len) == BW_ARCHIVE_TAR) {
+        struct archive *in = new_reader(BW_ARCHIVE_TAR);
+        stream_src *ss = calloc(1, sizeof *ss);
+        char filt[8], inner[16];
+        bw_status st;
+        if (!in || !ss) {
+            archive_read_free(in);
+            free(ss);
+            free(buf);
+            nest_abort(n, BW_ERR_NOMEM, NULL);
+            return n->abort;
+        }
+        ss->n = n;
+        ss->outer = a;
+        ss->head = buf;
+        ss->head_len = len;
+        ss->uncounted = 1;
+        if (archive_read_open2(in, ss, NULL, stream_read, NULL, NULL) != ARCHIVE_OK)
+            st = archive_fail(err, in, "tar");
+        else
+            st = walk_level(n, in, name, depth, BW_ARCHIVE_TAR, inner, err);
+        if (st != BW_OK && !n->abort && ss->failed)
+            *err = ss->err;
+        snprintf(filt, sizeof filt, "%.7s", fmt_out); /* "gz", "zst" ... */
+        snprintf(fmt_out, 16, "tar%s%s", *filt ? "." : "", filt);
+        archive_read_free(in);
+        free(ss);
+        free(buf);
+        return n->abort ? n->abort : st;
+    }
+    if (++n->members > n->lim->archive_max_members) {
+        free(buf);
+        bw__fail(&e, BW_ERR_LIMIT, "too many archive members: more than %llu (--max-members)",
+                 (unsigned long long)n->lim->archive_max_members);
+        return nest_abort(n, BW_ERR_LIMIT, &e), n->abort;
+    }
+    if (!(path = member_path(name, ent))) {
+        free(buf);
+        nest_abort(n, BW_ERR_NOMEM, NULL);
+        return n->abort;
+    }
+    if (n->cb->skip) {
+        int sk = n->cb->skip(n->ctx, path);
+        if (sk < 0)
+            nest_abort(n, BW_ERR_INTERRUPTED, NULL);
+        if (sk) {
+            free(path);
+            free(buf);
+            return n->abort;
+        }
+    }
+    do_member_from(n, a, ent, path, depth, buf, cap, len);
+    free(path);
+    return n->abort;
+}
+
 
 static char *member_path(const char *name, struct archive_entry *ent)
 {
@@ -453,6 +624,9 @@ static bw_status walk_level(nest *n, struct archive *a, const char *name, uint32
         if (first) {
             format_name(a, sniffed, fmt_out);
             first = 0;
+            if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_RAW)
+                return r == ARCHIVE_FAILED ? archive_fail(err, a, fmt_out)
+                                           : walk_raw(n, a, ent, name, depth, fmt_out, err);
         }
         if (++n->members > n->lim->archive_max_members) {
             bw_error e;
@@ -502,7 +676,7 @@ static bw_status walk_top(struct archive *a, int opened, bw_archive_format fmt, 
                           uint64_t size, const bw_limits *limits, const bw_archive_cb *cb,
                           void *ctx, bw_archive_walk_info *info, bw_error *err)
 {
-    static const bw_archive_cb no_cb = {NULL, NULL, NULL, NULL};
+    static const bw_archive_cb no_cb = {NULL, NULL, NULL, NULL, NULL};
     nest n = {bw__limits(limits), cb ? cb : &no_cb, ctx, size, 0, 0, BW_OK, {BW_OK, ""}};
     char fmt_name[16];
     bw_status st;
@@ -569,4 +743,94 @@ bw_status bw_archive_walk_memory(const void *data, size_t len, const char *name,
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     return walk_top(a, archive_read_open_memory(a, data, len), fmt, name, len, limits, cb, ctx,
                     info, err);
+}
+
+/* ---------------- A slice of a file: an archive found inside it ---------------- */
+
+typedef struct slice {
+    int fd;
+    uint64_t base, size, pos;
+    unsigned char buf[CHUNK];
+} slice;
+
+static la_ssize_t slice_read(struct archive *a, void *ud, const void **out)
+{
+    slice *s = ud;
+    size_t want = s->size - s->pos < CHUNK ? (size_t)(s->size - s->pos) : CHUNK;
+    ssize_t got;
+    *out = s->buf;
+    if (want == 0)
+        return 0;
+    do
+        got = pread(s->fd, s->buf, want, (off_t)(s->base + s->pos));
+    while (got < 0 && errno == EINTR);
+    if (got < 0) {
+        archive_set_error(a, errno, "cannot read: %s", strerror(errno));
+        return -1;
+    }
+    s->pos += (uint64_t)got;
+    return got;
+}
+
+static la_int64_t slice_seek(struct archive *a, void *ud, la_int64_t off, int whence)
+{
+    slice *s = ud;
+    int64_t to = whence == SEEK_SET ? off : whence == SEEK_CUR ? (int64_t)s->pos + off
+                                                               : (int64_t)s->size + off;
+    (void)a;
+    if (to < 0)
+        return ARCHIVE_FATAL;
+    s->pos = (uint64_t)to > s->size ? s->size : (uint64_t)to;
+    return (la_int64_t)s->pos;
+}
+
+static la_int64_t slice_skip(struct archive *a, void *ud, la_int64_t req)
+{
+    slice *s = ud;
+    uint64_t left = s->size - s->pos;
+    (void)a;
+    if (req <= 0)
+        return 0;
+    if ((uint64_t)req > left)
+        req = (la_int64_t)left;
+    s->pos += (uint64_t)req;
+    return req;
+}
+
+bw_status bw_archive_walk_fd_at(int fd, uint64_t offset, uint64_t size, const char *name,
+                                const bw_limits *limits, const bw_archive_cb *cb, void *ctx,
+                                bw_archive_walk_info *info, bw_error *err)
+{
+    unsigned char head[BW_ARCHIVE_SNIFF_BYTES];
+    ssize_t got;
+    bw_archive_format fmt;
+    struct archive *a;
+    slice *sl;
+    bw_status st;
+
+    if (info)
+        memset(info, 0, sizeof *info);
+    if (fd < 0 || !name)
+        return bw__fail(err, BW_ERR_ARG, "no archive given");
+    got = pread(fd, head, size < sizeof head ? (size_t)size : sizeof head, (off_t)offset);
+    fmt = got > 0 ? bw_archive_sniff(head, (size_t)got) : BW_ARCHIVE_NONE;
+    if (fmt == BW_ARCHIVE_NONE)
+        return bw__fail(err, BW_ERR_FORMAT, "not an archive");
+    if (!(sl = malloc(sizeof *sl)))
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    sl->fd = fd;
+    sl->base = offset;
+    sl->size = size;
+    sl->pos = 0;
+    if (!(a = new_reader(fmt))) {
+        free(sl);
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    }
+    archive_read_set_callback_data(a, sl);
+    archive_read_set_read_callback(a, slice_read);
+    archive_read_set_seek_callback(a, slice_seek);
+    archive_read_set_skip_callback(a, slice_skip);
+    st = walk_top(a, archive_read_open1(a), fmt, name, size, limits, cb, ctx, info, err);
+    free(sl);
+    return st;
 }

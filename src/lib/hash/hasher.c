@@ -69,8 +69,10 @@ static bw_status hash_content(bw_hasher *h, const void *data, size_t len, bw_has
     bw_status st;
 
     out->size = len;
-    if (len == 0)
-        return bw__fail(err, BW_ERR_EMPTY, "empty file");
+    if (len == 0) {
+        out->kind = BW_KIND_FILE; /* zero bytes: a file with well-known digests */
+        return BW_OK;
+    }
     out->format = bw_format_sniff(data, len);
     if (out->format == BW_FORMAT_UNKNOWN && h->video && bw_vpdq_sniff(data, len)) {
         out->kind = BW_KIND_VIDEO;
@@ -96,21 +98,57 @@ static bw_status hash_content(bw_hasher *h, const void *data, size_t len, bw_has
     return st;
 }
 
+/* A bw_chunk_fn that feeds the digester and counts the bytes. */
+typedef struct counted {
+    bw_digester *dg;
+    uint64_t n;
+} counted;
+
+static void counted_chunk(void *ctx, const void *data, size_t len)
+{
+    counted *c = ctx;
+    bw_digester_update(c->dg, data, len);
+    c->n += len;
+}
+
+bw_status bw_hasher_hash_reader_keep(bw_hasher *h, bw_reader *r, bw_hash_result *out,
+                                     void **data, size_t *len, bw_error *err)
+{
+    bw_status st;
+
+    memset(out, 0, sizeof *out);
+    *data = NULL;
+    *len = 0;
+    if ((st = bw_digester_reset(h->dg, err)) != BW_OK)
+        return st;
+    counted c = {h->dg, 0};
+    st = bw_reader_slurp(r, h->limits.max_file_bytes, counted_chunk, &c, data, len, err);
+    if (st == BW_ERR_LIMIT) {
+        /* Too large to hold and decode: the digests still stream. The
+         * digester has seen every byte read so far; read the rest. */
+        bw_error e2;
+        if (bw_reader_drain(r, counted_chunk, &c, NULL, &e2) == BW_OK &&
+            bw_digester_final(h->dg, &out->digests, &e2) == BW_OK) {
+            out->kind = BW_KIND_FILE;
+            out->has_digests = 1;
+            out->size = c.n;
+        }
+        return st;
+    }
+    if (st != BW_OK)
+        return st;
+    st = bw_digester_final(h->dg, &out->digests, err);
+    if (st != BW_OK)
+        return st;
+    out->has_digests = 1;
+    return hash_content(h, *data, *len, out, err);
+}
+
 bw_status bw_hasher_hash_reader(bw_hasher *h, bw_reader *r, bw_hash_result *out, bw_error *err)
 {
     void *data;
     size_t len;
-    bw_status st;
-
-    memset(out, 0, sizeof *out);
-    if ((st = bw_digester_reset(h->dg, err)) != BW_OK)
-        return st;
-    st = bw_reader_slurp(r, h->limits.max_file_bytes, bw_digester_chunk, h->dg, &data, &len, err);
-    if (st != BW_OK)
-        return st;
-    st = bw_digester_final(h->dg, &out->digests, err);
-    if (st == BW_OK)
-        st = hash_content(h, data, len, out, err);
+    bw_status st = bw_hasher_hash_reader_keep(h, r, out, &data, &len, err);
     free(data);
     return st;
 }
@@ -125,5 +163,6 @@ bw_status bw_hasher_hash_memory(bw_hasher *h, const void *data, size_t len,
     bw_digester_update(h->dg, data, len);
     if ((st = bw_digester_final(h->dg, &out->digests, err)) != BW_OK)
         return st;
+    out->has_digests = 1;
     return hash_content(h, data, len, out, err);
 }

@@ -84,3 +84,33 @@ void bw_hash_result_json(struct bw_json *j, const char *path, const bw_hash_resu
     if (!leave_open)
         bw_json_object_end(j);
 }
+
+void bw_hash_digests_json(struct bw_json *j, const bw_hash_result *r)
+{
+    char hex[65];
+    bw_json_key(j, "size");
+    bw_json_uint(j, r->size);
+    bw_hex_encode(r->digests.md5, 16, hex);
+    bw_json_key(j, "md5");
+    bw_json_string(j, hex);
+    bw_hex_encode(r->digests.sha1, 20, hex);
+    bw_json_key(j, "sha1");
+    bw_json_string(j, hex);
+    bw_hex_encode(r->digests.sha256, 32, hex);
+    bw_json_key(j, "sha256");
+    bw_json_string(j, hex);
+}
+
+void bw_hash_error_json(struct bw_json *j, const char *path, const char *error,
+                        const bw_hash_result *r, int leave_open)
+{
+    bw_json_object_begin(j);
+    if (path)
+        bw_json_path(j, "path", path);
+    bw_json_key(j, "error");
+    bw_json_string(j, error ? error : "failed");
+    if (r && r->has_digests)
+        bw_hash_digests_json(j, r);
+    if (!leave_open)
+        bw_json_object_end(j);
+}

@@ -236,16 +236,40 @@ bw_status bw_reader_slurp(bw_reader *r, uint64_t max_bytes, bw_chunk_fn on_chunk
         }
         if (got == 0)
             break;
+        if (on_chunk)
+            on_chunk(ctx, buf + n, got);
         if ((uint64_t)(n + got) > max_bytes) {
             free(buf);
             return bw__fail(err, BW_ERR_LIMIT, "file too large: more than %llu bytes",
                             (unsigned long long)max_bytes);
         }
-        if (on_chunk)
-            on_chunk(ctx, buf + n, got);
         n += got;
     }
     *data = buf;
     *len = n;
     return BW_OK;
+}
+
+bw_status bw_reader_drain(bw_reader *r, bw_chunk_fn on_chunk, void *ctx, uint64_t *bytes,
+                          bw_error *err)
+{
+    unsigned char *buf = malloc(65536);
+    uint64_t total = 0;
+    bw_status st = BW_OK;
+    if (bytes)
+        *bytes = 0;
+    if (!buf)
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    for (;;) {
+        size_t got = 0;
+        if ((st = bw_reader_read(r, buf, 65536, &got, err)) != BW_OK || got == 0)
+            break;
+        if (on_chunk)
+            on_chunk(ctx, buf, got);
+        total += got;
+    }
+    free(buf);
+    if (bytes)
+        *bytes = total;
+    return st;
 }

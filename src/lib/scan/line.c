@@ -205,6 +205,8 @@ bw__line_type bw__line_parse(const char *text, size_t len, uint32_t max_depth, b
     }
     if ((v = get(root, "matches", yajl_t_array)))
         out->matched = YAJL_GET_ARRAY(v)->len > 0;
+    if ((v = get(root, "appended", yajl_t_object)) && get(v, "error", yajl_t_string))
+        out->appended_error = 1;
     if ((v = get(root, "pdq", yajl_t_string)) &&
         bw_pdq_from_hex(str(v), strlen(str(v)), &out->pdq) == BW_OK)
         out->has_pdq = 1;

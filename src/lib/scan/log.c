@@ -84,40 +84,78 @@ static void count_line(bw_scan_totals *t, const bw__line *l)
         t->files++;
         t->images += l->image != 0;
         t->matched += l->matched != 0;
+        t->errors += l->appended_error != 0;
         break;
     case BW_SCAN_ARCHIVE:
         t->archives++;
         break;
     case BW_SCAN_ERROR:
         t->errors++;
+        t->matched += l->matched != 0;
         break;
     }
 }
 
+/* Whether the first line that is not a record may be cut off: what a
+ * crash leaves (a torn last record, which starts with '{' and has no
+ * newline; zeros, anywhere in a line) or the summary of the previous run.
+ * Anything else -- a whole line of text, JSON that is not a record -- means
+ * the file is not scan output, and cutting it would destroy it. */
+static int cuttable(const char *line, size_t len, int terminated, bw__line_type type)
+{
+    if (type == BW__LINE_SUMMARY)
+        return 1;
+    if (memchr(line, '\0', len))
+        return 1;
+    return !terminated && len > 0 && line[0] == '{';
+}
+
+static bw_status not_scan_output(bw_error *err, const char *path, uint64_t lineno)
+{
+    return bw__fail(err, BW_ERR_FORMAT,
+                    "%s: line %llu is not a scan record (a JSON object with \"path\") nor a "
+                    "summary: not bulwark scan output, refusing to resume into it",
+                    path, (unsigned long long)lineno);
+}
+
 /* Read the existing records; returns the offset just after the last whole
  * record (where the file is cut). */
-static bw_status load(bw_scan_log *log, const bw_limits *lim, off_t *good_end, bw_error *err)
+static bw_status load(bw_scan_log *log, const char *path, const bw_limits *lim, off_t *good_end,
+                      bw_error *err)
 {
     char *buf = NULL;
     size_t cap = 0, len = 0, start = 0;
     off_t base = 0; /* file offset of buf[0] */
     int eof = 0, stop = 0;
+    uint64_t lineno = 0;
 
     *good_end = 0;
     while (!stop) {
         char *nl = len > start ? memchr(buf + start, '\n', len - start) : NULL;
         if (!nl) {
             ssize_t got;
-            if (eof)
-                break; /* a last line without its newline: torn */
+            if (eof) {
+                /* a last line without its newline: torn, unless it is text */
+                if (len > start && !cuttable(buf + start, len - start, 0, BW__LINE_BAD)) {
+                    free(buf);
+                    return not_scan_output(err, path, lineno + 1);
+                }
+                break;
+            }
             if (start > 0) {
                 memmove(buf, buf + start, len - start);
                 len -= start;
                 base += (off_t)start;
                 start = 0;
             }
-            if (len > lim->max_line_bytes)
-                break; /* a line longer than any record we write */
+            if (len > lim->max_line_bytes) {
+                /* a line longer than any record we write: zeros are cut */
+                if (!memchr(buf, '\0', len)) {
+                    free(buf);
+                    return not_scan_output(err, path, lineno + 1);
+                }
+                break;
+            }
             if (cap - len < 65536) {
                 char *nb = realloc(buf, cap + 65536);
                 if (!nb) {
@@ -143,10 +181,17 @@ static bw_status load(bw_scan_log *log, const bw_limits *lim, off_t *good_end, b
         {
             size_t llen = (size_t)(nl - (buf + start));
             bw__line l;
+            bw__line_type type = BW__LINE_BAD;
+            lineno++;
             if (llen > lim->max_line_bytes ||
-                bw__line_parse(buf + start, llen, lim->max_json_depth, &l) != BW__LINE_RECORD) {
+                (type = bw__line_parse(buf + start, llen, lim->max_json_depth, &l)) !=
+                    BW__LINE_RECORD) {
                 if (llen <= lim->max_line_bytes)
                     bw__line_free(&l);
+                if (!cuttable(buf + start, llen, 1, type)) {
+                    free(buf);
+                    return not_scan_output(err, path, lineno);
+                }
                 break;
             }
             if (bw__pathset_add(&log->done, l.path, strlen(l.path)) != 0) {
@@ -190,7 +235,7 @@ bw_status bw_scan_log_open(bw_scan_log **out, const char *path, int resume,
         rc = bw__fail(err, BW_ERR_IO, "the output %s is being written by another scan", path);
         goto fail;
     }
-    if (resume && (rc = load(log, bw__limits(limits), &end, err)) != BW_OK)
+    if (resume && (rc = load(log, path, bw__limits(limits), &end, err)) != BW_OK)
         goto fail;
     if (ftruncate(log->fd, end) != 0 || lseek(log->fd, end, SEEK_SET) != end) {
         rc = bw__fail(err, BW_ERR_IO, "cannot prepare the output %s: %s", path, strerror(errno));

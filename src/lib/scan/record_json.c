@@ -4,6 +4,26 @@
 #include "core/internal.h"
 #include "scan/scan_internal.h"
 
+/* "appended": {"format", "offset", "members"[, "error"]} */
+static void appended_json(bw_json *j, const bw_scan_record *rec)
+{
+    if (!rec->appended_format)
+        return;
+    bw_json_key(j, "appended");
+    bw_json_object_begin(j);
+    bw_json_key(j, "format");
+    bw_json_string(j, rec->appended_format);
+    bw_json_key(j, "offset");
+    bw_json_uint(j, rec->appended_offset);
+    bw_json_key(j, "members");
+    bw_json_uint(j, rec->appended_members);
+    if (rec->appended_error) {
+        bw_json_key(j, "error");
+        bw_json_string(j, rec->appended_error);
+    }
+    bw_json_object_end(j);
+}
+
 void bw_scan_record_json(bw_json *j, const bw_scan_record *rec)
 {
     switch (rec->kind) {
@@ -13,6 +33,7 @@ void bw_scan_record_json(bw_json *j, const bw_scan_record *rec)
             bw__scan_matches_json(j, rec->matches);
         if (rec->provenance)
             bw_provenance_json_fields(j, rec->provenance);
+        appended_json(j, rec);
         bw_json_object_end(j);
         break;
     case BW_SCAN_ARCHIVE:
@@ -27,10 +48,12 @@ void bw_scan_record_json(bw_json *j, const bw_scan_record *rec)
         bw_json_object_end(j);
         break;
     case BW_SCAN_ERROR:
-        bw_json_object_begin(j);
-        bw_json_path(j, "path", rec->path);
-        bw_json_key(j, "error");
-        bw_json_string(j, rec->error ? rec->error : bw_strerror(rec->status));
+        /* the digests (and their matches) of a file read to its end */
+        bw_hash_error_json(j, rec->path, rec->error ? rec->error : bw_strerror(rec->status),
+                           rec->hash, 1);
+        if (rec->hash && rec->hash->has_digests && rec->matches)
+            bw__scan_matches_json(j, rec->matches);
+        appended_json(j, rec);
         bw_json_object_end(j);
         break;
     }
@@ -45,12 +68,16 @@ void bw_scan_totals_add(bw_scan_totals *t, const bw_scan_record *rec)
             t->images++;
         if (rec->matches && rec->matches->n)
             t->matched++;
+        if (rec->appended_error)
+            t->errors++; /* the archive hidden in it failed (a limit, corrupt) */
         break;
     case BW_SCAN_ARCHIVE:
         t->archives++;
         break;
     case BW_SCAN_ERROR:
         t->errors++;
+        if (rec->matches && rec->matches->n)
+            t->matched++; /* a digest match of a file that did not decode */
         break;
     }
 }

@@ -44,6 +44,7 @@ typedef struct bw__line {
     bw_scan_kind kind;      /* FILE, ARCHIVE or ERROR */
     int image;              /* kind "image" */
     int matched;            /* a non-empty "matches" array */
+    int appended_error;     /* "appended": {..., "error"}: a hidden archive failed */
     int has_pdq;
     bw_pdq pdq;
     int quality;            /* -1 when absent */

@@ -52,6 +52,11 @@ typedef struct job {
     char format[16];
     uint64_t members;
     int is_file;   /* counts as a file found and done (progress) */
+    /* an archive hidden in this file, already walked */
+    int has_app, app_failed;
+    char app_format[16];
+    uint64_t app_offset, app_members;
+    bw_error app_err;
 } job;
 
 typedef struct worker {
@@ -79,16 +84,33 @@ static int stopping(const bw_scanner *s)
 
 /* ---------------- Workers ---------------- */
 
-/* Hash, look up, examine: everything after the bytes are in memory. */
-static void process_bytes(worker *w, job *jb, const void *data, size_t len)
+/* A file that failed after its bytes were read (a decode error, too large
+ * to hold): its digests are still looked up, so that a listed MD5 of an
+ * undecodable file matches. The failure stays the record's error. */
+static void lookup_digests_only(worker *w, job *jb)
 {
     const bw_scan_opts *o = &w->s->opts;
-    jb->st = bw_hasher_hash_memory(w->hasher, data, len, &jb->res, &jb->err);
-    if (jb->st != BW_OK)
+    bw_error e;
+    if (!o->matcher || !jb->res.has_digests)
         return;
+    bw_matches_clear(&jb->matches);
+    if (bw_matcher_digests(o->matcher, &jb->res.digests, &jb->matches, &e) == BW_OK)
+        bw_matches_sort(&jb->matches);
+    else
+        bw_matches_clear(&jb->matches);
+}
+
+/* Look up, examine: everything after the bytes were hashed (st). */
+static void process_hashed(worker *w, job *jb, const void *data, size_t len)
+{
+    const bw_scan_opts *o = &w->s->opts;
+    if (jb->st != BW_OK) {
+        lookup_digests_only(w, jb);
+        return;
+    }
     if (o->matcher && (jb->st = bw__scan_lookup(o, &jb->res, &jb->matches, &jb->err)) != BW_OK)
         return;
-    if (o->provenance) {
+    if (o->provenance && data) {
         bw_provenance_opts po;
         if (o->provenance_opts)
             po = *o->provenance_opts;
@@ -112,16 +134,17 @@ static void work(void *wctx, void *item)
         jb->fd = -1;
         jb->st = bw_reader_open_fd(&r, fd, 1, &jb->err);
         if (jb->st == BW_OK)
-            jb->st = bw_reader_slurp(r, w->s->limits.max_file_bytes, NULL, NULL, &data, &len,
-                                     &jb->err);
+            jb->st = bw_hasher_hash_reader_keep(w->hasher, r, &jb->res, &data, &len, &jb->err);
         bw_reader_close(r);
-        if (jb->st == BW_OK)
-            process_bytes(w, jb, data, len);
+        process_hashed(w, jb, data, len);
         free(data);
     } else if (jb->type == JOB_MEMORY) {
-        process_bytes(w, jb, jb->data, jb->len);
+        jb->st = bw_hasher_hash_memory(w->hasher, jb->data, jb->len, &jb->res, &jb->err);
+        process_hashed(w, jb, jb->data, jb->len);
         free(jb->data);
         jb->data = NULL;
+    } else if (jb->type == JOB_ERROR) {
+        lookup_digests_only(w, jb); /* a member or stdin too large, digests streamed */
     }
 }
 
@@ -156,11 +179,21 @@ static void done(void *ctx, void *item)
         rec.kind = BW_SCAN_ERROR;
         rec.status = jb->st != BW_OK ? jb->st : BW_ERR_INTERNAL;
         rec.error = bw_error_message(&jb->err);
+        if (jb->res.has_digests) {
+            rec.hash = &jb->res;
+            rec.matches = &jb->matches;
+        }
     } else {
         rec.kind = BW_SCAN_FILE;
         rec.hash = &jb->res;
         rec.matches = &jb->matches;
         rec.provenance = jb->has_prov ? &jb->prov : NULL;
+    }
+    if (jb->has_app && jb->type != JOB_ARCHIVE) {
+        rec.appended_format = jb->app_format;
+        rec.appended_offset = jb->app_offset;
+        rec.appended_members = jb->app_members;
+        rec.appended_error = jb->app_failed ? bw_error_message(&jb->app_err) : NULL;
     }
     if (jb->is_file)
         s->progress.done++;
@@ -246,7 +279,25 @@ static int ar_nested_done(void *ctx, const char *path, const char *format, uint6
     return submit(s, jb) != 0 || stopping(s);
 }
 
-static const bw_archive_cb archive_cb = {ar_skip, ar_member, ar_problem, ar_nested_done};
+/* A member too large to hold: an error record that still carries its
+ * streamed digests (looked up by the worker). */
+static int ar_too_large(void *ctx, const char *path, uint32_t depth, uint64_t size,
+                        const bw_digests *d, const bw_error *err)
+{
+    bw_scanner *s = ctx;
+    job *jb = job_new(s, JOB_ERROR, path, depth);
+    if (!jb)
+        return 1;
+    jb->st = err->status != BW_OK ? err->status : BW_ERR_LIMIT;
+    jb->err = *err;
+    jb->res.digests = *d;
+    jb->res.size = size;
+    jb->res.has_digests = 1;
+    return submit(s, jb) != 0 || stopping(s);
+}
+
+static const bw_archive_cb archive_cb = {ar_skip, ar_member, ar_problem, ar_nested_done,
+                                         ar_too_large};
 
 /* The record of a top-level archive once its walk ended with st: an
  * archive record, or the error that stopped it. */
@@ -285,6 +336,54 @@ static int scan_archive(bw_scanner *s, const char *path, int fd, uint64_t size)
     return archive_done(s, path, size, st, &info, &e);
 }
 
+/* What an archive hidden in a file turned out to be (walk_appended). */
+typedef struct appended {
+    int found, failed;
+    char format[16];
+    uint64_t offset, members;
+    bw_error err;
+} appended;
+
+/* An archive found inside a file (bw_archive_find_embedded_*) at off, of
+ * fmt: walk its members (PATH!MEMBER) now, before the file's own record,
+ * which then notes it. The file is on fd, or in mem when not NULL.
+ * Returns -1 when interrupted (then the file gets no record: resume
+ * reopens it). */
+static int walk_appended(bw_scanner *s, const char *path, int fd, const void *mem,
+                         uint64_t size, uint64_t off, bw_archive_format fmt, appended *out)
+{
+    bw_archive_walk_info info;
+    bw_status st;
+    memset(out, 0, sizeof *out);
+    s->progress.archives++;
+    st = mem ? bw_archive_walk_memory((const unsigned char *)mem + off, (size_t)(size - off), path,
+                                      &s->limits, &archive_cb, s, &info, &out->err)
+             : bw_archive_walk_fd_at(fd, off, size - off, path, &s->limits, &archive_cb, s, &info,
+                                     &out->err);
+    if (st == BW_ERR_INTERRUPTED || s->fatal)
+        return -1;
+    out->found = 1;
+    out->failed = st != BW_OK;
+    out->offset = off;
+    out->members = info.members;
+    snprintf(out->format, sizeof out->format, "%s",
+             info.format[0] && strcmp(info.format, "none") != 0 ? info.format
+                                                                : bw_archive_format_name(fmt));
+    return 0;
+}
+
+static void job_set_appended(job *jb, const appended *ap)
+{
+    if (!ap->found)
+        return;
+    jb->has_app = 1;
+    jb->app_failed = ap->failed;
+    memcpy(jb->app_format, ap->format, sizeof jb->app_format);
+    jb->app_offset = ap->offset;
+    jb->app_members = ap->members;
+    jb->app_err = ap->err;
+}
+
 /* One file from the walk: open it, sniff it, queue it. */
 static int scan_file(bw_scanner *s, const char *path, uint64_t size)
 {
@@ -293,6 +392,9 @@ static int scan_file(bw_scanner *s, const char *path, uint64_t size)
     int fd;
     job *jb;
     bw_error e;
+    bw_archive_format fmt;
+    uint64_t off;
+    appended ap = {0};
 
     if (s->opts.skip && s->opts.skip(s->opts.skip_ctx, path))
         return 0;
@@ -303,18 +405,32 @@ static int scan_file(bw_scanner *s, const char *path, uint64_t size)
                  strerror(en));
         return submit_error(s, path, 0, &e);
     }
+    if (s->opts.exclude_ino) {
+        struct stat sb;
+        if (fstat(fd, &sb) == 0 && (uint64_t)sb.st_ino == s->opts.exclude_ino &&
+            (uint64_t)sb.st_dev == s->opts.exclude_dev) {
+            close(fd); /* our own output: never a record of itself */
+            return 0;
+        }
+    }
     if (s->limits.archive_max_depth > 0) {
         do
             got = pread(fd, head, sizeof head, 0);
         while (got < 0 && errno == EINTR);
         if (got > 0 && bw_archive_sniff(head, (size_t)got) != BW_ARCHIVE_NONE)
             return scan_archive(s, path, fd, size);
+        if (got > 0 && (fmt = bw_archive_find_embedded_fd(fd, size, &off)) != BW_ARCHIVE_NONE &&
+            walk_appended(s, path, fd, NULL, size, off, fmt, &ap) != 0) {
+            close(fd);
+            return -1;
+        }
     }
     jb = job_new(s, JOB_DISK, path, 0);
     if (!jb) {
         close(fd);
         return -1;
     }
+    job_set_appended(jb, &ap);
     jb->fd = fd;
     jb->disk_bytes = size;
     return submit(s, jb);
@@ -422,9 +538,21 @@ static int scan_memory(bw_scanner *s, const char *name, void *data, size_t len)
         free(data);
         return archive_done(s, name, len, st, &info, &e);
     }
-    if (!(jb = job_new(s, JOB_MEMORY, name, 0))) {
-        free(data);
-        return -1;
+    {
+        uint64_t off;
+        bw_archive_format fmt;
+        appended ap = {0};
+        if (s->limits.archive_max_depth > 0 &&
+            (fmt = bw_archive_find_embedded_memory(data, len, &off)) != BW_ARCHIVE_NONE &&
+            walk_appended(s, name, -1, data, len, off, fmt, &ap) != 0) {
+            free(data);
+            return -1;
+        }
+        if (!(jb = job_new(s, JOB_MEMORY, name, 0))) {
+            free(data);
+            return -1;
+        }
+        job_set_appended(jb, &ap);
     }
     jb->data = data;
     jb->len = len;
@@ -432,29 +560,64 @@ static int scan_memory(bw_scanner *s, const char *name, void *data, size_t len)
     return submit(s, jb);
 }
 
+/* A bw_chunk_fn feeding a digester and counting the bytes (stdin). */
+typedef struct counted {
+    bw_digester *dg;
+    uint64_t n;
+} counted;
+
+static void counted_chunk(void *ctx, const void *data, size_t len)
+{
+    counted *c = ctx;
+    bw_digester_update(c->dg, data, len);
+    c->n += len;
+}
+
 bw_status bw_scanner_add_fd(bw_scanner *s, const char *name, int fd, bw_error *err)
 {
     bw_reader *r = NULL;
+    bw_digester *dg = NULL;
     void *data = NULL;
     size_t len = 0;
     bw_error e;
     bw_status st;
+    job *jb;
+    int rc;
     if (!name || fd < 0)
         return bw__fail(err, BW_ERR_ARG, "no name or descriptor given");
     if (stopping(s))
         return bw__fail(err, BW_ERR_INTERRUPTED, "interrupted");
     if (s->opts.skip && s->opts.skip(s->opts.skip_ctx, name))
         return BW_OK;
-    st = bw_reader_open_fd(&r, fd, 0, &e);
+    /* The digests stream beside the read, so that an input over the limit
+     * still has them. */
+    st = bw_digester_new(&dg, &e);
     if (st == BW_OK)
-        st = bw_reader_slurp(r, s->limits.max_file_bytes, NULL, NULL, &data, &len, &e);
-    bw_reader_close(r);
-    if (st == BW_OK && len == 0) {
-        free(data);
-        data = NULL;
-        st = bw__fail(&e, BW_ERR_EMPTY, "empty input");
+        st = bw_reader_open_fd(&r, fd, 0, &e);
+    counted c = {dg, 0};
+    if (st == BW_OK)
+        st = bw_reader_slurp(r, s->limits.max_file_bytes, counted_chunk, &c, &data, &len, &e);
+    if (st == BW_OK) {
+        bw_digester_free(dg);
+        bw_reader_close(r);
+        rc = scan_memory(s, name, data, len);
+    } else if (st == BW_ERR_LIMIT && (jb = job_new(s, JOB_ERROR, name, 0)) != NULL) {
+        bw_error e2;
+        jb->st = st;
+        jb->err = e;
+        if (bw_reader_drain(r, counted_chunk, &c, NULL, &e2) == BW_OK &&
+            bw_digester_final(dg, &jb->res.digests, &e2) == BW_OK) {
+            jb->res.has_digests = 1;
+            jb->res.size = c.n;
+        }
+        bw_digester_free(dg);
+        bw_reader_close(r);
+        rc = submit(s, jb);
+    } else {
+        bw_digester_free(dg);
+        bw_reader_close(r);
+        rc = s->fatal ? -1 : submit_error(s, name, 0, &e);
     }
-    int rc = st == BW_OK ? scan_memory(s, name, data, len) : submit_error(s, name, 0, &e);
     if (s->fatal)
         return bw__fail(err, s->fatal, "out of memory");
     if (rc < 0 || stopping(s))
