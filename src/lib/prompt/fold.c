@@ -1,5 +1,6 @@
-/* fold.c -- the prompt guard's per-code-point fold table, built once with
- * ICU when a set of lists is created.
+/* fold.c -- the prompt guard's per-code-point fold table, built once per
+ * process with ICU, when the first set of lists is created, and shared
+ * (read-only, reference-counted) by every set of lists and guard after it.
  *
  * For every code point of the ranges where look-alikes live (ASCII, Latin,
  * Greek, Cyrillic, symbols, kana, full-width forms, mathematical letters,
@@ -10,6 +11,7 @@
  * uspoof gives ("а" Cyrillic -> "a"). Checking a prompt is then one table
  * look-up per code point; ICU is only called at run time for code points
  * outside these ranges (u_charType), which map to themselves. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/uchar.h>
@@ -315,7 +317,7 @@ static void build_cp(builder *b, UChar32 c, bw__fold_entry *e)
         set_entry(b, e, UT_BRACKET, 0, " ", 1, NULL, 0);
 }
 
-bw_status bw__fold_new(bw__fold **out, bw_error *err)
+static bw_status fold_build(bw__fold **out, bw_error *err)
 {
     builder b;
     UErrorCode e = U_ZERO_ERROR;
@@ -359,6 +361,23 @@ bw_status bw__fold_new(bw__fold **out, bw_error *err)
     }
     *out = b.f;
     return BW_OK;
+}
+
+/* The table does not depend on the lists, and building it runs some
+ * 18,000 code points through ICU: one per process, kept to the end (a
+ * failed build is tried again by the next caller). */
+static pthread_mutex_t shared_mu = PTHREAD_MUTEX_INITIALIZER;
+static bw__fold *shared;
+
+bw_status bw__fold_new(bw__fold **out, bw_error *err)
+{
+    bw_status st = BW_OK;
+    pthread_mutex_lock(&shared_mu);
+    if (!shared)
+        st = fold_build(&shared, err);
+    *out = st == BW_OK ? bw__fold_ref(shared) : NULL;
+    pthread_mutex_unlock(&shared_mu);
+    return st;
 }
 
 bw__fold *bw__fold_ref(bw__fold *f)
