@@ -8,6 +8,7 @@
 #include <string.h>
 #include "testutil.h"
 #include "bulwark/cluster.h"
+#include "cluster/cluster_internal.h"
 
 typedef struct seen {
     int ngroups;
@@ -169,14 +170,17 @@ static int popc(uint64_t x)
     return n;
 }
 
-static void test_matches_brute_force(void **state)
+/* The groups of N hashes (bases and variants) at several distances against
+ * comparing all pairs here. 1500 hashes take the substring self-join of
+ * pairs.c; 200 take its few-hashes path that compares all pairs. */
+enum { NMAX = 1500 };
+
+static void check_brute_force(size_t N)
 {
-    enum { N = 1500 };
-    static bw_pdq h[N];
-    static size_t p[N];
+    static bw_pdq h[NMAX];
+    static size_t p[NMAX];
     const int dists[] = {0, 10, 31, 40, 47, 60};
     uint64_t x = 0x2545f4914f6cdd1dull;
-    (void)state;
     /* bases and variants 0..70 bits away, so that every distance is near some pair */
     for (size_t i = 0; i < N; i++) {
         if (i % 3 == 0) {
@@ -200,7 +204,7 @@ static void test_matches_brute_force(void **state)
         seen got;
         char want[4096] = "", name[16];
         size_t ng = 0;
-        static size_t first[N];
+        static size_t first[NMAX];
         for (size_t i = 0; i < N; i++)
             p[i] = i;
         for (size_t i = 0; i < N; i++)
@@ -215,7 +219,7 @@ static void test_matches_brute_force(void **state)
         for (size_t i = 0; i < N; i++)
             first[uf_find(p, i)]++;
         {
-            static size_t seen_root[N];
+            static size_t seen_root[NMAX];
             memset(seen_root, 0, sizeof seen_root);
             for (size_t i = 0; i < N; i++) {
                 size_t r = uf_find(p, i);
@@ -244,6 +248,45 @@ static void test_matches_brute_force(void **state)
     }
 }
 
+static void test_matches_brute_force(void **state)
+{
+    (void)state;
+    check_brute_force(1500);
+    check_brute_force(200);
+}
+
+/* Two hashes exactly d apart are one pair, d + 1 apart none; equal hashes
+ * are a pair at d = 0; every pair is reported once. */
+static int npairs_seen, pair_a, pair_b;
+
+static void on_pair(void *ctx, uint32_t a, uint32_t b)
+{
+    (void)ctx;
+    npairs_seen++;
+    pair_a = (int)a;
+    pair_b = (int)b;
+}
+
+static void test_pairs_few(void **state)
+{
+    (void)state;
+    for (int d = 0; d <= BW__PAIRS_MAX_DISTANCE; d++) {
+        bw_pdq h[3] = {bits(0, 0), bits(1, 0), bits(2, 0)};
+        /* h[1] is d bits from h[0], h[2] is d + 1 from h[0] and 1 from h[1] */
+        h[1].w[1] = d >= 64 ? ~0ull : ((1ull << d) - 1);
+        h[2] = h[1];
+        h[2].w[3] = 1;
+        npairs_seen = 0;
+        assert_int_equal(bw__pdq_pairs(h, 2, d, 1, on_pair, NULL, NULL), BW_OK);
+        assert_int_equal(npairs_seen, 1);
+        assert_int_equal(pair_a + pair_b, 1);
+        npairs_seen = 0;
+        assert_int_equal(bw__pdq_pairs(h, 3, d, 2, on_pair, NULL, NULL), BW_OK);
+        /* (0,1) at d, (1,2) at 1 if 1 <= d, never (0,2) at d + 1 */
+        assert_int_equal(npairs_seen, d >= 1 ? 2 : 1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +295,7 @@ int main(void)
         cmocka_unit_test(test_threads_agree),
         cmocka_unit_test(test_run_once_and_json),
         cmocka_unit_test(test_matches_brute_force),
+        cmocka_unit_test(test_pairs_few),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

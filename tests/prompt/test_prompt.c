@@ -13,6 +13,7 @@
 #include <time.h>
 #include "testutil.h"
 #include "bulwark/prompt.h"
+#include "prompt/prompt_internal.h"
 
 static bw_prompt_lists *lists;
 static bw_prompt_guard *guard;
@@ -434,6 +435,28 @@ static void test_lists_errors(void **state)
     assert_true(bw_prompt_lists_count(lists) > 1000);
 }
 
+/* The fold table does not depend on the lists: every set of lists shares
+ * the one built for the process, and it outlives any one of them. */
+static void test_fold_shared(void **state)
+{
+    bw_prompt_lists *a, *b;
+    bw_prompt_guard *g;
+    bw_error err;
+    (void)state;
+    assert_int_equal(bw_prompt_lists_new(&a, NULL, &err), BW_OK);
+    assert_int_equal(bw_prompt_lists_new(&b, NULL, &err), BW_OK);
+    assert_ptr_equal(a->fold, lists->fold);
+    assert_ptr_equal(b->fold, lists->fold);
+    bw_prompt_lists_free(a);
+    assert_int_equal(bw_prompt_lists_load_text(b, "t.txt", "xx", "minor kid\nsexual nude\n", 22,
+                                               &err), BW_OK);
+    assert_int_equal(bw_prompt_guard_compile(b, NULL, &g, &err), BW_OK);
+    bw_prompt_lists_free(b);
+    assert_int_equal(verdict_of(g, "nude kid"), BW_PROMPT_BLOCK);
+    assert_int_equal(verdict_of(g, "kid"), BW_PROMPT_ALLOW);
+    bw_prompt_guard_free(g);
+}
+
 typedef struct thread_arg {
     int blocked, allowed;
 } thread_arg;
@@ -542,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_policy),      cmocka_unit_test(test_lists_errors),
         cmocka_unit_test(test_threads),     cmocka_unit_test(test_json),
         cmocka_unit_test(test_lists_threads),
+        cmocka_unit_test(test_fold_shared),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -99,6 +99,7 @@ typedef struct bw__fold {
     int refs;
 } bw__fold;
 
+/* A new reference to the process's one fold table (built on first use). */
 bw_status bw__fold_new(bw__fold **out, bw_error *err);
 void bw__fold_unref(bw__fold *f);
 bw__fold *bw__fold_ref(bw__fold *f);
