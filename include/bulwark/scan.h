@@ -23,9 +23,8 @@
  *               PATH!MEMBER first, then the file's own record with
  *               "appended": {"format", "offset", "members"[, "error"]}
  *
- * A durable output (bw_scan_log) keeps the records in a JSON Lines file
- * and lets a later run resume: records already there are kept and their
- * paths skipped, a torn last line is cut off. */
+ * The records as JSON, the durable output (bw_scan_log) and reading a
+ * record back are the record module's (record.h, included below). */
 #ifndef BULWARK_SCAN_H
 #define BULWARK_SCAN_H
 
@@ -136,57 +135,11 @@ void bw_scanner_progress(const bw_scanner *s, bw_scan_progress *out);
 /* finish, then free. */
 void bw_scanner_free(bw_scanner *s);
 
-/* The record as one JSON object (no newline). */
-void bw_scan_record_json(bw_json *j, const bw_scan_record *rec);
-
-/* ---------------- durable output and resume ---------------- */
-
-typedef struct bw_scan_totals {
-    uint64_t files;             /* file records (images included) */
-    uint64_t images;
-    uint64_t archives;
-    uint64_t matched;           /* file records with at least one match */
-    uint64_t errors;
-} bw_scan_totals;
-
-/* Count a record into totals. */
-void bw_scan_totals_add(bw_scan_totals *t, const bw_scan_record *rec);
-
-/* The summary object {"summary": {files, images, matched, errors, seconds,
- * archives[, interrupted]}}. */
-void bw_scan_summary_json(bw_json *j, const bw_scan_totals *t, double seconds, int interrupted);
-
-typedef struct bw_scan_log bw_scan_log;
-
-/* Open a JSON Lines output. resume 0: created, or emptied if it exists.
- * resume 1: the records already in it are kept and their paths remembered
- * (bw_scan_log_has) and counted (bw_scan_log_totals); whatever follows the
- * last whole record (a torn line, a summary, garbage after a crash) is cut
- * off first. The file is locked against a second scan writing it at the
- * same time. limits->max_line_bytes bounds a line read back. */
-bw_status bw_scan_log_open(bw_scan_log **out, const char *path, int resume,
-                           const bw_limits *limits, bw_error *err);
-
-/* Whether a record for path is in the file (from before this run). */
-int bw_scan_log_has(const bw_scan_log *log, const char *path);
-
-/* Records kept from before, and their totals. */
-uint64_t bw_scan_log_kept(const bw_scan_log *log);
-const bw_scan_totals *bw_scan_log_totals(const bw_scan_log *log);
-
-/* Append one record line (the newline is added). Lines are written whole;
- * they are forced to the disk (fdatasync) at least once a second, so that
- * after a crash at most the last second is lost -- and redone on resume. */
-bw_status bw_scan_log_append(bw_scan_log *log, const char *line, size_t len, bw_error *err);
-
-/* Write out and fdatasync what was appended. */
-bw_status bw_scan_log_sync(bw_scan_log *log, bw_error *err);
-
-/* Append the summary line (may be NULL: none), sync and close. log is
- * freed even on failure. */
-bw_status bw_scan_log_close(bw_scan_log *log, const char *summary, size_t len, bw_error *err);
-
 #ifdef __cplusplus
 }
 #endif
+
+/* The records as JSON, their totals, the durable output and reading it
+ * back: record.h (which needs bw_scan_record above). */
+#include "record.h"
 #endif

@@ -18,7 +18,7 @@
 #include "core/internal.h"
 #include "bulwark/cluster.h"
 #include "bulwark/index.h"
-#include "scan/scan_internal.h"
+#include "bulwark/record.h"
 #include "cluster/cluster_internal.h"
 
 typedef struct item {
@@ -123,7 +123,7 @@ bw_status bw_clusterer_add_jsonl(bw_clusterer *c, bw_reader *r, const bw_limits 
     for (;;) {
         char *nl = len > start ? memchr(buf + start, '\n', len - start) : NULL;
         size_t llen;
-        bw__line l;
+        bw_record_line l;
         if (!nl && !eof) {
             size_t got = 0;
             if (start) {
@@ -162,15 +162,15 @@ bw_status bw_clusterer_add_jsonl(bw_clusterer *c, bw_reader *r, const bw_limits 
             break;
         }
         if (llen && !(llen == 1 && buf[start] == '\r')) {
-            bw__line_type t = bw__line_parse(buf + start, llen, lim->max_json_depth, &l);
-            if (t == BW__LINE_BAD) {
+            bw_record_type t = bw_record_parse(buf + start, llen, lim->max_json_depth, &l);
+            if (t == BW_RECORD_BAD) {
                 nbad++;
-            } else if (t == BW__LINE_RECORD && l.kind == BW_SCAN_FILE &&
+            } else if (t == BW_RECORD_FILE && l.kind == BW_SCAN_FILE &&
                        (l.has_sha256 || l.has_pdq)) {
                 st = bw_clusterer_add(c, l.path, l.has_sha256 ? l.sha256 : NULL,
                                       l.has_pdq ? &l.pdq : NULL, l.quality, err);
             }
-            bw__line_free(&l);
+            bw_record_line_free(&l);
             if (st != BW_OK)
                 break;
         }

@@ -33,9 +33,3 @@ void bw__scan_matches_release(bw_matches *m)
     bw_matches_free(m);
     memset(m, 0, sizeof *m);
 }
-
-void bw__scan_matches_json(bw_json *j, const bw_matches *m)
-{
-    bw_json_key(j, "matches");
-    bw_matches_json(j, m);
-}

@@ -2,7 +2,7 @@
  * a resumed scan already has records for. */
 #include <stdlib.h>
 #include <string.h>
-#include "scan/scan_internal.h"
+#include "record/record_internal.h"
 
 static uint64_t fnv1a(const char *s, size_t len)
 {

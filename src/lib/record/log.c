@@ -1,5 +1,5 @@
 /* log.c -- the durable JSON Lines output of a scan and resuming it
- * (bw_scan_log, bulwark/scan.h).
+ * (bw_scan_log, bulwark/record.h).
  *
  * Writing: records are appended to a buffer and written whole lines at a
  * time; at least once a second (and at the end) the file is fdatasync'd.
@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "core/internal.h"
-#include "scan/scan_internal.h"
+#include "record/record_internal.h"
 
 #define FLUSH_BYTES (64u << 10)
 #define SYNC_NS 1000000000ll
@@ -77,7 +77,7 @@ static void sync_parent(const char *path)
 }
 
 /* Count one kept line into the totals. */
-static void count_line(bw_scan_totals *t, const bw__line *l)
+static void count_line(bw_scan_totals *t, const bw_record_line *l)
 {
     switch (l->kind) {
     case BW_SCAN_FILE:
@@ -101,9 +101,9 @@ static void count_line(bw_scan_totals *t, const bw__line *l)
  * newline; zeros, anywhere in a line) or the summary of the previous run.
  * Anything else -- a whole line of text, JSON that is not a record -- means
  * the file is not scan output, and cutting it would destroy it. */
-static int cuttable(const char *line, size_t len, int terminated, bw__line_type type)
+static int cuttable(const char *line, size_t len, int terminated, bw_record_type type)
 {
-    if (type == BW__LINE_SUMMARY)
+    if (type == BW_RECORD_SUMMARY)
         return 1;
     if (memchr(line, '\0', len))
         return 1;
@@ -136,7 +136,7 @@ static bw_status load(bw_scan_log *log, const char *path, const bw_limits *lim, 
             ssize_t got;
             if (eof) {
                 /* a last line without its newline: torn, unless it is text */
-                if (len > start && !cuttable(buf + start, len - start, 0, BW__LINE_BAD)) {
+                if (len > start && !cuttable(buf + start, len - start, 0, BW_RECORD_BAD)) {
                     free(buf);
                     return not_scan_output(err, path, lineno + 1);
                 }
@@ -180,14 +180,14 @@ static bw_status load(bw_scan_log *log, const char *path, const bw_limits *lim, 
         }
         {
             size_t llen = (size_t)(nl - (buf + start));
-            bw__line l;
-            bw__line_type type = BW__LINE_BAD;
+            bw_record_line l;
+            bw_record_type type = BW_RECORD_BAD;
             lineno++;
             if (llen > lim->max_line_bytes ||
-                (type = bw__line_parse(buf + start, llen, lim->max_json_depth, &l)) !=
-                    BW__LINE_RECORD) {
+                (type = bw_record_parse(buf + start, llen, lim->max_json_depth, &l)) !=
+                    BW_RECORD_FILE) {
                 if (llen <= lim->max_line_bytes)
-                    bw__line_free(&l);
+                    bw_record_line_free(&l);
                 if (!cuttable(buf + start, llen, 1, type)) {
                     free(buf);
                     return not_scan_output(err, path, lineno);
@@ -195,12 +195,12 @@ static bw_status load(bw_scan_log *log, const char *path, const bw_limits *lim, 
                 break;
             }
             if (bw__pathset_add(&log->done, l.path, strlen(l.path)) != 0) {
-                bw__line_free(&l);
+                bw_record_line_free(&l);
                 free(buf);
                 return bw__fail(err, BW_ERR_NOMEM, "out of memory");
             }
             count_line(&log->totals, &l);
-            bw__line_free(&l);
+            bw_record_line_free(&l);
             log->kept++;
             start += llen + 1;
             *good_end = base + (off_t)start;

@@ -1,10 +1,16 @@
 /* record_json.c -- a scan record, the running totals and the summary as
- * JSON (bulwark/scan.h). The same bytes for the CLI and any other front
+ * JSON (bulwark/record.h). The same bytes for the CLI and any other front
  * door. */
 #include "core/internal.h"
-#include "scan/scan_internal.h"
+#include "record/record_internal.h"
 
 /* "appended": {"format", "offset", "members"[, "error"]} */
+static void matches_json(bw_json *j, const bw_matches *m)
+{
+    bw_json_key(j, "matches");
+    bw_matches_json(j, m);
+}
+
 static void appended_json(bw_json *j, const bw_scan_record *rec)
 {
     if (!rec->appended_format)
@@ -30,7 +36,7 @@ void bw_scan_record_json(bw_json *j, const bw_scan_record *rec)
     case BW_SCAN_FILE:
         bw_hash_result_json(j, rec->path, rec->hash, 1);
         if (rec->matches)
-            bw__scan_matches_json(j, rec->matches);
+            matches_json(j, rec->matches);
         if (rec->provenance)
             bw_provenance_json_fields(j, rec->provenance);
         appended_json(j, rec);
@@ -52,7 +58,7 @@ void bw_scan_record_json(bw_json *j, const bw_scan_record *rec)
         bw_hash_error_json(j, rec->path, rec->error ? rec->error : bw_strerror(rec->status),
                            rec->hash, 1);
         if (rec->hash && rec->hash->has_digests && rec->matches)
-            bw__scan_matches_json(j, rec->matches);
+            matches_json(j, rec->matches);
         appended_json(j, rec);
         bw_json_object_end(j);
         break;

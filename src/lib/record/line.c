@@ -15,7 +15,7 @@
 #include <openssl/evp.h>
 #include <yajl/yajl_tree.h>
 #include "core/internal.h"
-#include "scan/scan_internal.h"
+#include "record/record_internal.h"
 
 /* Deepest nesting of [ and { outside strings; 0 for a line yajl would
  * reject anyway is fine (it then fails to parse). */
@@ -160,7 +160,7 @@ static const char *str(yajl_val v)
     return s ? s : "";
 }
 
-bw__line_type bw__line_parse(const char *text, size_t len, uint32_t max_depth, bw__line *out)
+bw_record_type bw_record_parse(const char *text, size_t len, uint32_t max_depth, bw_record_line *out)
 {
     char *buf;
     yajl_val root, v;
@@ -168,20 +168,20 @@ bw__line_type bw__line_parse(const char *text, size_t len, uint32_t max_depth, b
     memset(out, 0, sizeof *out);
     out->quality = -1;
     if (!len || memchr(text, '\0', len) || nesting(text, len) > max_depth)
-        return BW__LINE_BAD;
+        return BW_RECORD_BAD;
     if (!(buf = malloc(len + 1)))
-        return BW__LINE_BAD;
+        return BW_RECORD_BAD;
     memcpy(buf, text, len);
     buf[len] = '\0';
     root = yajl_tree_parse(buf, NULL, 0);
     free(buf);
     if (!root || !YAJL_IS_OBJECT(root)) {
         yajl_tree_free(root);
-        return BW__LINE_BAD;
+        return BW_RECORD_BAD;
     }
     if (get(root, "summary", yajl_t_object)) {
         yajl_tree_free(root);
-        return out->type = BW__LINE_SUMMARY;
+        return out->type = BW_RECORD_SUMMARY;
     }
     v = get(root, "path", yajl_t_string);
     yajl_val bytes = get(root, "path_bytes", yajl_t_string);
@@ -191,9 +191,9 @@ bw__line_type bw__line_parse(const char *text, size_t len, uint32_t max_depth, b
         out->path = strdup(str(v));
     if (!out->path) {
         yajl_tree_free(root);
-        return BW__LINE_BAD;
+        return BW_RECORD_BAD;
     }
-    out->type = BW__LINE_RECORD;
+    out->type = BW_RECORD_FILE;
     out->kind = BW_SCAN_FILE;
     if (get(root, "error", yajl_t_string)) {
         out->kind = BW_SCAN_ERROR;
@@ -217,10 +217,10 @@ bw__line_type bw__line_parse(const char *text, size_t len, uint32_t max_depth, b
         bw_hex_decode(str(v), 64, out->sha256, 32) == BW_OK)
         out->has_sha256 = 1;
     yajl_tree_free(root);
-    return BW__LINE_RECORD;
+    return BW_RECORD_FILE;
 }
 
-void bw__line_free(bw__line *l)
+void bw_record_line_free(bw_record_line *l)
 {
     free(l->path);
     l->path = NULL;

@@ -1,0 +1,25 @@
+#!/bin/sh
+# scripts/check_layering.sh [DIR] -- the areas of libbulwark keep to their
+# own private headers: a file under DIR/src/lib/AREA/ includes only public
+# headers ("bulwark/..." or <bulwark/...>), the shared internals in core/,
+# its own area's headers and headers beside it; the front doors
+# (src/cli/, src/server/) include public headers only. Prints each
+# violation as FILE:LINE: what, and exits 1 if there is any.
+cd "${1:-.}" || exit 2
+bad=0
+for f in $(find src/lib -name '*.[ch]' 2>/dev/null | sort); do
+    area=$(echo "$f" | cut -d/ -f3)
+    out=$(grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[^"]*/' "$f" |
+        sed 's/^\([0-9]*\):.*"\([^"]*\)".*/\1 \2/' |
+        while read -r n inc; do
+            top=${inc%%/*}
+            case "$top" in bulwark|core|"$area") ;; *) echo "$f:$n: includes $inc (private to $top/)" ;; esac
+        done)
+    [ -n "$out" ] && { echo "$out"; bad=1; }
+done
+for f in $(find src/cli src/server -name '*.[ch]' 2>/dev/null | sort); do
+    out=$(grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[^"]*/' "$f" | grep -v '"bulwark/' |
+        sed "s#^\([0-9]*\):.*\"\([^\"]*\)\".*#$f:\1: includes \2 (a front door includes public headers only)#")
+    [ -n "$out" ] && { echo "$out"; bad=1; }
+done
+exit $bad
