@@ -39,12 +39,13 @@ done
 
 S=11000; [ "$SAN" = 1 ] && S=3000
 python3 "$H" jpeg s499.jpg "$S" "$S" 499
-start=$(date +%s)
-got=$(res --exact --limit max_decode_seconds=1 s499.jpg)
-secs=$(($(date +%s) - start))
+python3 "$H" peak s499.peak -- "$BULWARK" hash --json --exact --limit max_decode_seconds=1 s499.jpg >s499.out 2>/dev/null
+got=$(jq -r '.error // ("pdq " + .pdq)' s499.out)
+read -r _ _ _ cpu <s499.peak
 if [ "$SAN" = 1 ]; then ok
 else case "$got" in *max_decode_seconds*) ok ;; *) bad "499 scans, --exact, 1 s: $got" ;; esac; fi
-if [ "$SAN" = 1 ] || [ "$secs" -le 5 ]; then ok; else bad "499 scans, --exact, 1 s limit: took $secs s"; fi
+# CPU time, not wall time: the machine may be busy
+if [ "$SAN" = 1 ] || awk "BEGIN{exit !($cpu < 4)}"; then ok; else bad "499 scans, --exact, 1 s limit: took $cpu s of CPU"; fi
 # the fast path stops after the DC scan: well within the default limit
 got=$(res s499.jpg)
 case "$got" in "pdq "*) ok ;; *) bad "499 scans, fast path: $got" ;; esac

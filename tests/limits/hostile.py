@@ -12,8 +12,9 @@ with nothing but zlib and struct, and measures a command's peak memory.
   hostile.py jpeg OUT W H SCANS         grey progressive JPEG of W x H zero
                                         blocks: a DC scan, then SCANS-1
                                         AC scans (EOB runs)
-  hostile.py peak OUTFILE -- CMD...     run CMD, write "PEAK_KB SECONDS RC"
-                                        to OUTFILE (peak RSS from wait4)
+  hostile.py peak OUTFILE -- CMD...     run CMD, write "PEAK_KB SECONDS RC
+                                        CPU_SECONDS" to OUTFILE (peak RSS and
+                                        CPU time from wait4)
 """
 import os
 import struct
@@ -218,7 +219,8 @@ def peak(outfile, cmd):
     _, status, ru = os.wait4(pid, 0)
     rc = os.waitstatus_to_exitcode(status)
     with open(outfile, "w") as f:
-        f.write("%d %.2f %d\n" % (ru.ru_maxrss, time.monotonic() - t0, rc))
+        f.write("%d %.2f %d %.2f\n" % (ru.ru_maxrss, time.monotonic() - t0, rc,
+                                        ru.ru_utime + ru.ru_stime))
 
 
 def main(a):
