@@ -9,9 +9,12 @@ with nothing but zlib and struct, and measures a command's peak memory.
   hostile.py chunky IN OUT FORM         IN with ancillary chunks added:
                                         text1001, ztxt5000, itxt2000,
                                         private20m, splt1500, unknown3000
-  hostile.py jpeg OUT W H SCANS         grey progressive JPEG of W x H zero
-                                        blocks: a DC scan, then SCANS-1
-                                        AC scans (EOB runs)
+  hostile.py jpeg OUT W H SCANS [C [refine]]
+                                        progressive JPEG of W x H zero blocks
+                                        (C 1 grey, 3 YCbCr 4:2:0): a DC scan,
+                                        then SCANS-1 AC scans (EOB runs; with
+                                        refine, refinement scans after the
+                                        first of each component)
   hostile.py peak OUTFILE -- CMD...     run CMD, write "PEAK_KB SECONDS RC
                                         CPU_SECONDS" to OUTFILE (peak RSS and
                                         CPU time from wait4)
@@ -176,21 +179,8 @@ def seg(marker, payload):
     return b"\xff" + bytes([marker]) + struct.pack(">H", len(payload) + 2) + payload
 
 
-def jpeg(path, w, h, scans):
-    blocks = ((w + 7) // 8) * ((h + 7) // 8)
-    out = bytearray(b"\xff\xd8")
-    out += seg(0xDB, b"\x00" + bytes([1] * 64))                       # DQT 0, all ones
-    out += seg(0xC2, struct.pack(">BHHB", 8, h, w, 1) + b"\x01\x11\x00")  # SOF2, grey
-    # DC table 0: one symbol (0: no difference), code "0".
-    out += seg(0xC4, b"\x00" + bytes([1] + [0] * 15) + b"\x00")
-    # AC table 0: one symbol 0xE0 (EOB run of 2^14 + 14 bits), code "0".
-    out += seg(0xC4, b"\x10" + bytes([1] + [0] * 15) + b"\xe0")
-    # The DC scan: one 0 bit per block.
-    out += seg(0xDA, b"\x01\x01\x00\x00\x00\x00")
-    b = Bits()
-    b.zeros(blocks)
-    out += b.done()
-    # The AC scans, all alike: EOB runs covering every block.
+def eob_runs(blocks):
+    """An AC scan's data: EOB runs (symbol 0xE0, code "0") over every block."""
     b = Bits()
     left = blocks
     while left:
@@ -200,9 +190,42 @@ def jpeg(path, w, h, scans):
         b.put(0, 1)
         b.put(run - 16384, 14)
         left -= run
-    ac = seg(0xDA, b"\x01\x01\x00\x01\x3f\x00") + b.done()
-    for _ in range(scans - 1):
-        out += ac
+    return b.done()
+
+
+def jpeg(path, w, h, scans, comps=1, refine=False):
+    """comps 1: grey; 3: YCbCr 4:2:0, the AC scans taking Y, Cb, Cr in turn.
+    refine: the AC scans after the first are refinement scans (Ah 1, Al 0),
+    which libjpeg walks all 63 coefficients of every block for."""
+    cdiv = lambda n, d: (n + d - 1) // d
+    out = bytearray(b"\xff\xd8")
+    out += seg(0xDB, b"\x00" + bytes([1] * 64))                       # DQT 0, all ones
+    if comps == 1:
+        out += seg(0xC2, struct.pack(">BHHB", 8, h, w, 1) + b"\x01\x11\x00")  # SOF2, grey
+        dc_bits = cdiv(w, 8) * cdiv(h, 8)
+        ac_blocks = [cdiv(w, 8) * cdiv(h, 8)]
+    else:
+        out += seg(0xC2, struct.pack(">BHHB", 8, h, w, 3) +
+                   b"\x01\x22\x00\x02\x11\x00\x03\x11\x00")
+        dc_bits = cdiv(w, 16) * cdiv(h, 16) * 6         # 4 Y + Cb + Cr a MCU
+        ac_blocks = [cdiv(w, 8) * cdiv(h, 8)] + [cdiv(w, 16) * cdiv(h, 16)] * 2
+    # DC table 0: one symbol (0: no difference), code "0".
+    out += seg(0xC4, b"\x00" + bytes([1] + [0] * 15) + b"\x00")
+    # AC table 0: one symbol 0xE0 (EOB run of 2^14 + 14 bits), code "0".
+    out += seg(0xC4, b"\x10" + bytes([1] + [0] * 15) + b"\xe0")
+    # The DC scan (all components): one 0 bit per block.
+    out += seg(0xDA, bytes([comps]) + b"".join(bytes([c + 1, 0]) for c in range(comps)) +
+               b"\x00\x00\x00")
+    b = Bits()
+    b.zeros(dc_bits)
+    out += b.done()
+    # The AC scans, all alike per component: EOB runs covering every block.
+    first = [seg(0xDA, bytes([1, c + 1, 0, 1, 63, 1 if refine else 0])) + eob_runs(n)
+             for c, n in enumerate(ac_blocks)]
+    again = [seg(0xDA, bytes([1, c + 1, 0, 1, 63, 0x10])) + eob_runs(n)
+             for c, n in enumerate(ac_blocks)] if refine else first
+    for i in range(scans - 1):
+        out += (first if i < comps else again)[i % comps]
     out += b"\xff\xd9"
     with open(path, "wb") as f:
         f.write(out)
@@ -233,7 +256,8 @@ def main(a):
     elif a[0] == "chunky":
         chunky(a[1], a[2], a[3])
     elif a[0] == "jpeg":
-        jpeg(a[1], int(a[2]), int(a[3]), int(a[4]))
+        jpeg(a[1], int(a[2]), int(a[3]), int(a[4]), int(a[5]) if len(a) > 5 else 1,
+             len(a) > 6 and a[6] == "refine")
     elif a[0] == "peak":
         assert a[2] == "--"
         peak(a[1], a[3:])
