@@ -7,6 +7,7 @@
  *   - bw_image_decode reserves before it allocates: an image alone larger
  *     than the budget is refused with max_memory_bytes in the message, and
  *     a decoded image holds its bytes until bw_image_free;
+ *   - max_pixels and max_dimension errors name their limit;
  *   - max_memory_bytes and max_decode_seconds are settable by name.
  *
  * The images are the demo samples (samples/), whose sizes are known. */
@@ -97,6 +98,16 @@ static void test_decode_reserves(void **state)
     assert_int_equal(img.reserved, need);
     assert_int_equal(bw__budget_used(), need);
     bw_image_free(&img);
+    assert_int_equal(bw__budget_used(), 0);
+    /* the size limits name themselves too, and reserve nothing */
+    bw_limits_default(&lim);
+    lim.max_pixels = 1000;
+    assert_int_equal(bw_image_decode(png, len, &o, &img, &e), BW_ERR_LIMIT);
+    assert_non_null(strstr(e.msg, "max_pixels"));
+    lim.max_pixels = BW_DEFAULT_MAX_PIXELS;
+    lim.max_dimension = 479;
+    assert_int_equal(bw_image_decode(png, len, &o, &img, &e), BW_ERR_LIMIT);
+    assert_non_null(strstr(e.msg, "max_dimension"));
     assert_int_equal(bw__budget_used(), 0);
     free(png);
 }

@@ -34,11 +34,12 @@ bw_status bw__image_check_size(const char *fmt, uint64_t w, uint64_t h, const bw
         return bw__fail(err, BW_ERR_CORRUPT, "corrupt %s: image size %llux%llu", fmt,
                         (unsigned long long)w, (unsigned long long)h);
     if (w > lim->max_dimension || h > lim->max_dimension)
-        return bw__fail(err, BW_ERR_LIMIT, "image too large: %llux%llu (limit %u pixels a side)",
+        return bw__fail(err, BW_ERR_LIMIT,
+                        "image too large: %llux%llu (limit max_dimension=%u pixels a side)",
                         (unsigned long long)w, (unsigned long long)h, lim->max_dimension);
     /* w and h are at most 2^32 here, so the product fits. */
     if (w * h > lim->max_pixels)
-        return bw__fail(err, BW_ERR_LIMIT, "image too large: %llux%llu (limit %llu pixels)",
+        return bw__fail(err, BW_ERR_LIMIT, "image too large: %llux%llu (limit max_pixels=%llu)",
                         (unsigned long long)w, (unsigned long long)h,
                         (unsigned long long)lim->max_pixels);
     return BW_OK;
