@@ -52,6 +52,8 @@ typedef struct bw_image {
     uint32_t width, height, stride, channels;
     uint32_t full_width, full_height;
     bw_format format;
+    uint64_t reserved;  /* bytes of the memory budget (max_memory_bytes) this image holds
+                         * until bw_image_free; 0 for an image the caller made */
 } bw_image;
 
 /* The fast path's default for bw_decode_opts.fast_min_side: a decoder that
@@ -78,7 +80,11 @@ bw_status bw_image_probe(const void *data, size_t len, bw_format *format,
                          uint32_t *width, uint32_t *height, bw_error *err);
 
 /* Decode data into *img (zeroed first; release with bw_image_free). The
- * limits are checked from the header, before any large allocation. */
+ * limits are checked from the header, before any large allocation. The
+ * memory the decode and a PDQ hash of the result need is reserved first from
+ * the budget all threads share (limits->max_memory_bytes): a decode waits
+ * while other threads hold too much of it, and fails (BW_ERR_LIMIT, naming
+ * the limit) when the image alone needs more than the whole budget. */
 bw_status bw_image_decode(const void *data, size_t len, const bw_decode_opts *opts,
                           bw_image *img, bw_error *err);
 

@@ -36,6 +36,9 @@ extern "C" {
 #define BW_DEFAULT_MAX_META_BYTES      (4u << 20)                /* one metadata text, inflated (provenance) */
 #define BW_DEFAULT_MAX_JUMBF_DEPTH     16u                       /* (provenance) JUMBF superbox nesting */
 #define BW_DEFAULT_MAX_VIDEO_FRAMES    1000000ull                /* (vpdq) frames hashed in one video */
+#define BW_DEFAULT_MAX_MEMORY_BYTES    (4ull << 30)              /* (image) decoding memory of the whole process */
+#define BW_DEFAULT_MAX_DECODE_SECONDS  10u                       /* (image) CPU seconds decoding one image */
+#define BW_DEFAULT_MAX_STREAM_BYTES    (64ull << 30)             /* bytes of one input digested without holding it */
 
 typedef struct bw_limits {
     uint64_t max_pixels;          /* width*height of any decoded image */
@@ -55,6 +58,11 @@ typedef struct bw_limits {
     uint32_t max_meta_bytes;      /* one PNG text / XMP packet / EXIF comment, inflated */
     uint32_t max_jumbf_depth;     /* nesting of JUMBF superboxes (C2PA) */
     uint64_t max_video_frames;    /* frames hashed in one video (vPDQ) */
+    uint64_t max_memory_bytes;    /* the budget every thread's decodes share: images, decoder
+                                   * buffers and PDQ's copy of them, held at once */
+    uint32_t max_decode_seconds;  /* CPU time one image's decode may take (JPEG, PNG) */
+    uint64_t max_stream_bytes;    /* an input too large to hold (over max_file_bytes) is still
+                                   * read to its end for its digests, up to this many bytes */
 } bw_limits;
 
 /* Fill *limits with the compile-time defaults above. */

@@ -9,6 +9,7 @@
 #ifndef BULWARK_READER_H
 #define BULWARK_READER_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "status.h"
@@ -61,8 +62,13 @@ bw_status bw_reader_slurp(bw_reader *r, uint64_t max_bytes, bw_chunk_fn on_chunk
                           void **data, size_t *len, bw_error *err);
 
 /* Read everything left in chunks, each handed to on_chunk and dropped;
- * *bytes (may be NULL) gets how many there were. */
-bw_status bw_reader_drain(bw_reader *r, bw_chunk_fn on_chunk, void *ctx, uint64_t *bytes,
+ * *bytes (may be NULL) gets how many there were. More than max_bytes (0:
+ * no bound) is BW_ERR_LIMIT ("input too large to hash: ... (limit
+ * max_stream_bytes)"), so that an input that never ends (a pipe from
+ * /dev/zero) ends; stop (may be NULL) is polled between chunks: when set,
+ * BW_ERR_INTERRUPTED. */
+bw_status bw_reader_drain(bw_reader *r, bw_chunk_fn on_chunk, void *ctx, uint64_t max_bytes,
+                          const volatile sig_atomic_t *stop, uint64_t *bytes,
                           bw_error *err);
 
 #ifdef __cplusplus

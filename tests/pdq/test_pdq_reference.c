@@ -198,7 +198,7 @@ static void test_hex_and_distance(void **state)
 static void test_tiny_images(void **state)
 {
     uint8_t px[4 * 4 * 3];
-    bw_image img = {px, 4, 4, 12, 3, 4, 4, BW_FORMAT_UNKNOWN};
+    bw_image img = {px, 4, 4, 12, 3, 4, 4, BW_FORMAT_UNKNOWN, 0};
     bw_pdq h;
     int q = 7;
     (void)state;

@@ -4,6 +4,7 @@
 #define BW_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "bulwark/status.h"
 #include "bulwark/limits.h"
 
@@ -11,6 +12,20 @@
 #define BW__PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define BW__PRINTF(a, b)
+/* The process-wide memory budget (core/budget.c, limit max_memory_bytes).
+ * reserve waits while the bytes do not fit (unless this thread already
+ * holds some), fails with BW_ERR_LIMIT naming `what` and the limit when
+ * they exceed the whole budget; release gives them back. */
+bw_status bw__budget_reserve(const bw_limits *lim, uint64_t bytes, const char *what,
+                             bw_error *err);
+void bw__budget_release(uint64_t bytes);
+uint64_t bw__budget_used(void); /* for tests */
+
+/* This thread's CPU time in ns, and whether max_decode_seconds have passed
+ * since start_ns. */
+uint64_t bw__cpu_ns(void);
+int bw__over_time(uint64_t start_ns, const bw_limits *lim);
+
 #endif
 
 /* Set err (if not NULL) to status with a printf-style message; returns
@@ -33,5 +48,19 @@ static inline size_t bw__mul(size_t a, size_t b, int *overflow)
     }
     return r;
 }
+
+/* The process-wide memory budget (core/budget.c, limit max_memory_bytes).
+ * reserve waits while the bytes do not fit (unless this thread already
+ * holds some), fails with BW_ERR_LIMIT naming `what` and the limit when
+ * they exceed the whole budget; release gives them back. */
+bw_status bw__budget_reserve(const bw_limits *lim, uint64_t bytes, const char *what,
+                             bw_error *err);
+void bw__budget_release(uint64_t bytes);
+uint64_t bw__budget_used(void); /* for tests */
+
+/* This thread's CPU time in ns, and whether max_decode_seconds have passed
+ * since start_ns. */
+uint64_t bw__cpu_ns(void);
+int bw__over_time(uint64_t start_ns, const bw_limits *lim);
 
 #endif

@@ -23,6 +23,9 @@ static const bw_limits defaults = {
     .max_meta_bytes = BW_DEFAULT_MAX_META_BYTES,
     .max_jumbf_depth = BW_DEFAULT_MAX_JUMBF_DEPTH,
     .max_video_frames = BW_DEFAULT_MAX_VIDEO_FRAMES,
+    .max_memory_bytes = BW_DEFAULT_MAX_MEMORY_BYTES,
+    .max_decode_seconds = BW_DEFAULT_MAX_DECODE_SECONDS,
+    .max_stream_bytes = BW_DEFAULT_MAX_STREAM_BYTES,
 };
 
 /* Every field by name: its offset and width (4 or 8 bytes). */
@@ -36,7 +39,8 @@ static const struct {
     LIMIT(archive_max_bytes), LIMIT(archive_max_ratio),   LIMIT(max_line_bytes),
     LIMIT(max_json_depth),    LIMIT(max_cbor_depth),      LIMIT(max_box_bytes),
     LIMIT(max_text_chunks),   LIMIT(max_jpeg_scans),      LIMIT(max_meta_bytes),
-    LIMIT(max_jumbf_depth),   LIMIT(max_video_frames),
+    LIMIT(max_jumbf_depth),   LIMIT(max_video_frames),    LIMIT(max_memory_bytes),
+    LIMIT(max_decode_seconds), LIMIT(max_stream_bytes),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 

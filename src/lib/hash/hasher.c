@@ -127,7 +127,8 @@ bw_status bw_hasher_hash_reader_keep(bw_hasher *h, bw_reader *r, bw_hash_result 
         /* Too large to hold and decode: the digests still stream. The
          * digester has seen every byte read so far; read the rest. */
         bw_error e2;
-        if (bw_reader_drain(r, counted_chunk, &c, NULL, &e2) == BW_OK &&
+        uint64_t cap = h->limits.max_stream_bytes, rest = cap > c.n ? cap - c.n : 1;
+        if (bw_reader_drain(r, counted_chunk, &c, rest, NULL, NULL, &e2) == BW_OK &&
             bw_digester_final(h->dg, &out->digests, &e2) == BW_OK) {
             out->kind = BW_KIND_FILE;
             out->has_digests = 1;

@@ -313,8 +313,16 @@ bw_status bw__bmp_decode(const uint8_t *data, size_t len, const bw__dopts *o, bw
     st = parse_header(b, data, len, err);
     if (st == BW_OK)
         st = bw__image_check_size("BMP", b->w, b->h, o->lim, err);
+    /* RLE decodes into a canvas of palette indices first: reserve it too */
     if (st == BW_OK)
-        st = bw__image_alloc(img, b->w, b->h, 3, err);
+        st = bw__image_reserve(img, "BMP", b->w, b->h,
+                               bw__image_need(b->w, b->h, 3) +
+                                   (b->compression == BI_RLE8 || b->compression == BI_RLE4
+                                        ? (uint64_t)b->w * b->h
+                                        : 0),
+                               o->lim, err);
+    if (st == BW_OK)
+        st = bw__image_alloc(img, b->w, b->h, 3, o->lim, err);
     if (st == BW_OK)
         st = b->compression == BI_RLE8 || b->compression == BI_RLE4 ? read_rle(b, img, err)
                                                                     : read_plain(b, img, err);

@@ -5,6 +5,7 @@
  * check every decoder runs on the header before allocating, the output
  * allocation, and the grey collapse that mirrors what the reference's
  * decoder (ImageMagick writing PNM) did. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "image/image_internal.h"
@@ -33,24 +34,44 @@ bw_status bw__image_check_size(const char *fmt, uint64_t w, uint64_t h, const bw
         return bw__fail(err, BW_ERR_CORRUPT, "corrupt %s: image size %llux%llu", fmt,
                         (unsigned long long)w, (unsigned long long)h);
     if (w > lim->max_dimension || h > lim->max_dimension)
-        return bw__fail(err, BW_ERR_LIMIT, "image too large: %llux%llu (limit %u pixels a side)",
+        return bw__fail(err, BW_ERR_LIMIT,
+                        "image too large: %llux%llu (limit max_dimension=%u pixels a side)",
                         (unsigned long long)w, (unsigned long long)h, lim->max_dimension);
     /* w and h are at most 2^32 here, so the product fits. */
     if (w * h > lim->max_pixels)
-        return bw__fail(err, BW_ERR_LIMIT, "image too large: %llux%llu (limit %llu pixels)",
+        return bw__fail(err, BW_ERR_LIMIT, "image too large: %llux%llu (limit max_pixels=%llu)",
                         (unsigned long long)w, (unsigned long long)h,
                         (unsigned long long)lim->max_pixels);
     return BW_OK;
 }
 
+bw_status bw__image_reserve(bw_image *img, const char *fmt, uint64_t w, uint64_t h,
+                            uint64_t bytes, const bw_limits *lim, bw_error *err)
+{
+    char what[80];
+    bw_status st;
+    if (img->reserved)
+        return BW_OK;
+    snprintf(what, sizeof what, "%s image %llux%llu", fmt, (unsigned long long)w,
+             (unsigned long long)h);
+    if ((st = bw__budget_reserve(lim, bytes, what, err)) == BW_OK)
+        img->reserved = bytes;
+    return st;
+}
+
 bw_status bw__image_alloc(bw_image *img, uint32_t w, uint32_t h, uint32_t channels,
-                          bw_error *err)
+                          const bw_limits *lim, bw_error *err)
 {
     int ovf = 0;
     size_t stride = bw__mul(w, channels, &ovf);
     size_t n = bw__mul(stride, h, &ovf);
+    bw_status st;
     if (ovf || n == 0)
         return bw__fail(err, BW_ERR_LIMIT, "image too large: %ux%u", w, h);
+    if (!img->reserved &&
+        (st = bw__image_reserve(img, bw_format_name(img->format), w, h,
+                                bw__image_need(w, h, channels), lim, err)) != BW_OK)
+        return st;
     img->pixels = malloc(n);
     if (!img->pixels)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory for a %ux%u image", w, h);
@@ -131,6 +152,7 @@ bw_status bw_image_decode(const void *data, size_t len, const bw_decode_opts *op
     o.exact = opts ? opts->exact : 0;
     o.min_side = opts && opts->fast_min_side ? opts->fast_min_side : BW_DECODE_FAST_MIN_SIDE;
     o.lim = bw__limits(opts ? opts->limits : NULL);
+    img->format = f;
     st = d->decode(data, len, &o, img, err);
     if (st != BW_OK) {
         bw_image_free(img);
@@ -145,6 +167,7 @@ void bw_image_free(bw_image *img)
 {
     if (img) {
         free(img->pixels);
+        bw__budget_release(img->reserved);
         memset(img, 0, sizeof *img);
     }
 }

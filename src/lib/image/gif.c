@@ -99,7 +99,7 @@ static bw_status read_frame(GifFileType *g, gsrc *s, const bw__dopts *o, bw_imag
         return st;
     if (cm && (cm->ColorCount <= 0 || !cm->Colors))
         cm = NULL;
-    if ((st = bw__image_alloc(img, w, h, 3, err)) != BW_OK)
+    if ((st = bw__image_alloc(img, w, h, 3, o->lim, err)) != BW_OK)
         return st;
     if (!(line = malloc(w)))
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");

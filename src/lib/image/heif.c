@@ -114,6 +114,15 @@ bw_status bw__heif_decode(const uint8_t *data, size_t len, const bw__dopts *o, b
                               (uint32_t)heif_image_handle_get_height(hd), o->lim, err);
     if (st != BW_OK)
         goto out;
+    /* libheif's planes while it decodes: YCbCr and interleaved RGB, up to
+     * 16 bits a sample (about 9 bytes a pixel) */
+    {
+        uint64_t hw = (uint32_t)heif_image_handle_get_width(hd),
+                 hh = (uint32_t)heif_image_handle_get_height(hd);
+        if ((st = bw__image_reserve(img, what, hw, hh, bw__image_need(hw, hh, 3) + hw * hh * 9,
+                                    o->lim, err)) != BW_OK)
+            goto out;
+    }
     if (!(dopt = heif_decoding_options_alloc())) {
         st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
         goto out;
@@ -138,7 +147,7 @@ bw_status bw__heif_decode(const uint8_t *data, size_t len, const bw__dopts *o, b
         goto out;
     }
     if ((st = bw__image_check_size(what, (uint32_t)iw, (uint32_t)ih, o->lim, err)) != BW_OK ||
-        (st = bw__image_alloc(img, (uint32_t)iw, (uint32_t)ih, 3, err)) != BW_OK)
+        (st = bw__image_alloc(img, (uint32_t)iw, (uint32_t)ih, 3, o->lim, err)) != BW_OK)
         goto out;
     for (int y = 0; y < ih; y++)
         memcpy(img->pixels + (size_t)y * img->stride, plane + (size_t)y * (size_t)stride,

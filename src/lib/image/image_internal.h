@@ -31,10 +31,27 @@ typedef struct bw__dopts {
 bw_status bw__image_check_size(const char *fmt, uint64_t w, uint64_t h, const bw_limits *lim,
                                bw_error *err);
 
+/* Reserve bytes from the memory budget (core/budget.c) for this image, to
+ * be held until bw_image_free: the decoder's whole need at once, before it
+ * allocates any of it -- pixels, its own large scratch, and PDQ's float copy
+ * of the pixels (bw__image_need). At most once per image; fmt names the
+ * format in the message. */
+bw_status bw__image_reserve(bw_image *img, const char *fmt, uint64_t w, uint64_t h,
+                            uint64_t bytes, const bw_limits *lim, bw_error *err);
+
+/* What a w x h x channels image costs to hold and hash: the 8-bit pixels
+ * and PDQ's float copy of their luma. */
+static inline uint64_t bw__image_need(uint64_t w, uint64_t h, uint64_t channels)
+{
+    return w * h * channels + w * h * sizeof(float);
+}
+
 /* Allocate img->pixels for w x h x channels (1 or 3), set the geometry
- * (full size = w x h unless the caller changes it afterwards). */
+ * (full size = w x h unless the caller changes it afterwards). Reserves
+ * bw__image_need() from the budget first unless bw__image_reserve was
+ * called. */
 bw_status bw__image_alloc(bw_image *img, uint32_t w, uint32_t h, uint32_t channels,
-                          bw_error *err);
+                          const bw_limits *lim, bw_error *err);
 
 /* An RGB image whose every pixel has R == G == B becomes a 1-channel one,
  * in place. This is what ImageMagick's PNM writer does (P5 for grey

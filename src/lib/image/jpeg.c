@@ -41,6 +41,7 @@ typedef struct jerr {
     jmp_buf jb;
     int truncated;                 /* the data ended early */
     int too_many_scans;
+    int too_slow;                  /* max_decode_seconds passed */
     char msg[JMSG_LENGTH_MAX];
 } jerr;
 
@@ -77,17 +78,80 @@ static void on_output_message(j_common_ptr c)
 typedef struct jprog {
     struct jpeg_progress_mgr pub;
     unsigned max_scans;
+    const bw_limits *lim;
+    uint64_t t0;                   /* thread CPU time at the start of the decode */
+    unsigned calls;
 } jprog;
 
 static void on_progress(j_common_ptr c)
 {
     jprog *p = (jprog *)c->progress;
     j_decompress_ptr d = (j_decompress_ptr)c;
+    jerr *e = (jerr *)c->err;
     if (c->is_decompressor && (unsigned)d->input_scan_number > p->max_scans) {
-        ((jerr *)c->err)->too_many_scans = 1;
-        snprintf(((jerr *)c->err)->msg, JMSG_LENGTH_MAX, "more than %u scans", p->max_scans);
-        longjmp(((jerr *)c->err)->jb, 1);
+        e->too_many_scans = 1;
+        snprintf(e->msg, JMSG_LENGTH_MAX, "more than %u scans", p->max_scans);
+        longjmp(e->jb, 1);
     }
+    /* libjpeg calls this once an iMCU row (and a scanline): the clock is
+     * read every 16th call */
+    if ((++p->calls & 15) == 0 && bw__over_time(p->t0, p->lim)) {
+        e->too_slow = 1;
+        longjmp(e->jb, 1);
+    }
+}
+
+/* The scans in the file: SOS markers of the marker structure (entropy-coded
+ * data skipped as libjpeg does: 0xFF there is followed by 0x00 or a
+ * restart marker), counted up to limit + 1. The walk stops quietly at
+ * damage, which libjpeg then reports itself. Both paths check this before
+ * decoding, so the fast path -- which stops after the DC scans -- refuses
+ * the same files as the full decode. */
+static unsigned count_scans(const uint8_t *d, size_t n, unsigned limit)
+{
+    size_t pos = 2;
+    unsigned scans = 0;
+    if (n < 2 || d[0] != 0xFF || d[1] != 0xD8)
+        return 0;
+    while (pos + 1 < n && scans <= limit) {
+        uint8_t m;
+        size_t seglen;
+        if (d[pos] != 0xFF)
+            break;
+        while (pos < n && d[pos] == 0xFF)
+            pos++; /* fill bytes */
+        if (pos >= n)
+            break;
+        m = d[pos++];
+        if (m == 0xD9)
+            break; /* EOI */
+        if (m == 0x01 || (m >= 0xD0 && m <= 0xD8))
+            continue; /* stand-alone markers */
+        if (pos + 2 > n)
+            break;
+        seglen = ((size_t)d[pos] << 8) | d[pos + 1];
+        if (seglen < 2 || seglen > n - pos)
+            break;
+        pos += seglen;
+        if (m != 0xDA)
+            continue;
+        scans++;
+        /* entropy-coded data up to the next marker */
+        for (;;) {
+            const uint8_t *ff = memchr(d + pos, 0xFF, n - pos);
+            if (!ff || (size_t)(ff - d) + 1 >= n) {
+                pos = n;
+                break;
+            }
+            pos = (size_t)(ff - d);
+            if (d[pos + 1] == 0x00 || (d[pos + 1] >= 0xD0 && d[pos + 1] <= 0xD7)) {
+                pos += 2; /* a stuffed 0xFF, a restart marker */
+                continue;
+            }
+            break;
+        }
+    }
+    return scans;
 }
 
 /* ---------------- State of one decode ---------------- */
@@ -112,6 +176,8 @@ static void jctx_init(jctx *j, const uint8_t *data, size_t len, const bw_limits 
                                       : (long)lim->max_decode_bytes;
     j->prog.pub.progress_monitor = on_progress;
     j->prog.max_scans = lim->max_jpeg_scans;
+    j->prog.lim = lim;
+    j->prog.t0 = bw__cpu_ns();
     j->d.progress = &j->prog.pub;
     jpeg_mem_src(&j->d, data, (unsigned long)len);
 }
@@ -130,10 +196,15 @@ static bw_status jctx_fail(jctx *j, bw_error *err)
     if (j->e.truncated)
         return bw__fail(err, BW_ERR_TRUNCATED, "truncated JPEG");
     if (j->e.too_many_scans)
-        return bw__fail(err, BW_ERR_LIMIT, "JPEG has %s", j->e.msg);
+        return bw__fail(err, BW_ERR_LIMIT, "JPEG has %s (limit max_jpeg_scans)", j->e.msg);
+    if (j->e.too_slow)
+        return bw__fail(err, BW_ERR_LIMIT,
+                        "JPEG decode took more than %u s of CPU (limit max_decode_seconds)",
+                        j->prog.lim->max_decode_seconds);
     if (code == JERR_OUT_OF_MEMORY || code == JERR_BAD_ALLOC_CHUNK ||
         code == JERR_NO_BACKING_STORE || code == JERR_TFILE_CREATE)
-        return bw__fail(err, BW_ERR_LIMIT, "JPEG needs more than %llu bytes of decoder memory",
+        return bw__fail(err, BW_ERR_LIMIT,
+                        "JPEG needs more than %llu bytes of decoder memory (limit max_decode_bytes)",
                         (unsigned long long)j->d.mem->max_memory_to_use);
     if (code == JERR_SOF_UNSUPPORTED || code == JERR_BAD_PRECISION ||
         code == JERR_NOT_COMPILED || code == JERR_CONVERSION_NOTIMPL)
@@ -165,7 +236,7 @@ static void cmyk_row_to_rgb(const uint8_t *in, uint8_t *out, uint32_t w)
 }
 
 /* Read every output scanline into img (allocated here). */
-static bw_status read_rows(jctx *j, bw_image *img, bw_error *err)
+static bw_status read_rows(jctx *j, const bw_limits *lim, bw_image *img, bw_error *err)
 {
     j_decompress_ptr d = &j->d;
     uint32_t w = d->output_width, h = d->output_height;
@@ -175,7 +246,7 @@ static bw_status read_rows(jctx *j, bw_image *img, bw_error *err)
     if (d->out_color_components != 1 && d->out_color_components != 3 && !cmyk)
         return bw__fail(err, BW_ERR_UNSUPPORTED, "unsupported JPEG: %d colour components",
                         d->out_color_components);
-    st = bw__image_alloc(img, w, h, d->out_color_components == 1 ? 1 : 3, err);
+    st = bw__image_alloc(img, w, h, d->out_color_components == 1 ? 1 : 3, lim, err);
     if (st != BW_OK)
         return st;
     if (cmyk && !(j->row = malloc((size_t)w * 4)))
@@ -222,8 +293,8 @@ static int dc_complete(j_decompress_ptr d)
 /* Progressive file at 1/8 scale: absorb scans until the DC coefficients are
  * in and the next scan is an AC one, then output what the coefficient
  * buffer holds. */
-static bw_status decode_dc_only(jctx *j, const uint8_t *data, size_t len, bw_image *img,
-                                bw_error *err)
+static bw_status decode_dc_only(jctx *j, const uint8_t *data, size_t len, const bw_limits *lim,
+                                bw_image *img, bw_error *err)
 {
     j_decompress_ptr d = &j->d;
     int ret, out_scan;
@@ -249,7 +320,7 @@ static bw_status decode_dc_only(jctx *j, const uint8_t *data, size_t len, bw_ima
      * state after the scan before it. */
     out_scan = ret == JPEG_REACHED_EOI ? d->input_scan_number : d->input_scan_number - 1;
     jpeg_start_output(d, out_scan);
-    return read_rows(j, img, err);
+    return read_rows(j, lim, img, err);
 }
 
 /* The smallest M in {1, 2, 4, 8} whose M/8 scale keeps the smaller side
@@ -265,37 +336,58 @@ static int pick_scale(uint32_t w, uint32_t h, uint32_t min_side)
     return 8;
 }
 
+/* Reserve the whole decode from the memory budget before libjpeg
+ * allocates: the coefficient buffer of a multi-scan file, the output and
+ * PDQ's copy of it, and the row buffers (a few rows of the output). */
+static bw_status reserve(j_decompress_ptr d, uint32_t fw, uint32_t fh, uint64_t coefs,
+                         const bw_limits *lim, bw_image *img, bw_error *err)
+{
+    uint64_t ow = d->output_width, oh = d->output_height;
+    uint64_t rows = ow * (uint64_t)d->out_color_components * 2 * DCTSIZE * d->max_v_samp_factor;
+    return bw__image_reserve(img, "JPEG", fw, fh,
+                             coefs + rows + bw__image_need(ow, oh, d->out_color_components == 1 ? 1 : 3),
+                             lim, err);
+}
+
 static bw_status decode(jctx *j, const uint8_t *data, size_t len, const bw__dopts *o,
                         bw_image *img, bw_error *err)
 {
     j_decompress_ptr d = &j->d;
     bw_status st;
     uint32_t fw, fh;
+    uint64_t coefs = 0;
+    unsigned scans;
 
     jpeg_read_header(d, TRUE);
     fw = d->image_width;
     fh = d->image_height;
     if ((st = bw__image_check_size("JPEG", fw, fh, o->lim, err)) != BW_OK)
         return st;
-    if (d->progressive_mode) {
-        /* A progressive file is decoded through a coefficient buffer for
+    if ((scans = count_scans(data, len, o->lim->max_jpeg_scans)) > o->lim->max_jpeg_scans)
+        return bw__fail(err, BW_ERR_LIMIT, "JPEG has more than %u scans (limit max_jpeg_scans)",
+                        o->lim->max_jpeg_scans);
+    if (d->progressive_mode || jpeg_has_multiple_scans(d)) {
+        /* A multi-scan file is decoded through a coefficient buffer for
          * the whole image: check its size before libjpeg allocates it. */
-        uint64_t need = 0;
         for (int c = 0; c < d->num_components; c++)
-            need += (uint64_t)d->comp_info[c].width_in_blocks *
-                    d->comp_info[c].height_in_blocks * DCTSIZE2 * sizeof(JCOEF);
-        if (need > o->lim->max_decode_bytes)
+            coefs += (uint64_t)d->comp_info[c].width_in_blocks *
+                     d->comp_info[c].height_in_blocks * DCTSIZE2 * sizeof(JCOEF);
+        if (coefs > o->lim->max_decode_bytes)
             return bw__fail(err, BW_ERR_LIMIT,
-                            "progressive JPEG needs %llu bytes of coefficients (limit %llu)",
-                            (unsigned long long)need,
+                            "progressive JPEG needs %llu bytes of coefficients "
+                            "(limit max_decode_bytes=%llu)",
+                            (unsigned long long)coefs,
                             (unsigned long long)o->lim->max_decode_bytes);
     }
 
     if (o->exact) {
         d->dct_method = JDCT_ISLOW;
         d->do_fancy_upsampling = TRUE;
+        jpeg_calc_output_dimensions(d);
+        if ((st = reserve(d, fw, fh, coefs, o->lim, img, err)) != BW_OK)
+            return st;
         jpeg_start_decompress(d);
-        if ((st = read_rows(j, img, err)) != BW_OK)
+        if ((st = read_rows(j, o->lim, img, err)) != BW_OK)
             return st;
         /* The pixels are complete; a missing EOI after them is tolerated. */
         j->e.truncated = 0;
@@ -311,11 +403,14 @@ static bw_status decode(jctx *j, const uint8_t *data, size_t len, const bw__dopt
     d->scale_denom = 8;
     d->dct_method = JDCT_ISLOW;
     d->do_block_smoothing = FALSE;
+    jpeg_calc_output_dimensions(d);
+    if ((st = reserve(d, fw, fh, coefs, o->lim, img, err)) != BW_OK)
+        return st;
     if (d->progressive_mode && d->scale_num == 1 && d->Ss == 0 && d->Se == 0) {
-        st = decode_dc_only(j, data, len, img, err);
+        st = decode_dc_only(j, data, len, o->lim, img, err);
     } else {
         jpeg_start_decompress(d);
-        st = read_rows(j, img, err);
+        st = read_rows(j, o->lim, img, err);
     }
     if (st != BW_OK)
         return st;

@@ -209,7 +209,10 @@ bw_status bw__tiff_decode(const uint8_t *data, size_t len, const bw__dopts *o, b
         band = 1;
     if (band > h)
         band = h;
-    st = bw__image_alloc(img, w, h, 3, err);
+    st = bw__image_reserve(img, "TIFF", w, h, bw__image_need(w, h, 3) + (uint64_t)w * band * 4,
+                           o->lim, err);
+    if (st == BW_OK)
+        st = bw__image_alloc(img, w, h, 3, o->lim, err);
     if (st == BW_OK && !(raster = malloc((size_t)w * band * 4)))
         st = bw__fail(err, BW_ERR_NOMEM, "out of memory decoding TIFF");
     for (uint32_t y = 0; st == BW_OK && y < h; y += band) {

@@ -66,7 +66,12 @@ static bw_status decode_still(const uint8_t *data, size_t len, const bw__dopts *
         cfg.options.scaled_width = (int)ow;
         cfg.options.scaled_height = (int)oh;
     }
-    if ((st = bw__image_alloc(img, ow, oh, 3, err)) != BW_OK)
+    /* libwebp holds the full-size picture (lossless: w*h ARGB) while it
+     * decodes, even when scaling */
+    if ((st = bw__image_reserve(img, "WebP", w, h,
+                                bw__image_need(ow, oh, 3) + (uint64_t)w * h * 4, o->lim, err)) !=
+            BW_OK ||
+        (st = bw__image_alloc(img, ow, oh, 3, o->lim, err)) != BW_OK)
         return st;
     cfg.output.colorspace = MODE_RGB;
     cfg.output.is_external_memory = 1;

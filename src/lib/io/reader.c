@@ -192,13 +192,15 @@ void bw_reader_close(bw_reader *r)
     }
 }
 
-/* Grow *buf to at least need bytes (doubling). */
-static int grow(unsigned char **buf, size_t *cap, size_t need)
+/* Grow *buf to at least need bytes (doubling), never past most. */
+static int grow(unsigned char **buf, size_t *cap, size_t need, size_t most)
 {
     size_t ncap = *cap ? *cap : 65536;
     unsigned char *nb;
     while (ncap < need)
         ncap *= 2;
+    if (ncap > most)
+        ncap = most;
     nb = realloc(*buf, ncap);
     if (!nb)
         return -1;
@@ -213,19 +215,22 @@ bw_status bw_reader_slurp(bw_reader *r, uint64_t max_bytes, bw_chunk_fn on_chunk
     unsigned char *buf = NULL;
     size_t cap = 0, n = 0;
     int64_t hint = bw_reader_size(r);
+    /* the buffer never grows past the limit and one byte to see the end
+     * by: the check comes before the allocation */
+    size_t most = max_bytes >= SIZE_MAX ? SIZE_MAX : (size_t)max_bytes + 1;
     bw_status st;
 
     *data = NULL;
     *len = 0;
     if (hint > 0 && (uint64_t)hint > max_bytes)
-        return bw__fail(err, BW_ERR_LIMIT, "file too large: %lld bytes (limit %llu)",
+        return bw__fail(err, BW_ERR_LIMIT, "file too large: %lld bytes (limit max_file_bytes=%llu)",
                         (long long)hint, (unsigned long long)max_bytes);
     /* One byte more than a known size, so that the end is seen in one read. */
-    if (grow(&buf, &cap, hint > 0 ? (size_t)hint + 1 : 65536) != 0)
+    if (grow(&buf, &cap, hint > 0 ? (size_t)hint + 1 : 65536, most) != 0)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     for (;;) {
         size_t got = 0;
-        if (n == cap && grow(&buf, &cap, cap + 1) != 0) {
+        if (n == cap && grow(&buf, &cap, cap + 1, most) != 0) {
             free(buf);
             return bw__fail(err, BW_ERR_NOMEM, "out of memory");
         }
@@ -240,7 +245,8 @@ bw_status bw_reader_slurp(bw_reader *r, uint64_t max_bytes, bw_chunk_fn on_chunk
             on_chunk(ctx, buf + n, got);
         if ((uint64_t)(n + got) > max_bytes) {
             free(buf);
-            return bw__fail(err, BW_ERR_LIMIT, "file too large: more than %llu bytes",
+            return bw__fail(err, BW_ERR_LIMIT,
+                            "file too large: more than %llu bytes (limit max_file_bytes)",
                             (unsigned long long)max_bytes);
         }
         n += got;
@@ -250,7 +256,8 @@ bw_status bw_reader_slurp(bw_reader *r, uint64_t max_bytes, bw_chunk_fn on_chunk
     return BW_OK;
 }
 
-bw_status bw_reader_drain(bw_reader *r, bw_chunk_fn on_chunk, void *ctx, uint64_t *bytes,
+bw_status bw_reader_drain(bw_reader *r, bw_chunk_fn on_chunk, void *ctx, uint64_t max_bytes,
+                          const volatile sig_atomic_t *stop, uint64_t *bytes,
                           bw_error *err)
 {
     unsigned char *buf = malloc(65536);
@@ -262,8 +269,18 @@ bw_status bw_reader_drain(bw_reader *r, bw_chunk_fn on_chunk, void *ctx, uint64_
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     for (;;) {
         size_t got = 0;
+        if (stop && *stop) {
+            st = bw__fail(err, BW_ERR_INTERRUPTED, "interrupted while reading");
+            break;
+        }
         if ((st = bw_reader_read(r, buf, 65536, &got, err)) != BW_OK || got == 0)
             break;
+        if (max_bytes && total + got > max_bytes) {
+            st = bw__fail(err, BW_ERR_LIMIT,
+                          "input too large to hash: more than %llu bytes (limit max_stream_bytes)",
+                          (unsigned long long)max_bytes);
+            break;
+        }
         if (on_chunk)
             on_chunk(ctx, buf, got);
         total += got;

@@ -605,10 +605,13 @@ bw_status bw_scanner_add_fd(bw_scanner *s, const char *name, int fd, bw_error *e
         bw_error e2;
         jb->st = st;
         jb->err = e;
-        if (bw_reader_drain(r, counted_chunk, &c, NULL, &e2) == BW_OK &&
-            bw_digester_final(dg, &jb->res.digests, &e2) == BW_OK) {
+        uint64_t cap = s->limits.max_stream_bytes, rest = cap > c.n ? cap - c.n : 1;
+        bw_status ds = bw_reader_drain(r, counted_chunk, &c, rest, s->opts.stop, NULL, &e2);
+        if (ds == BW_OK && bw_digester_final(dg, &jb->res.digests, &e2) == BW_OK) {
             jb->res.has_digests = 1;
             jb->res.size = c.n;
+        } else if (ds == BW_ERR_LIMIT) {
+            jb->err = e2; /* not even its digests: say which limit */
         }
         bw_digester_free(dg);
         bw_reader_close(r);
