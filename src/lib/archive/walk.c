@@ -128,7 +128,7 @@ static int grow(unsigned char **buf, size_t *cap, size_t need)
         nc *= 2;
     if (nc == *cap)
         return 0;
-    nb = realloc(*buf, nc);
+    nb = bw__realloc(*buf, nc);
     if (!nb)
         return -1;
     *buf = nb;
@@ -274,7 +274,7 @@ static void walk_nested(nest *n, struct archive *outer, unsigned char **bufp, si
         }
         opened = archive_read_open_memory(a, *bufp, len);
     } else {
-        s = calloc(1, sizeof *s);
+        s = bw__calloc(1, sizeof *s);
         if (!s) {
             nest_abort(n, BW_ERR_NOMEM, NULL);
             goto out;
@@ -327,7 +327,7 @@ static void report(nest *n, const char *path, const bw_error *e)
  * member was read to its end. */
 static int drain(nest *n, struct archive *a, bw_digester *dg, uint64_t *total)
 {
-    unsigned char *sink = malloc(CHUNK);
+    unsigned char *sink = bw__malloc(CHUNK);
     la_ssize_t got;
     bw_error e;
     if (!sink) {
@@ -529,7 +529,7 @@ static bw_status walk_raw(nest *n, struct archive *a, struct archive_entry *ent,
     }
     if (bw_archive_sniff(buf, len) == BW_ARCHIVE_TAR) {
         struct archive *in = new_reader(BW_ARCHIVE_TAR);
-        stream_src *ss = calloc(1, sizeof *ss);
+        stream_src *ss = bw__calloc(1, sizeof *ss);
         char filt[8], inner[16];
         bw_status st;
         if (!in || !ss) {
@@ -594,7 +594,7 @@ static char *member_path(const char *name, struct archive_entry *ent)
     if (!m || !*m)
         m = "?";
     ml = strlen(m);
-    p = malloc(nl + ml + 2);
+    p = bw__malloc(nl + ml + 2);
     if (!p)
         return NULL;
     memcpy(p, name, nl);
@@ -816,7 +816,7 @@ bw_status bw_archive_walk_fd_at(int fd, uint64_t offset, uint64_t size, const ch
     fmt = got > 0 ? bw_archive_sniff(head, (size_t)got) : BW_ARCHIVE_NONE;
     if (fmt == BW_ARCHIVE_NONE)
         return bw__fail(err, BW_ERR_FORMAT, "not an archive");
-    if (!(sl = malloc(sizeof *sl)))
+    if (!(sl = bw__malloc(sizeof *sl)))
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     sl->fd = fd;
     sl->base = offset;

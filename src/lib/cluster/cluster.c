@@ -40,7 +40,7 @@ struct bw_clusterer {
 
 bw_status bw_clusterer_new(bw_clusterer **out, const bw_cluster_opts *opts, bw_error *err)
 {
-    bw_clusterer *c = calloc(1, sizeof *c);
+    bw_clusterer *c = bw__calloc(1, sizeof *c);
     *out = NULL;
     if (!c)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
@@ -85,7 +85,7 @@ bw_status bw_clusterer_add(bw_clusterer *c, const char *path, const uint8_t sha2
         return bw__fail(err, BW_ERR_LIMIT, "too many items to cluster");
     if (c->n == c->cap) {
         size_t nc = c->cap ? c->cap * 2 : 1024;
-        item *nv = realloc(c->v, nc * sizeof *nv);
+        item *nv = bw__realloc(c->v, nc * sizeof *nv);
         if (!nv)
             return bw__fail(err, BW_ERR_NOMEM, "out of memory");
         c->v = nv;
@@ -93,7 +93,7 @@ bw_status bw_clusterer_add(bw_clusterer *c, const char *path, const uint8_t sha2
     }
     it = &c->v[c->n];
     memset(it, 0, sizeof *it);
-    if (!(it->path = strdup(path)))
+    if (!(it->path = bw__strdup(path)))
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     if (sha256) {
         memcpy(it->sha256, sha256, 32);
@@ -137,7 +137,7 @@ bw_status bw_clusterer_add_jsonl(bw_clusterer *c, bw_reader *r, const bw_limits 
                 break;
             }
             if (cap - len < 65536) {
-                char *nb = realloc(buf, cap + 65536);
+                char *nb = bw__realloc(buf, cap + 65536);
                 if (!nb) {
                     st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
                     break;
@@ -230,7 +230,7 @@ static int cmp_sha(const void *a, const void *b)
 
 static bw_status join_exact(bw_clusterer *c, bw_error *err)
 {
-    uint32_t *idx = malloc((c->n ? c->n : 1) * sizeof *idx);
+    uint32_t *idx = bw__malloc((c->n ? c->n : 1) * sizeof *idx);
     size_t m = 0;
     if (!idx)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
@@ -277,7 +277,7 @@ static void *search_main(void *arg)
                 continue; /* each pair once, from its lower id */
             if (s->npairs == s->cap) {
                 size_t nc = s->cap ? s->cap * 2 : 4096;
-                pair *np = realloc(s->pairs, nc * sizeof *np);
+                pair *np = bw__realloc(s->pairs, nc * sizeof *np);
                 if (!np) {
                     s->st = bw__fail(&s->err, BW_ERR_NOMEM, "out of memory");
                     break;
@@ -296,8 +296,8 @@ static void *search_main(void *arg)
 
 static bw_status join_near(bw_clusterer *c, bw_error *err)
 {
-    bw_pdq *hashes = malloc((c->n ? c->n : 1) * sizeof *hashes);
-    uint32_t *item_of = malloc((c->n ? c->n : 1) * sizeof *item_of);
+    bw_pdq *hashes = bw__malloc((c->n ? c->n : 1) * sizeof *hashes);
+    uint32_t *item_of = bw__malloc((c->n ? c->n : 1) * sizeof *item_of);
     unsigned nthreads = c->opts.jobs > 1 ? c->opts.jobs : 1;
     search *ss = NULL;
     pthread_t *th = NULL;
@@ -329,8 +329,8 @@ static bw_status join_near(bw_clusterer *c, bw_error *err)
     }
     if (nthreads > m)
         nthreads = (unsigned)m;
-    ss = calloc(nthreads, sizeof *ss);
-    th = calloc(nthreads, sizeof *th);
+    ss = bw__calloc(nthreads, sizeof *ss);
+    th = bw__calloc(nthreads, sizeof *th);
     if (!ss || !th) {
         st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
         goto out;
@@ -343,7 +343,7 @@ static bw_status join_near(bw_clusterer *c, bw_error *err)
         ss[t].to = m * (t + 1) / nthreads;
         ss[t].d = c->opts.max_distance;
     }
-    started = calloc(nthreads, sizeof *started);
+    started = bw__calloc(nthreads, sizeof *started);
     if (!started) {
         st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
         goto out;
@@ -391,8 +391,8 @@ bw_status bw_clusterer_run(bw_clusterer *c, bw_cluster_fn fn, void *ctx, bw_erro
     if (c->ran)
         return bw__fail(err, BW_ERR_ARG, "bw_clusterer_run may be called once");
     c->ran = 1;
-    c->parent = malloc((c->n ? c->n : 1) * sizeof *c->parent);
-    c->size = malloc((c->n ? c->n : 1) * sizeof *c->size);
+    c->parent = bw__malloc((c->n ? c->n : 1) * sizeof *c->parent);
+    c->size = bw__malloc((c->n ? c->n : 1) * sizeof *c->size);
     if (!c->parent || !c->size)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < c->n; i++) {
@@ -403,8 +403,8 @@ bw_status bw_clusterer_run(bw_clusterer *c, bw_cluster_fn fn, void *ctx, bw_erro
         return st;
 
     /* Number the groups of two or more by their first member. */
-    group = malloc((c->n + 1) * sizeof *group);  /* item -> group id (0: alone) */
-    first = malloc((c->n + 1) * sizeof *first);  /* root -> group id */
+    group = bw__malloc((c->n + 1) * sizeof *group);  /* item -> group id (0: alone) */
+    first = bw__malloc((c->n + 1) * sizeof *first);  /* root -> group id */
     if (!group || !first) {
         st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
         goto out;
@@ -423,10 +423,10 @@ bw_status bw_clusterer_run(bw_clusterer *c, bw_cluster_fn fn, void *ctx, bw_erro
     }
     /* Counting sort of members by group, keeping input order: the members
      * of group g are order[start[g] .. start[g + 1]). */
-    start = calloc(ngroups + 2, sizeof *start);
-    fill = calloc(ngroups + 2, sizeof *fill);
-    order = malloc((c->n + 1) * sizeof *order);
-    paths = malloc((c->n + 1) * sizeof *paths);
+    start = bw__calloc(ngroups + 2, sizeof *start);
+    fill = bw__calloc(ngroups + 2, sizeof *fill);
+    order = bw__malloc((c->n + 1) * sizeof *order);
+    paths = bw__malloc((c->n + 1) * sizeof *paths);
     if (!start || !fill || !order || !paths) {
         st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
         goto out;

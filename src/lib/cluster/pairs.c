@@ -47,7 +47,7 @@ static int push(bw__pairs *o, uint32_t a, uint32_t b)
 {
     if (o->n == o->cap) {
         size_t nc = o->cap ? o->cap * 2 : 4096;
-        bw__pair *nv = realloc(o->v, nc * sizeof *nv);
+        bw__pair *nv = bw__realloc(o->v, nc * sizeof *nv);
         if (!nv)
             return -1;
         o->v = nv;
@@ -120,7 +120,7 @@ static int join_sub(job *jb, int t, bw_pdq *sorted, uint32_t *id, uint32_t *star
     for (unsigned v = 1; v <= 65536; v++)
         start[v] += start[v - 1];
     {
-        uint32_t *fill = malloc(65536 * sizeof *fill);
+        uint32_t *fill = bw__malloc(65536 * sizeof *fill);
         if (!fill)
             return -1;
         memcpy(fill, start, 65536 * sizeof *fill);
@@ -142,9 +142,9 @@ static void *worker_main(void *arg)
 {
     worker *w = arg;
     job *jb = w->jb;
-    bw_pdq *sorted = malloc((jb->n ? jb->n : 1) * sizeof *sorted);
-    uint32_t *id = malloc((jb->n ? jb->n : 1) * sizeof *id);
-    uint32_t *start = malloc(65537 * sizeof *start);
+    bw_pdq *sorted = bw__malloc((jb->n ? jb->n : 1) * sizeof *sorted);
+    uint32_t *id = bw__malloc((jb->n ? jb->n : 1) * sizeof *id);
+    uint32_t *start = bw__malloc(65537 * sizeof *start);
     uint16_t masks[1 + 16 + 120];
     int nmasks = 0;
 
@@ -193,9 +193,9 @@ bw_status bw__pdq_pairs(const bw_pdq *h, size_t n, int d, unsigned threads, bw__
     }
     if (threads < 1)
         threads = 1;
-    ws = calloc(threads, sizeof *ws);
-    th = calloc(threads, sizeof *th);
-    started = calloc(threads, 1);
+    ws = bw__calloc(threads, sizeof *ws);
+    th = bw__calloc(threads, sizeof *th);
+    started = bw__calloc(threads, 1);
     if (!ws || !th || !started) {
         free(ws);
         free(th);

@@ -12,20 +12,6 @@
 #define BW__PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define BW__PRINTF(a, b)
-/* The process-wide memory budget (core/budget.c, limit max_memory_bytes).
- * reserve waits while the bytes do not fit (unless this thread already
- * holds some), fails with BW_ERR_LIMIT naming `what` and the limit when
- * they exceed the whole budget; release gives them back. */
-bw_status bw__budget_reserve(const bw_limits *lim, uint64_t bytes, const char *what,
-                             bw_error *err);
-void bw__budget_release(uint64_t bytes);
-uint64_t bw__budget_used(void); /* for tests */
-
-/* This thread's CPU time in ns, and whether max_decode_seconds have passed
- * since start_ns. */
-uint64_t bw__cpu_ns(void);
-int bw__over_time(uint64_t start_ns, const bw_limits *lim);
-
 #endif
 
 /* Set err (if not NULL) to status with a printf-style message; returns
@@ -57,6 +43,34 @@ bw_status bw__budget_reserve(const bw_limits *lim, uint64_t bytes, const char *w
                              bw_error *err);
 void bw__budget_release(uint64_t bytes);
 uint64_t bw__budget_used(void); /* for tests */
+
+/* Every allocation of libbulwark goes through these (core/alloc.c): the
+ * same as malloc and friends (free() frees them), counted, and made to
+ * fail on demand so that tests can run an operation with each of its
+ * allocations failing in turn, as SQLite's malloc-failure tests do. */
+void *bw__malloc(size_t n);
+void *bw__calloc(size_t n, size_t size);
+void *bw__realloc(void *p, size_t n);
+char *bw__strdup(const char *s);
+char *bw__strndup(const char *s, size_t n);
+/* From the nth allocation on (counting from this call; 0: never), fail:
+ * only that one, or with persistent every one after it too. */
+void bw__alloc_fail(uint64_t nth, int persistent);
+/* Allocations since the last bw__alloc_fail, and how many were failed. */
+uint64_t bw__alloc_count(void);
+uint64_t bw__alloc_failed(void);
+
+/* assert(), checked in debug and sanitizer builds (BW_ASSERTS), free in
+ * release builds: for what the code itself guarantees, never for input.
+ * bw__testcase(X) marks a branch a test must reach (documentation, as
+ * SQLite's testcase()). */
+#ifdef BW_ASSERTS
+#include <assert.h>
+#define bw__assert(x) assert(x)
+#else
+#define bw__assert(x) ((void)0)
+#endif
+#define bw__testcase(x) ((void)(x))
 
 /* This thread's CPU time in ns, and whether max_decode_seconds have passed
  * since start_ns. */

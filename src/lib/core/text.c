@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "bulwark/text.h"
+#include "core/internal.h"
 
 size_t bw_utf8_next(const char *str, size_t n, uint32_t *cp)
 {
@@ -92,7 +93,7 @@ const char *bw_text_safe(const char *s, size_t n, char **buf, size_t *cap)
             size_t ncap = *cap ? *cap : 64;
             while (ncap < o + plen)
                 ncap *= 2;
-            char *nb = realloc(*buf, ncap);
+            char *nb = bw__realloc(*buf, ncap);
             if (!nb)
                 return NULL;
             *buf = nb;

@@ -26,7 +26,7 @@ void bw_digester_free(bw_digester *d)
 
 bw_status bw_digester_new(bw_digester **out, bw_error *err)
 {
-    bw_digester *d = calloc(1, sizeof *d);
+    bw_digester *d = bw__calloc(1, sizeof *d);
     *out = NULL;
     if (!d)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");

@@ -16,7 +16,7 @@ struct bw_hasher {
 
 bw_status bw_hasher_new(bw_hasher **out, const bw_hash_opts *opts, bw_error *err)
 {
-    bw_hasher *h = calloc(1, sizeof *h);
+    bw_hasher *h = bw__calloc(1, sizeof *h);
     bw_status st;
     *out = NULL;
     if (!h)

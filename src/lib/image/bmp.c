@@ -18,6 +18,7 @@
 #include <string.h>
 #include "core/bytes.h"
 #include "image/image_internal.h"
+#include "core/internal.h"
 
 enum { BI_RGB = 0, BI_RLE8 = 1, BI_RLE4 = 2, BI_BITFIELDS = 3, BI_JPEG = 4, BI_PNG = 5,
        BI_ALPHABITFIELDS = 6 };
@@ -155,7 +156,7 @@ static bw_status parse_header(bmp *b, const uint8_t *d, size_t len, bw_error *er
 
 bw_status bw__bmp_probe(const uint8_t *data, size_t len, uint32_t *w, uint32_t *h, bw_error *err)
 {
-    bmp *b = malloc(sizeof *b);
+    bmp *b = bw__malloc(sizeof *b);
     bw_status st;
     if (!b)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
@@ -244,7 +245,7 @@ static bw_status read_rle(const bmp *b, bw_image *img, bw_error *err)
 {
     const uint8_t *p = b->d + b->off_bits, *end = b->d + b->len;
     int rle4 = b->compression == BI_RLE4;
-    uint8_t *idx = calloc(b->w, b->h);
+    uint8_t *idx = bw__calloc(b->w, b->h);
     uint32_t x = 0, y = 0; /* y counts from the bottom row */
     int finished = 0;
 
@@ -306,7 +307,7 @@ static bw_status read_rle(const bmp *b, bw_image *img, bw_error *err)
 bw_status bw__bmp_decode(const uint8_t *data, size_t len, const bw__dopts *o, bw_image *img,
                          bw_error *err)
 {
-    bmp *b = malloc(sizeof *b);
+    bmp *b = bw__malloc(sizeof *b);
     bw_status st;
     if (!b)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");

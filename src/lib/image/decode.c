@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "image/image_internal.h"
+#include "core/internal.h"
 
 typedef struct decoder {
     const char *name; /* for messages */
@@ -72,7 +73,7 @@ bw_status bw__image_alloc(bw_image *img, uint32_t w, uint32_t h, uint32_t channe
         (st = bw__image_reserve(img, bw_format_name(img->format), w, h,
                                 bw__image_need(w, h, channels), lim, err)) != BW_OK)
         return st;
-    img->pixels = malloc(n);
+    img->pixels = bw__malloc(n);
     if (!img->pixels)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory for a %ux%u image", w, h);
     img->width = img->full_width = w;

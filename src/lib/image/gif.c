@@ -12,6 +12,7 @@
 #include <string.h>
 #include <gif_lib.h>
 #include "image/image_internal.h"
+#include "core/internal.h"
 
 typedef struct gsrc {
     const uint8_t *data;
@@ -101,7 +102,7 @@ static bw_status read_frame(GifFileType *g, gsrc *s, const bw__dopts *o, bw_imag
         cm = NULL;
     if ((st = bw__image_alloc(img, w, h, 3, o->lim, err)) != BW_OK)
         return st;
-    if (!(line = malloc(w)))
+    if (!(line = bw__malloc(w)))
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     for (int pass = 0; pass < (g->Image.Interlace ? 4 : 1); pass++) {
         uint32_t y0 = g->Image.Interlace ? start[pass] : 0, dy = g->Image.Interlace ? step[pass] : 1;

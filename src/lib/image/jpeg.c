@@ -33,6 +33,7 @@
 #include <jpeglib.h>
 #include <jerror.h>
 #include "image/image_internal.h"
+#include "core/internal.h"
 
 /* ---------------- Error manager ---------------- */
 
@@ -249,7 +250,7 @@ static bw_status read_rows(jctx *j, const bw_limits *lim, bw_image *img, bw_erro
     st = bw__image_alloc(img, w, h, d->out_color_components == 1 ? 1 : 3, lim, err);
     if (st != BW_OK)
         return st;
-    if (cmyk && !(j->row = malloc((size_t)w * 4)))
+    if (cmyk && !(j->row = bw__malloc((size_t)w * 4)))
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     while (d->output_scanline < h) {
         uint8_t *dst = img->pixels + (size_t)d->output_scanline * img->stride;
@@ -444,7 +445,7 @@ static bw_status guarded_decode(jctx *j, const uint8_t *data, size_t len, const 
 bw_status bw__jpeg_probe(const uint8_t *data, size_t len, uint32_t *w, uint32_t *h,
                          bw_error *err)
 {
-    jctx *j = malloc(sizeof *j);
+    jctx *j = bw__malloc(sizeof *j);
     bw_status st;
     if (!j)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
@@ -458,7 +459,7 @@ bw_status bw__jpeg_probe(const uint8_t *data, size_t len, uint32_t *w, uint32_t 
 bw_status bw__jpeg_decode(const uint8_t *data, size_t len, const bw__dopts *o, bw_image *img,
                           bw_error *err)
 {
-    jctx *j = malloc(sizeof *j); /* keeps the big struct off the stack */
+    jctx *j = bw__malloc(sizeof *j); /* keeps the big struct off the stack */
     bw_status st;
     if (!j)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");

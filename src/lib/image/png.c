@@ -24,6 +24,7 @@
 #include <spng.h>
 #include "core/bytes.h"
 #include "image/image_internal.h"
+#include "core/internal.h"
 
 /* ---------------- The critical-chunks filter ---------------- */
 
@@ -142,7 +143,7 @@ static bw_status decode_rows(spng_ctx *ctx, int fmt, int interlaced, const uint8
     bw_status st = BW_OK;
     int ret;
 
-    if (fmt == SPNG_FMT_RGBA16 && !(scratch = malloc(rowlen)))
+    if (fmt == SPNG_FMT_RGBA16 && !(scratch = bw__malloc(rowlen)))
         return bw__fail(err, BW_ERR_NOMEM, "out of memory decoding PNG");
     if ((ret = spng_decode_image(ctx, NULL, 0, fmt, SPNG_DECODE_PROGRESSIVE))) {
         free(scratch);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <tiffio.h>
 #include "image/image_internal.h"
+#include "core/internal.h"
 
 typedef struct tsrc {
     const uint8_t *data;
@@ -187,7 +188,7 @@ bw_status bw__tiff_decode(const uint8_t *data, size_t len, const bw__dopts *o, b
         uint16_t nextra = 0, *info = NULL;
         if (TIFFGetField(t, TIFFTAG_EXTRASAMPLES, &nextra, &info) && nextra >= 1 && info &&
             info[0] == EXTRASAMPLE_UNASSALPHA) {
-            uint16_t *copy = malloc(nextra * sizeof *copy);
+            uint16_t *copy = bw__malloc(nextra * sizeof *copy);
             if (copy) {
                 memcpy(copy, info, nextra * sizeof *copy);
                 copy[0] = EXTRASAMPLE_ASSOCALPHA;
@@ -213,7 +214,7 @@ bw_status bw__tiff_decode(const uint8_t *data, size_t len, const bw__dopts *o, b
                            o->lim, err);
     if (st == BW_OK)
         st = bw__image_alloc(img, w, h, 3, o->lim, err);
-    if (st == BW_OK && !(raster = malloc((size_t)w * band * 4)))
+    if (st == BW_OK && !(raster = bw__malloc((size_t)w * band * 4)))
         st = bw__fail(err, BW_ERR_NOMEM, "out of memory decoding TIFF");
     for (uint32_t y = 0; st == BW_OK && y < h; y += band) {
         uint32_t n = h - y < band ? h - y : band;

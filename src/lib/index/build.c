@@ -193,15 +193,15 @@ build_table_as(bw_index *ix, int p, const int compact, size_t *memory, bw_error 
     const int g = compact ? ix->g : 0, pn = (p + 1) % BW__PARTS;
     const size_t n = ix->n, K = (size_t)1 << (16 + g), ib = (size_t)ix->idbytes;
     const size_t lb = (size_t)ix->link_bits, ebytes = compact ? (n * lb + 7) / 8 + 8 : n * ib + 64;
-    uint32_t *cnt = calloc(K, sizeof *cnt), *rank = NULL, *cnt2 = NULL;
+    uint32_t *cnt = bw__calloc(K, sizeof *cnt), *rank = NULL, *cnt2 = NULL;
     uint8_t *ent;
     bw_status st = BW_OK;
     tb->next = bw__index_alloc(n * sizeof *tb->next + 64);
     ent = bw__index_alloc(ebytes);
     if (compact) {
         tb->link = ent;
-        cnt2 = calloc(K, sizeof *cnt2);
-        rank = malloc((n ? n : 1) * sizeof *rank);
+        cnt2 = bw__calloc(K, sizeof *cnt2);
+        rank = bw__malloc((n ? n : 1) * sizeof *rank);
     } else {
         tb->ids = ent;
     }
@@ -374,7 +374,7 @@ void bw__index_free(bw_index *ix)
 
 bw_status bw_index_builder_new(bw_index_builder **out, const bw_index_opts *opts, bw_error *err)
 {
-    bw_index_builder *b = calloc(1, sizeof *b);
+    bw_index_builder *b = bw__calloc(1, sizeof *b);
     *out = NULL;
     if (!b)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
@@ -457,7 +457,7 @@ bw_status bw_index_build(bw_index_builder *b, bw_index **out, bw_error *err)
     *out = NULL;
     if (!b)
         return bw__fail(err, BW_ERR_ARG, "no index builder");
-    bw_index *ix = calloc(1, sizeof *ix);
+    bw_index *ix = bw__calloc(1, sizeof *ix);
     if (!ix) {
         bw_index_builder_free(b);
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");

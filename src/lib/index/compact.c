@@ -46,7 +46,7 @@ static int bits_for(uint64_t v)
 bw_status bw__compact_plan(bw_index *ix, bw_error *err)
 {
     size_t n = ix->n, K3 = (size_t)1 << 19;
-    uint32_t *h = malloc(K3 * sizeof *h);
+    uint32_t *h = bw__malloc(K3 * sizeof *h);
     uint64_t maxg[4] = {0, 0, 0, 0};
     if (!h)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory building the index");
@@ -95,7 +95,7 @@ bw_status bw__compact_ids(bw_index *ix, size_t *memory, bw_error *err)
     if (sorted)
         return BW_OK; /* id = position in table 15 */
     size_t bytes = n * (size_t)ix->idbytes + 8;
-    uint32_t *cur = malloc(K * sizeof *cur);
+    uint32_t *cur = bw__malloc(K * sizeof *cur);
     ix->perm = bw__index_alloc(bytes);
     ix->where = bw__index_alloc(bytes);
     if (!cur || !ix->perm || !ix->where) {
@@ -179,8 +179,8 @@ static inline __attribute__((always_inline)) bw_status
 verify(const bw_index *ix, int d, const int *t, const unsigned *qp, size_t n, const uint8_t *ps,
        const uint32_t *pe, const uint16_t *pv, bw_index_hits *hits, bw_error *err)
 {
-    walk *w = malloc(n * sizeof *w);
-    uint32_t *act = malloc(n * sizeof *act);
+    walk *w = bw__malloc(n * sizeof *w);
+    uint32_t *act = bw__malloc(n * sizeof *act);
     size_t na = 0;
     bw_status st = BW_OK;
     if (!w || !act) {

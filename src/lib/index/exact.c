@@ -25,7 +25,7 @@ bw_status bw__exact_add(bw__exact_table *t, const uint8_t *key, bw_error *err)
         size_t cap = t->cap ? t->cap * 2 : 256;
         if (cap >= ((size_t)1 << 31))
             return bw__fail(err, BW_ERR_LIMIT, "too many hashes of one kind for one index");
-        uint8_t *k = realloc(t->keys, cap * t->key_bytes);
+        uint8_t *k = bw__realloc(t->keys, cap * t->key_bytes);
         if (!k)
             return bw__fail(err, BW_ERR_NOMEM, "out of memory for the exact-hash table");
         t->keys = k;
@@ -41,7 +41,7 @@ bw_status bw__exact_build(bw__exact_table *t, bw_error *err)
     size_t slots = 16;
     while (slots < t->n * 2)
         slots *= 2;
-    t->slots = calloc(slots, sizeof *t->slots);
+    t->slots = bw__calloc(slots, sizeof *t->slots);
     if (!t->slots)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory for the exact-hash table");
     t->mask = slots - 1;

@@ -44,7 +44,7 @@ bw_status bw__hits_reserve(bw_index_hits *hits, size_t more, bw_error *err)
             return bw__fail(err, BW_ERR_NOMEM, "too many index hits");
         cap *= 2;
     }
-    bw_index_hit *v = realloc(hits->v, cap * sizeof *v);
+    bw_index_hit *v = bw__realloc(hits->v, cap * sizeof *v);
     if (!v)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory for index hits");
     hits->v = v;

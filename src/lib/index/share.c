@@ -27,7 +27,7 @@ struct bw_index_slot {
 
 bw_status bw_index_slot_new(bw_index_slot **out, bw_index *initial, bw_error *err)
 {
-    bw_index_slot *s = calloc(1, sizeof *s);
+    bw_index_slot *s = bw__calloc(1, sizeof *s);
     *out = NULL;
     if (!s)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");

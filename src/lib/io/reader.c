@@ -20,7 +20,7 @@ struct bw_reader {
 
 static bw_status reader_new(bw_reader **out, const bw_reader_ops *ops, void *state, bw_error *err)
 {
-    bw_reader *r = malloc(sizeof *r);
+    bw_reader *r = bw__malloc(sizeof *r);
     if (!r) {
         ops->close(state);
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
@@ -74,7 +74,7 @@ static const bw_reader_ops fd_ops = {fd_read, fd_size, fd_close};
 static bw_status open_fd(bw_reader **out, int fd, int own, bw_error *err)
 {
     struct stat st;
-    fd_state *s = malloc(sizeof *s);
+    fd_state *s = bw__malloc(sizeof *s);
     if (!s) {
         if (own)
             close(fd);
@@ -153,7 +153,7 @@ bw_status bw_reader_open_memory(bw_reader **out, const void *data, size_t len, b
     *out = NULL;
     if (!data && len)
         return bw__fail(err, BW_ERR_ARG, "NULL buffer");
-    s = malloc(sizeof *s);
+    s = bw__malloc(sizeof *s);
     if (!s)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     s->data = data;
@@ -201,7 +201,7 @@ static int grow(unsigned char **buf, size_t *cap, size_t need, size_t most)
         ncap *= 2;
     if (ncap > most)
         ncap = most;
-    nb = realloc(*buf, ncap);
+    nb = bw__realloc(*buf, ncap);
     if (!nb)
         return -1;
     *buf = nb;
@@ -260,7 +260,7 @@ bw_status bw_reader_drain(bw_reader *r, bw_chunk_fn on_chunk, void *ctx, uint64_
                           const volatile sig_atomic_t *stop, uint64_t *bytes,
                           bw_error *err)
 {
-    unsigned char *buf = malloc(65536);
+    unsigned char *buf = bw__malloc(65536);
     uint64_t total = 0;
     bw_status st = BW_OK;
     if (bytes)

@@ -66,14 +66,14 @@ static bw_status walk_dir(walker *w, const char *path, const struct stat *st)
         if (n == cap) {
             char **nn;
             cap = cap ? cap * 2 : 64;
-            nn = realloc(names, cap * sizeof *names);
+            nn = bw__realloc(names, cap * sizeof *names);
             if (!nn) {
                 rc = BW_ERR_NOMEM;
                 goto out;
             }
             names = nn;
         }
-        if (!(names[n] = strdup(e->d_name))) {
+        if (!(names[n] = bw__strdup(e->d_name))) {
             rc = BW_ERR_NOMEM;
             goto out;
         }
@@ -82,7 +82,7 @@ static bw_status walk_dir(walker *w, const char *path, const struct stat *st)
     qsort(names, n, sizeof *names, cmp_names);
     if (w->depth == w->cap) {
         size_t nc = w->cap ? w->cap * 2 : 16;
-        dir_id *ns = realloc(w->stack, nc * sizeof *ns);
+        dir_id *ns = bw__realloc(w->stack, nc * sizeof *ns);
         if (!ns) {
             rc = BW_ERR_NOMEM;
             goto out;
@@ -95,7 +95,7 @@ static bw_status walk_dir(walker *w, const char *path, const struct stat *st)
     w->depth++;
     for (size_t i = 0; i < n && rc == BW_OK; i++) {
         size_t pl = strlen(path), nl = strlen(names[i]);
-        char *child = malloc(pl + nl + 2);
+        char *child = bw__malloc(pl + nl + 2);
         if (!child) {
             rc = BW_ERR_NOMEM;
             break;

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include "bulwark/json.h"
 #include "bulwark/text.h"
+#include "core/internal.h"
 
 void bw_json_init(bw_json *j)
 {
@@ -50,7 +51,7 @@ static int reserve(bw_json *j, size_t n)
         char *nb;
         while (ncap < j->len + n + 1)
             ncap *= 2;
-        nb = realloc(j->buf, ncap);
+        nb = bw__realloc(j->buf, ncap);
         if (!nb) {
             j->failed = 1;
             return -1;

@@ -113,7 +113,7 @@ bw_status bw__parse_csv(bw__parse *p, bw_error *err)
     const char *f[MAX_COLS];
     size_t fl[MAX_COLS];
     char ex[64];
-    char *buf = malloc((size_t)p->lim->max_line_bytes + MAX_COLS + 1);
+    char *buf = bw__malloc((size_t)p->lim->max_line_bytes + MAX_COLS + 1);
     bw_status st = BW_OK;
     if (!buf)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");

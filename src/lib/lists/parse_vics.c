@@ -333,8 +333,8 @@ bw_status bw__parse_vics(bw__parse *p, bw_error *err)
     v.err = err;
     v.line = 1;
     v.max_depth = p->lim->max_json_depth ? p->lim->max_json_depth : 1;
-    v.is_map = calloc(v.max_depth + 1, 1);
-    v.records = calloc(v.max_depth + 1, 1);
+    v.is_map = bw__calloc(v.max_depth + 1, 1);
+    v.records = bw__calloc(v.max_depth + 1, 1);
     yajl_handle h = yajl_alloc(&callbacks, NULL, &v);
     if (!h || !v.is_map || !v.records) {
         st = bw__fail(err, BW_ERR_NOMEM, "out of memory");

@@ -14,7 +14,7 @@ bw_status bw__src_init(bw__src *s, bw_reader *r, bw_error *err)
     memset(s, 0, sizeof *s);
     s->r = r;
     s->cap = CHUNK * 2;
-    s->buf = malloc(s->cap);
+    s->buf = bw__malloc(s->cap);
     if (!s->buf)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     return BW_OK;
@@ -36,7 +36,7 @@ bw_status bw__src_fill(bw__src *s, size_t want, bw_error *err)
         }
         if (s->cap - s->len < CHUNK) {
             size_t cap = s->cap * 2;
-            uint8_t *b = realloc(s->buf, cap);
+            uint8_t *b = bw__realloc(s->buf, cap);
             if (!b)
                 return bw__fail(err, BW_ERR_NOMEM, "out of memory");
             s->buf = b;

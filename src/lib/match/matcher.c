@@ -212,7 +212,7 @@ bw_status bw_matcher_open_with(bw_matcher **out, const char *db_path, const char
 {
     bw_status st;
     *out = NULL;
-    bw_matcher *m = calloc(1, sizeof *m);
+    bw_matcher *m = bw__calloc(1, sizeof *m);
     if (!m)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&m->lock, NULL);
@@ -223,13 +223,13 @@ bw_status bw_matcher_open_with(bw_matcher **out, const char *db_path, const char
     if (index_opts)
         m->iopts = *index_opts;
     if (nlists) {
-        m->lists = calloc(nlists, sizeof *m->lists);
+        m->lists = bw__calloc(nlists, sizeof *m->lists);
         if (!m->lists) {
             bw_matcher_close(m);
             return bw__fail(err, BW_ERR_NOMEM, "out of memory");
         }
         for (size_t i = 0; i < nlists; i++) {
-            m->lists[i] = strdup(lists[i]);
+            m->lists[i] = bw__strdup(lists[i]);
             if (!m->lists[i]) {
                 bw_matcher_close(m);
                 return bw__fail(err, BW_ERR_NOMEM, "out of memory");
@@ -295,7 +295,7 @@ static int on_entry(void *ctx, const char *list, const bw_entry *e)
     }
     if (f->out->n == f->out->cap) {
         size_t cap = f->out->cap ? f->out->cap * 2 : 8;
-        bw_match *v = realloc(f->out->v, cap * sizeof *v);
+        bw_match *v = bw__realloc(f->out->v, cap * sizeof *v);
         if (!v) {
             f->st = BW_ERR_NOMEM;
             return 1;
@@ -305,9 +305,9 @@ static int on_entry(void *ctx, const char *list, const bw_entry *e)
     }
     bw_match *x = &f->out->v[f->out->n];
     memset(x, 0, sizeof *x);
-    x->list = strdup(list);
-    x->label = e->label ? strdup(e->label) : NULL;
-    x->category = e->category ? strdup(e->category) : NULL;
+    x->list = bw__strdup(list);
+    x->label = e->label ? bw__strdup(e->label) : NULL;
+    x->category = e->category ? bw__strdup(e->category) : NULL;
     if (!x->list || (e->label && !x->label) || (e->category && !x->category)) {
         free_match(x);
         f->st = BW_ERR_NOMEM;

@@ -291,9 +291,9 @@ static bw_status hash_buffers(float *buf1, uint32_t w, uint32_t h, bw_pdq *hash,
     } else {
         uint32_t wr = jarosz_window(w), wc = jarosz_window(h);
         size_t lanes = w > ROW_TILE ? w : ROW_TILE;
-        float *sum = malloc(lanes * sizeof(float));
-        float *tile = malloc(2 * (size_t)w * ROW_TILE * sizeof(float));
-        float *ring = malloc(((size_t)wc + 1) * w * sizeof(float));
+        float *sum = bw__malloc(lanes * sizeof(float));
+        float *tile = bw__malloc(2 * (size_t)w * ROW_TILE * sizeof(float));
+        float *ring = bw__malloc(((size_t)wc + 1) * w * sizeof(float));
         if (!sum || !tile || !ring) {
             free(sum);
             free(tile);
@@ -341,7 +341,7 @@ bw_status bw_pdq_hash_luma(const float *luma, uint32_t w, uint32_t h, bw_pdq *ha
     bw_status st;
     if (ovf || bw__mul(n, sizeof(float), &ovf) == 0 || ovf)
         return bw__fail(err, BW_ERR_LIMIT, "image too large: %ux%u", w, h);
-    b1 = malloc(n * sizeof(float));
+    b1 = bw__malloc(n * sizeof(float));
     if (!b1)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory for %ux%u", w, h);
     memcpy(b1, luma, n * sizeof(float));
@@ -367,7 +367,7 @@ bw_status bw_pdq_hash_image(const bw_image *img, bw_pdq *hash, int *quality,
     if (n == 0) {
         return zero_hash(hash, quality, dihedral);
     }
-    b1 = malloc(n * sizeof(float));
+    b1 = bw__malloc(n * sizeof(float));
     if (!b1)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory for %ux%u", w, h);
     for (uint32_t y = 0; y < h; y++) {

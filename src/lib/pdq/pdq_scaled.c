@@ -44,8 +44,8 @@ static bw_status axis_build(axis *a, uint32_t n, uint32_t nout, double pitch, bw
     double *k;
     memset(a, 0, sizeof *a);
     a->stride = (uint32_t)(span / pitch) + 3;
-    a->w = calloc((size_t)64 * a->stride, sizeof(double));
-    k = calloc((size_t)span + 2, sizeof(double));
+    a->w = bw__calloc((size_t)64 * a->stride, sizeof(double));
+    k = bw__calloc((size_t)span + 2, sizeof(double));
     if (!a->w || !k) {
         free(a->w);
         free(k);
@@ -116,8 +116,8 @@ bw_status bw__pdq_hash_scaled(const bw_image *img, bw_pdq *hash, int *quality,
         free(ax.w);
         return st;
     }
-    t = calloc((size_t)64 * w, sizeof(double));
-    luma = malloc((size_t)w * sizeof(float));
+    t = bw__calloc((size_t)64 * w, sizeof(double));
+    luma = bw__malloc((size_t)w * sizeof(float));
     if (!t || !luma) {
         st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
         goto out;

@@ -63,13 +63,13 @@ static void *worker_main(void *arg)
 bw_status bw_pool_new(bw_pool **out, unsigned nthreads, size_t depth, bw_pool_work_fn work,
                       void **worker_ctxs, bw_pool_done_fn done, void *ctx, bw_error *err)
 {
-    bw_pool *p = calloc(1, sizeof *p);
+    bw_pool *p = bw__calloc(1, sizeof *p);
     *out = NULL;
     if (!p)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     p->depth = depth ? depth : (nthreads ? 4 * (size_t)nthreads : 1);
-    p->ring = calloc(p->depth, sizeof *p->ring);
-    p->threads = nthreads ? calloc(nthreads, sizeof *p->threads) : NULL;
+    p->ring = bw__calloc(p->depth, sizeof *p->ring);
+    p->threads = nthreads ? bw__calloc(nthreads, sizeof *p->threads) : NULL;
     p->work = work;
     p->done = done;
     p->ctx = ctx;
@@ -84,7 +84,7 @@ bw_status bw_pool_new(bw_pool **out, unsigned nthreads, size_t depth, bw_pool_wo
     pthread_cond_init(&p->cv_work, NULL);
     pthread_cond_init(&p->cv_done, NULL);
     for (unsigned i = 0; i < nthreads; i++) {
-        worker_arg *wa = malloc(sizeof *wa);
+        worker_arg *wa = bw__malloc(sizeof *wa);
         if (!wa || (wa->p = p, wa->wctx = worker_ctxs ? worker_ctxs[i] : NULL,
                     pthread_create(&p->threads[i], NULL, worker_main, wa) != 0)) {
             free(wa);

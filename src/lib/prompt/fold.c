@@ -20,6 +20,7 @@
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
 #include "prompt/prompt_internal.h"
+#include "core/internal.h"
 
 #define NPAGES 0x1100u
 #define MAX_OUT 16
@@ -51,7 +52,7 @@ static uint32_t pool_add(builder *b, const char *s, size_t n)
         char *np;
         while (nc < f->pool_len + n)
             nc *= 2;
-        np = realloc(f->pool, nc);
+        np = bw__realloc(f->pool, nc);
         if (!np) {
             b->oom = 1;
             return 0;
@@ -334,10 +335,10 @@ static bw_status fold_build(bw__fold **out, bw_error *err)
                         u_errorName(e));
     for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++)
         npages += ((ranges[r].hi >> 8) - (ranges[r].lo >> 8)) + 1;
-    b.f = calloc(1, sizeof *b.f);
+    b.f = bw__calloc(1, sizeof *b.f);
     if (b.f) {
-        b.f->page = calloc(NPAGES, sizeof *b.f->page);
-        b.f->ent = calloc(npages * 256, sizeof *b.f->ent);
+        b.f->page = bw__calloc(NPAGES, sizeof *b.f->page);
+        b.f->ent = bw__calloc(npages * 256, sizeof *b.f->ent);
         b.f->refs = 1;
     }
     if (!b.f || !b.f->page || !b.f->ent) {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "prompt/prompt_internal.h"
+#include "core/internal.h"
 
 #define FZ_MIN_TERM 7
 #define FZ_MAX_WORD 32
@@ -64,7 +65,7 @@ static int eligible(const bw__term *t)
 bw_status bw__fuzzy_new(bw__fuzzy **out, const bw__term *terms, size_t nterms, bw_error *err)
 {
     size_t keys = 0, cap = 16;
-    bw__fuzzy *fz = calloc(1, sizeof *fz);
+    bw__fuzzy *fz = bw__calloc(1, sizeof *fz);
     uint64_t h[FZ_MAX_WORD + 2];
     *out = NULL;
     for (size_t i = 0; i < nterms; i++)
@@ -72,7 +73,7 @@ bw_status bw__fuzzy_new(bw__fuzzy **out, const bw__term *terms, size_t nterms, b
             keys += terms[i].norm_len + 1;
     while (cap < keys * 2)
         cap *= 2;
-    if (!fz || !(fz->tab = calloc(cap, sizeof *fz->tab))) {
+    if (!fz || !(fz->tab = bw__calloc(cap, sizeof *fz->tab))) {
         free(fz);
         return bw__fail(err, BW_ERR_NOMEM, "out of memory building the fuzzy index");
     }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <hs/hs.h>
 #include "prompt/prompt_internal.h"
+#include "core/internal.h"
 
 bw_status bw_prompt_guard_compile(const bw_prompt_lists *l, const bw_limits *limits,
                                   bw_prompt_guard **out, bw_error *err)
@@ -25,17 +26,17 @@ bw_status bw_prompt_guard_compile(const bw_prompt_lists *l, const bw_limits *lim
     *out = NULL;
     if (!l)
         return bw__fail(err, BW_ERR_ARG, "bw_prompt_guard_compile: no lists");
-    if (!(g = calloc(1, sizeof *g)))
+    if (!(g = bw__calloc(1, sizeof *g)))
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     g->limits = *bw__limits(limits);
     g->fold = bw__fold_ref(l->fold);
     g->nlangs = l->nlangs;
-    g->terms = calloc(l->nterms + 1, sizeof *g->terms);
-    g->plen = calloc(l->nterms + 1, sizeof *g->plen);
-    pats = calloc(l->nterms + 1, sizeof *pats);
-    lens = calloc(l->nterms + 1, sizeof *lens);
-    ids = calloc(l->nterms + 1, sizeof *ids);
-    flags = calloc(l->nterms + 1, sizeof *flags);
+    g->terms = bw__calloc(l->nterms + 1, sizeof *g->terms);
+    g->plen = bw__calloc(l->nterms + 1, sizeof *g->plen);
+    pats = bw__calloc(l->nterms + 1, sizeof *pats);
+    lens = bw__calloc(l->nterms + 1, sizeof *lens);
+    ids = bw__calloc(l->nterms + 1, sizeof *ids);
+    flags = bw__calloc(l->nterms + 1, sizeof *flags);
     if (!g->terms || !g->plen || !pats || !lens || !ids || !flags) {
         st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
         goto done;
@@ -48,9 +49,9 @@ bw_status bw_prompt_guard_compile(const bw_prompt_lists *l, const bw_limits *lim
         if (src->removed)
             continue;
         *t = *src;
-        t->text = strdup(src->text);
-        t->norm = strdup(src->norm);
-        p = pats[n] = malloc(pl + 1);
+        t->text = bw__strdup(src->text);
+        t->norm = bw__strdup(src->norm);
+        p = pats[n] = bw__malloc(pl + 1);
         if (!t->text || !t->norm || !p) {
             g->nterms = n + 1;
             st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
@@ -123,7 +124,7 @@ bw_status bw_prompt_scratch_new(const bw_prompt_guard *g, bw_prompt_scratch **ou
     *out = NULL;
     if (!g)
         return bw__fail(err, BW_ERR_ARG, "bw_prompt_scratch_new: no guard");
-    if (!(s = calloc(1, sizeof *s)))
+    if (!(s = bw__calloc(1, sizeof *s)))
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     s->guard = g;
     if (g->db) {

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "prompt/prompt_internal.h"
+#include "core/internal.h"
 
 #define ALT_MAX_UNITS 64   /* longer words get no alternate spellings */
 #define CHAIN_MAX_WORDS 16
@@ -37,7 +38,7 @@ int bw__grow(void **p, size_t *cap, size_t need, size_t sz)
     nc = *cap ? *cap : 64;
     while (nc < need)
         nc *= 2;
-    np = realloc(*p, nc * sz);
+    np = bw__realloc(*p, nc * sz);
     if (!np)
         return -1;
     *p = np;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "prompt/prompt_internal.h"
+#include "core/internal.h"
 
 #define ADULT_WINDOW 4
 #define M_ADULT 0x02u
@@ -56,7 +57,7 @@ static void suppress(bw_prompt_scratch *s)
     int have = 0;
     if (s->nm < 2)
         return;
-    k = malloc(s->nm * sizeof *k);
+    k = bw__malloc(s->nm * sizeof *k);
     if (!k) {
         s->oom = 1;
         return;

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "prompt/prompt_internal.h"
+#include "core/internal.h"
 
 #define SPLIT_MIN_CHARS 3
 #define SPLIT_MAX_BYTES 256
@@ -80,12 +81,12 @@ bw_status bw__split_new(bw__split **out, const bw__term *terms, size_t nterms, b
 {
     bw__split *sp;
     *out = NULL;
-    if (!(sp = calloc(1, sizeof *sp)))
+    if (!(sp = bw__calloc(1, sizeof *sp)))
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     sp->cap = 16;
     while (sp->cap < 2 * nterms + 1)
         sp->cap *= 2;
-    if (!(sp->tab = calloc(sp->cap, sizeof *sp->tab))) {
+    if (!(sp->tab = bw__calloc(sp->cap, sizeof *sp->tab))) {
         free(sp);
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     }

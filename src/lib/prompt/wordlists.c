@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include "bulwark/reader.h"
 #include "prompt/prompt_internal.h"
+#include "core/internal.h"
 
 const char *const bw__pclass_names[PC_COUNT] = {
     "csam", "minor", "youth", "ambig", "sexual", "suggest", "abuse", "adult", "protect",
@@ -28,14 +29,14 @@ static const struct { const char *name; uint8_t flag; } flag_names[] = {
 
 bw_status bw_prompt_lists_new(bw_prompt_lists **out, const bw_limits *limits, bw_error *err)
 {
-    bw_prompt_lists *l = calloc(1, sizeof *l);
+    bw_prompt_lists *l = bw__calloc(1, sizeof *l);
     bw_status st;
     *out = NULL;
     if (!l)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     l->limits = *bw__limits(limits);
     st = bw__fold_new(&l->fold, err);
-    if (st == BW_OK && !(l->ns = calloc(1, sizeof *l->ns)))
+    if (st == BW_OK && !(l->ns = bw__calloc(1, sizeof *l->ns)))
         st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
     if (st != BW_OK) {
         bw_prompt_lists_free(l);
@@ -83,7 +84,7 @@ bw_status bw__normalise_term(bw_prompt_lists *l, const char *text, size_t len, c
         return st;
     for (size_t k = 0; k < s->nt; k++)
         n += s->t[k].alen + 1;
-    p = malloc(n + 1);
+    p = bw__malloc(n + 1);
     if (!p)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     n = 0;
@@ -114,7 +115,7 @@ static uint64_t key_hash(uint8_t mode, const char *s, size_t n)
 static int rehash(bw_prompt_lists *l)
 {
     size_t cap = l->cindex ? l->cindex * 2 : 1024;
-    uint32_t *ix = calloc(cap, sizeof *ix);
+    uint32_t *ix = bw__calloc(cap, sizeof *ix);
     if (!ix)
         return -1;
     for (size_t i = 0; i < l->nterms; i++) {
@@ -152,7 +153,7 @@ static int lang_index(bw_prompt_lists *l, const char *lang)
             return i;
     if (l->nlangs >= BW__MAX_LANGS)
         return -1;
-    if (!(l->langs[l->nlangs] = strdup(lang)))
+    if (!(l->langs[l->nlangs] = bw__strdup(lang)))
         return -2;
     return l->nlangs++;
 }
@@ -285,7 +286,7 @@ static bw_status parse_line(bw_prompt_lists *l, const line_ctx *lc, char *line, 
                         lc->name, lc->lineno);
     if (!remove && (st = parse_class(lc, spec, &cls, &flags, &value, err)) != BW_OK)
         return st;
-    if (!(written = strdup(term))) /* parse_term strips the '*' marks */
+    if (!(written = bw__strdup(term))) /* parse_term strips the '*' marks */
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     if ((st = parse_term(l, lc, term, &norm, &nlen, &mode, err)) != BW_OK) {
         free(written);
@@ -379,7 +380,7 @@ static bw_status load_text(bw_prompt_lists *l, const char *name, const char *lan
             break;
         }
         free(line);
-        if (!(line = malloc(n + 1))) {
+        if (!(line = bw__malloc(n + 1))) {
             st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
             break;
         }
@@ -462,7 +463,7 @@ bw_status bw_prompt_lists_load_dir(bw_prompt_lists *l, const char *dir, bw_error
         if (k < 5 || e->d_name[0] == '.' || strcmp(e->d_name + k - 4, ".txt") != 0)
             continue;
         if (bw__grow((void **)&names, &cap, n + 1, sizeof *names) ||
-            !(names[n] = strdup(e->d_name))) {
+            !(names[n] = bw__strdup(e->d_name))) {
             st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
             break;
         }
@@ -475,7 +476,7 @@ bw_status bw_prompt_lists_load_dir(bw_prompt_lists *l, const char *dir, bw_error
         qsort(names, n, sizeof *names, cmp_str);
     for (size_t i = 0; i < n && st == BW_OK; i++) {
         size_t plen = strlen(dir) + strlen(names[i]) + 2;
-        char *path = malloc(plen);
+        char *path = bw__malloc(plen);
         if (!path) {
             st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
             break;

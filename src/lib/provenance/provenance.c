@@ -57,7 +57,7 @@ static char *dup_or_null(const char *s, int *failed)
     char *c;
     if (!s)
         return NULL;
-    if (!(c = strdup(s)))
+    if (!(c = bw__strdup(s)))
         *failed = 1;
     return c;
 }
@@ -68,9 +68,9 @@ bw_status bw__prov_add_string(char ***arr, size_t *n, const char *s)
     char *copy;
     if (!arr || !n || !s)
         return BW_ERR_ARG;
-    if (!(copy = strdup(s)))
+    if (!(copy = bw__strdup(s)))
         return BW_ERR_NOMEM;
-    grown = realloc(*arr, (*n + 1) * sizeof *grown);
+    grown = bw__realloc(*arr, (*n + 1) * sizeof *grown);
     if (!grown) {
         free(copy);
         return BW_ERR_NOMEM;
@@ -87,7 +87,7 @@ bw_status bw__prov_add_signal(bw_provenance *p, bw_signal_type type, const char 
     int failed = 0;
     if (!p || (unsigned)type >= BW_SIGNAL_TYPE_COUNT)
         return BW_ERR_ARG;
-    grown = realloc(p->signals, (p->n_signals + 1) * sizeof *grown);
+    grown = bw__realloc(p->signals, (p->n_signals + 1) * sizeof *grown);
     if (!grown)
         return BW_ERR_NOMEM;
     p->signals = grown;

@@ -82,7 +82,7 @@ static char *raw_path(const char *s, size_t len)
     static const char lead[] = "{\"path\":\"";
     size_t i = sizeof lead - 1, o = 0;
     char *out;
-    if (len < i || memcmp(s, lead, i) != 0 || !(out = malloc(len)))
+    if (len < i || memcmp(s, lead, i) != 0 || !(out = bw__malloc(len)))
         return NULL;
     while (i < len && s[i] != '"') {
         unsigned cp, lo;
@@ -134,7 +134,7 @@ static char *b64_path(const char *s)
     size_t n = strlen(s), pad = 0;
     unsigned char *out;
     int r;
-    if (!n || n % 4 || n > (size_t)INT32_MAX || !(out = malloc(n / 4 * 3 + 1)))
+    if (!n || n % 4 || n > (size_t)INT32_MAX || !(out = bw__malloc(n / 4 * 3 + 1)))
         return NULL;
     r = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n);
     while (pad < 2 && s[n - 1 - pad] == '=')
@@ -169,7 +169,7 @@ bw_record_type bw_record_parse(const char *text, size_t len, uint32_t max_depth,
     out->quality = -1;
     if (!len || memchr(text, '\0', len) || nesting(text, len) > max_depth)
         return BW_RECORD_BAD;
-    if (!(buf = malloc(len + 1)))
+    if (!(buf = bw__malloc(len + 1)))
         return BW_RECORD_BAD;
     memcpy(buf, text, len);
     buf[len] = '\0';
@@ -188,7 +188,7 @@ bw_record_type bw_record_parse(const char *text, size_t len, uint32_t max_depth,
     if (v && bytes)
         out->path = b64_path(str(bytes));
     else if (v && !(out->path = raw_path(text, len)))
-        out->path = strdup(str(v));
+        out->path = bw__strdup(str(v));
     if (!out->path) {
         yajl_tree_free(root);
         return BW_RECORD_BAD;

@@ -64,7 +64,7 @@ static bw_status write_all(int fd, const char *p, size_t n, bw_error *err)
 /* fsync the directory holding path, so that a new file's name is durable. */
 static void sync_parent(const char *path)
 {
-    char *copy = strdup(path);
+    char *copy = bw__strdup(path);
     int dfd;
     if (!copy)
         return;
@@ -157,7 +157,7 @@ static bw_status load(bw_scan_log *log, const char *path, const bw_limits *lim, 
                 break;
             }
             if (cap - len < 65536) {
-                char *nb = realloc(buf, cap + 65536);
+                char *nb = bw__realloc(buf, cap + 65536);
                 if (!nb) {
                     free(buf);
                     return bw__fail(err, BW_ERR_NOMEM, "out of memory");
@@ -222,7 +222,7 @@ bw_status bw_scan_log_open(bw_scan_log **out, const char *path, int resume,
     *out = NULL;
     if (!path)
         return bw__fail(err, BW_ERR_ARG, "no output path");
-    if (!(log = calloc(1, sizeof *log)))
+    if (!(log = bw__calloc(1, sizeof *log)))
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     created = stat(path, &st) != 0;
     log->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -298,7 +298,7 @@ bw_status bw_scan_log_append(bw_scan_log *log, const char *line, size_t len, bw_
         char *nb;
         while (nc - log->len < len + 1)
             nc *= 2;
-        if (!(nb = realloc(log->buf, nc)))
+        if (!(nb = bw__realloc(log->buf, nc)))
             return bw__fail(err, BW_ERR_NOMEM, "out of memory");
         log->buf = nb;
         log->cap = nc;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "record/record_internal.h"
+#include "core/internal.h"
 
 static uint64_t fnv1a(const char *s, size_t len)
 {
@@ -26,7 +27,7 @@ static size_t find_slot(char **slots, size_t cap, const char *path, size_t len)
 static int grow(bw__pathset *s)
 {
     size_t ncap = s->cap ? s->cap * 2 : 1024;
-    char **ns = calloc(ncap, sizeof *ns);
+    char **ns = bw__calloc(ncap, sizeof *ns);
     if (!ns)
         return -1;
     for (size_t i = 0; i < s->cap; i++)
@@ -46,7 +47,7 @@ int bw__pathset_add(bw__pathset *s, const char *path, size_t len)
     i = find_slot(s->slots, s->cap, path, len);
     if (s->slots[i])
         return 0;
-    if (!(s->slots[i] = malloc(len + 1)))
+    if (!(s->slots[i] = bw__malloc(len + 1)))
         return -1;
     memcpy(s->slots[i], path, len);
     s->slots[i][len] = '\0';

@@ -205,8 +205,8 @@ static void done(void *ctx, void *item)
 
 static job *job_new(bw_scanner *s, job_type type, const char *path, uint32_t depth)
 {
-    job *jb = calloc(1, sizeof *jb);
-    if (!jb || !(jb->path = strdup(path))) {
+    job *jb = bw__calloc(1, sizeof *jb);
+    if (!jb || !(jb->path = bw__strdup(path))) {
         free(jb);
         s->fatal = BW_ERR_NOMEM;
         return NULL;
@@ -462,7 +462,7 @@ bw_status bw_scanner_new(bw_scanner **out, const bw_scan_opts *opts, bw_scan_rec
     *out = NULL;
     if (!opts || !fn)
         return bw__fail(err, BW_ERR_ARG, "scan options and a record function are required");
-    if (!(s = calloc(1, sizeof *s)))
+    if (!(s = bw__calloc(1, sizeof *s)))
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     s->opts = *opts;
     s->limits = *bw__limits(opts->limits);
@@ -477,8 +477,8 @@ bw_status bw_scanner_new(bw_scanner **out, const bw_scan_opts *opts, bw_scan_rec
     s->ctx = ctx;
     nthreads = opts->jobs > 1 ? opts->jobs : 0;
     s->nworkers = nthreads ? nthreads : 1;
-    s->workers = calloc(s->nworkers, sizeof *s->workers);
-    s->worker_ctxs = calloc(s->nworkers, sizeof *s->worker_ctxs);
+    s->workers = bw__calloc(s->nworkers, sizeof *s->workers);
+    s->worker_ctxs = bw__calloc(s->nworkers, sizeof *s->worker_ctxs);
     if (!s->workers || !s->worker_ctxs) {
         bw_scanner_free(s);
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");

@@ -34,7 +34,7 @@ static bw_status load_kind(bw_store *s, const int64_t *ids, size_t nids, bw_hash
                            bw_index_builder *b, bw_error *err)
 {
     size_t nb = bw_hash_kind_bytes(kind);
-    run *runs = calloc(nids ? nids : 1, sizeof *runs);
+    run *runs = bw__calloc(nids ? nids : 1, sizeof *runs);
     uint8_t last[BW_HASH_MAX_BYTES];
     int have_last = 0;
     bw_status r = BW_OK;
@@ -103,7 +103,7 @@ static bw_status bnext(bw_store *s, brun *r, bw_error *err)
 static bw_status load_pdq_blocks(bw_store *s, const int64_t *ids, size_t nids, bw_index_builder *b,
                                  bw_error *err)
 {
-    brun *runs = calloc(nids ? nids : 1, sizeof *runs);
+    brun *runs = bw__calloc(nids ? nids : 1, sizeof *runs);
     uint8_t last[32];
     int have_last = 0;
     bw_status r = BW_OK;
@@ -191,8 +191,8 @@ bw_status bw_store_build_index(bw_store *s, const char *const *lists, size_t nli
             continue;
         if (nids == cap) {
             cap = cap ? cap * 2 : 8;
-            int64_t *n = realloc(ids, cap * sizeof *ids);
-            uint64_t *np = n ? realloc(npdq, cap * sizeof *npdq) : NULL;
+            int64_t *n = bw__realloc(ids, cap * sizeof *ids);
+            uint64_t *np = n ? bw__realloc(npdq, cap * sizeof *npdq) : NULL;
             if (n)
                 ids = n;
             if (np)

@@ -140,7 +140,7 @@ bw_status bw_store_open(bw_store **out, const char *path, int flags, bw_error *e
     *out = NULL;
     if (!path || !*path)
         return bw__fail(err, BW_ERR_ARG, "no store path");
-    s = calloc(1, sizeof *s);
+    s = bw__calloc(1, sizeof *s);
     if (!s)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     s->readonly = (flags & BW_STORE_READONLY) != 0;
@@ -197,7 +197,7 @@ static const char list_columns[] =
 static char *dup_text(sqlite3_stmt *st, int col)
 {
     const unsigned char *t = sqlite3_column_text(st, col);
-    return t ? strdup((const char *)t) : NULL;
+    return t ? bw__strdup((const char *)t) : NULL;
 }
 
 static void read_info(sqlite3_stmt *st, bw_list_info *li)
@@ -240,7 +240,7 @@ bw_status bw_store_lists(bw_store *s, bw_list_info **out, size_t *n, bw_error *e
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (len == cap) {
             cap = cap ? cap * 2 : 8;
-            bw_list_info *nv = realloc(v, cap * sizeof *v);
+            bw_list_info *nv = bw__realloc(v, cap * sizeof *v);
             if (!nv) {
                 sqlite3_finalize(st);
                 bw_list_infos_free(v, len);
@@ -302,7 +302,7 @@ bw_status bw_store_list_get(bw_store *s, const char *name, bw_list_info **out, b
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        bw_list_info *li = malloc(sizeof *li);
+        bw_list_info *li = bw__malloc(sizeof *li);
         if (!li) {
             sqlite3_finalize(st);
             return bw__fail(err, BW_ERR_NOMEM, "out of memory");

@@ -38,7 +38,7 @@ bw_status bw_store_list_begin(bw_store *s, const char *name, const char *source,
                         "a list name is printable UTF-8 without control characters");
     if (s->readonly)
         return bw__fail(err, BW_ERR_ARG, "store opened read-only");
-    bw_list_writer *w = calloc(1, sizeof *w);
+    bw_list_writer *w = bw__calloc(1, sizeof *w);
     if (!w)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     w->s = s;
@@ -200,7 +200,7 @@ fail:
 bw_status bw__store_pack_pdq(bw_store *s, int64_t id, bw_error *err)
 {
     sqlite3_stmt *rd = NULL, *wr = NULL;
-    uint8_t *buf = malloc((size_t)BW__PDQ_BLOCK * 32);
+    uint8_t *buf = bw__malloc((size_t)BW__PDQ_BLOCK * 32);
     size_t n = 0;
     int64_t seq = 0;
     int rc;

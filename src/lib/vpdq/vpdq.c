@@ -283,7 +283,7 @@ static bw_status hash_frame(state *s, uint64_t n, bw_error *err)
         void *p;
         if (cap > s->lim->max_video_frames)
             cap = s->lim->max_video_frames;
-        if (cap > SIZE_MAX / sizeof *vf || !(p = realloc(s->out->frames, cap * sizeof *vf)))
+        if (cap > SIZE_MAX / sizeof *vf || !(p = bw__realloc(s->out->frames, cap * sizeof *vf)))
             return bw__fail(err, BW_ERR_NOMEM, "out of memory for %llu frame hashes",
                             (unsigned long long)cap);
         s->out->frames = p;

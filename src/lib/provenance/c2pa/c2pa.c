@@ -171,7 +171,7 @@ static int load_manifests(ctx *c)
         const bw__jbox *cl;
         if (k->type != BW__FOURCC('j', 'u', 'm', 'b'))
             continue;
-        if (!(g = realloc(c->m, (c->nm + 1) * sizeof *g))) {
+        if (!(g = bw__realloc(c->m, (c->nm + 1) * sizeof *g))) {
             c->nomem = 1;
             return 1;
         }
@@ -240,7 +240,7 @@ static void note_dst(ctx *c, const char *raw, const cbor_item_t *action)
 ai:
     if (dst_is_ai(v) && !c->ai_dst) {
         cbor_item_t *agent = bw__cbor_get(action, "softwareAgent");
-        c->ai_dst = strdup(dst_short(v));
+        c->ai_dst = bw__strdup(dst_short(v));
         c->ai_action = bw__cbor_text(bw__cbor_get(action, "action"));
         c->agent = bw__cbor_text(agent);
         if (!c->agent)
@@ -527,13 +527,13 @@ static char *claim_generator(const manifest *m)
         free(name);
         free(ver);
     }
-    return buf[0] ? strdup(buf) : NULL;
+    return buf[0] ? bw__strdup(buf) : NULL;
 }
 
 static void set_error(ctx *c, const char *msg)
 {
     free(c->p->c2pa.error);
-    if (!(c->p->c2pa.error = strdup(msg)))
+    if (!(c->p->c2pa.error = bw__strdup(msg)))
         c->nomem = 1;
 }
 
@@ -606,7 +606,7 @@ bw_status bw__prov_c2pa(const uint8_t *data, size_t len, bw_format fmt,
     st = bw__c2pa_locate(data, len, fmt, c.lim, &f, &e);
     if (st == BW_ERR_NOMEM)
         return st;
-    if (f.remote_url && !(p->c2pa.remote_url = strdup(f.remote_url))) {
+    if (f.remote_url && !(p->c2pa.remote_url = bw__strdup(f.remote_url))) {
         bw__c2pa_found_free(&f);
         return BW_ERR_NOMEM;
     }
@@ -635,7 +635,7 @@ bw_status bw__prov_c2pa(const uint8_t *data, size_t len, bw_format fmt,
     c.asset_len = sidecar_only ? 0 : len;
 
     p->c2pa.present = 1;
-    if (!(p->c2pa.location = strdup(f.location ? f.location : "unknown")))
+    if (!(p->c2pa.location = bw__strdup(f.location ? f.location : "unknown")))
         c.nomem = 1;
     if (st != BW_OK) { /* the store exceeds a limit: reported, not fatal */
         set_error(&c, bw_error_message(&e));

@@ -44,7 +44,7 @@ size_t bw__c2pa_digest(const char *alg, const uint8_t *data, size_t len, uint8_t
 static char *alg_of(const cbor_item_t *a, const char *claim_alg)
 {
     char *s = bw__cbor_text(bw__cbor_get(a, "alg"));
-    return s ? s : (claim_alg ? strdup(claim_alg) : NULL);
+    return s ? s : (claim_alg ? bw__strdup(claim_alg) : NULL);
 }
 
 typedef struct range {
@@ -69,7 +69,7 @@ static int plan_exclude(hash_plan *p, uint64_t start, uint64_t len)
 {
     if (p->nex == p->cap) {
         size_t ncap = p->cap ? p->cap * 2 : 8;
-        range *g = realloc(p->ex, ncap * sizeof *g);
+        range *g = bw__realloc(p->ex, ncap * sizeof *g);
         if (!g)
             return -1;
         p->ex = g;
@@ -85,7 +85,7 @@ static int plan_offset(hash_plan *p, uint64_t off)
 {
     if (p->noffs == p->ocap) {
         size_t ncap = p->ocap ? p->ocap * 2 : 8;
-        uint64_t *g = realloc(p->offs, ncap * sizeof *g);
+        uint64_t *g = bw__realloc(p->offs, ncap * sizeof *g);
         if (!g)
             return -1;
         p->offs = g;
@@ -310,7 +310,7 @@ static size_t jpeg_boxes(const uint8_t *d, size_t len, jseg **out)
         }
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 32;
-            jseg *g = realloc(v, ncap * sizeof *g);
+            jseg *g = bw__realloc(v, ncap * sizeof *g);
             if (!g)
                 goto bad;
             v = g;
@@ -470,7 +470,7 @@ static int bmff_find(const uint8_t *d, uint64_t off, uint64_t end, const char *p
             if (!next) {
                 if (*n == *cap) {
                     size_t ncap = *cap ? *cap * 2 : 16;
-                    bbox *g = realloc(*v, ncap * sizeof *g);
+                    bbox *g = bw__realloc(*v, ncap * sizeof *g);
                     if (!g)
                         return -1;
                     *v = g;
@@ -528,7 +528,7 @@ bw__hash_result bw__c2pa_bmff_hash(const cbor_item_t *a, const char *claim_alg, 
             }
             if (ntop == tcap) {
                 size_t ncap = tcap ? tcap * 2 : 16;
-                bbox *g = realloc(top, ncap * sizeof *g);
+                bbox *g = bw__realloc(top, ncap * sizeof *g);
                 if (!g)
                     goto done;
                 top = g;
@@ -540,7 +540,7 @@ bw__hash_result bw__c2pa_bmff_hash(const cbor_item_t *a, const char *claim_alg, 
             off += sz;
         }
     }
-    if (!(fully = calloc(ntop ? ntop : 1, 1)))
+    if (!(fully = bw__calloc(ntop ? ntop : 1, 1)))
         goto done;
     for (size_t i = 0; exs && cbor_isa_array(exs) && i < cbor_array_size(exs); i++) {
         cbor_item_t *e = cbor_array_handle(exs)[i];

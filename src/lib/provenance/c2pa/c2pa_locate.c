@@ -38,14 +38,14 @@ static char *xmp_find_provenance(xmlNode *n)
             if (a->ns && strcmp((const char *)a->ns->href, dcterms) == 0 &&
                 strcmp((const char *)a->name, "provenance") == 0) {
                 xmlChar *v = xmlNodeGetContent((xmlNode *)a);
-                char *r = v ? strdup((const char *)v) : NULL;
+                char *r = v ? bw__strdup((const char *)v) : NULL;
                 xmlFree(v);
                 return r;
             }
         if (n->ns && strcmp((const char *)n->ns->href, dcterms) == 0 &&
             strcmp((const char *)n->name, "provenance") == 0) {
             xmlChar *v = xmlNodeGetContent(n);
-            char *r = v ? strdup((const char *)v) : NULL;
+            char *r = v ? bw__strdup((const char *)v) : NULL;
             xmlFree(v);
             return r;
         }
@@ -126,7 +126,7 @@ static bw_status locate_jpeg(const uint8_t *d, size_t len, const bw_limits *lim,
             const uint8_t *p = sg.data;
             if (nsegs == cap) {
                 size_t ncap = cap ? cap * 2 : 8;
-                app11_seg *g = realloc(segs, ncap * sizeof *g);
+                app11_seg *g = bw__realloc(segs, ncap * sizeof *g);
                 if (!g) {
                     st = bw__fail(err, BW_ERR_NOMEM, "out of memory reading JPEG");
                     goto out;
@@ -171,7 +171,7 @@ static bw_status locate_jpeg(const uint8_t *d, size_t len, const bw_limits *lim,
             }
             total += take;
         }
-        if (!(buf = malloc(total ? total : 1))) {
+        if (!(buf = bw__malloc(total ? total : 1))) {
             st = bw__fail(err, BW_ERR_NOMEM, "out of memory reading JPEG");
             goto out;
         }

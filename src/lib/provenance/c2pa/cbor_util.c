@@ -25,7 +25,7 @@ bw_status bw__cbor_skim(const uint8_t *data, size_t len, uint32_t max_depth, siz
     bw_status st = BW_OK;
     if (max_depth == 0)
         max_depth = 1;
-    if (!(stack = malloc(((size_t)max_depth + 1) * sizeof *stack)))
+    if (!(stack = bw__malloc(((size_t)max_depth + 1) * sizeof *stack)))
         return bw__fail(err, BW_ERR_NOMEM, "out of memory reading CBOR");
     for (;;) {
         uint8_t ib, major, ai;
@@ -222,7 +222,7 @@ char *bw__cbor_text(const cbor_item_t *item)
     if (!item || !cbor_isa_string(item) || !cbor_string_is_definite(item))
         return NULL;
     n = cbor_string_length(item);
-    if (!(s = malloc(n + 1)))
+    if (!(s = bw__malloc(n + 1)))
         return NULL;
     if (n)
         memcpy(s, cbor_string_handle(item), n);

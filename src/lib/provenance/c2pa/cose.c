@@ -44,11 +44,11 @@ static const char *const default_ekus[] = {
 
 static bw_status add_eku(bw__trust *t, const char *oid, size_t n)
 {
-    char **g = realloc(t->ekus, (t->n_ekus + 1) * sizeof *g);
+    char **g = bw__realloc(t->ekus, (t->n_ekus + 1) * sizeof *g);
     if (!g)
         return BW_ERR_NOMEM;
     t->ekus = g;
-    if (!(g[t->n_ekus] = strndup(oid, n)))
+    if (!(g[t->n_ekus] = bw__strndup(oid, n)))
         return BW_ERR_NOMEM;
     t->n_ekus++;
     return BW_OK;
@@ -150,7 +150,7 @@ static size_t cbor_head(uint8_t major, uint64_t n, uint8_t *out)
 static uint8_t *sig_structure(const uint8_t *prot, size_t plen, const uint8_t *payload,
                               size_t paylen, size_t *outlen)
 {
-    uint8_t *b = malloc(1 + 11 + 9 + plen + 1 + 9 + paylen), *p = b;
+    uint8_t *b = bw__malloc(1 + 11 + 9 + plen + 1 + 9 + paylen), *p = b;
     if (!b)
         return NULL;
     *p++ = 0x84;

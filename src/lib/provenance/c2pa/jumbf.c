@@ -90,7 +90,7 @@ static bw_status parse_kids(bw__jbox *super, const uint8_t *p, size_t n, const b
             return st;
         if (super->nkids == cap) {
             size_t ncap = cap ? cap * 2 : 4;
-            bw__jbox *grown = realloc(super->kids, ncap * sizeof *grown);
+            bw__jbox *grown = bw__realloc(super->kids, ncap * sizeof *grown);
             if (!grown)
                 return bw__fail(err, BW_ERR_NOMEM, "out of memory reading JUMBF");
             super->kids = grown;
@@ -159,7 +159,7 @@ bw_status bw__jumbf_parse(const uint8_t *data, size_t len, const bw_limits *lim,
         return st;
     if (type != BW__FOURCC('j', 'u', 'm', 'b'))
         return bw__fail(err, BW_ERR_FORMAT, "not a JUMBF superbox");
-    if (!(root = calloc(1, sizeof *root)))
+    if (!(root = bw__calloc(1, sizeof *root)))
         return bw__fail(err, BW_ERR_NOMEM, "out of memory reading JUMBF");
     root->type = type;
     root->box = data;

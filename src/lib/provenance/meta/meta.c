@@ -81,7 +81,7 @@ char *bw__meta_utf8(bw__meta *m, const char *charset, const uint8_t *s, size_t n
         return NULL;
     if (strcmp(charset, "UTF-8") == 0) {
         /* taken as is: the JSON writer escapes stray bytes */
-        if (!(out = malloc(n + 1))) {
+        if (!(out = bw__malloc(n + 1))) {
             m->st = BW_ERR_NOMEM;
             return NULL;
         }
@@ -92,7 +92,7 @@ char *bw__meta_utf8(bw__meta *m, const char *charset, const uint8_t *s, size_t n
     }
     /* UTF-8 needs at most 3 bytes per UTF-16 unit or Latin-1 byte */
     need = (int32_t)(n * 3 + 1);
-    if (!(out = malloc((size_t)need))) {
+    if (!(out = bw__malloc((size_t)need))) {
         m->st = BW_ERR_NOMEM;
         return NULL;
     }
@@ -126,7 +126,7 @@ uint8_t *bw__meta_inflate(bw__meta *m, const uint8_t *in, size_t n, int gzip, si
             uint8_t *g;
             if (grow > cap)
                 grow = cap;
-            if (!(g = realloc(out, grow + 1))) {
+            if (!(g = bw__realloc(out, grow + 1))) {
                 m->st = BW_ERR_NOMEM;
                 break;
             }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include "provenance/jpeg_segments.h"
 #include "provenance/meta/meta_internal.h"
+#include "core/internal.h"
 
 static const char exif_id[] = "Exif\0";             /* + one more NUL */
 static const char xmp_id[] = "http://ns.adobe.com/xap/1.0/";
@@ -43,7 +44,7 @@ static void ext_chunk(bw__meta *m, ext_xmp *x, const uint8_t *s, size_t n)
             x->state = -1;
             return;
         }
-        if (!(x->buf = calloc(1, (size_t)full + 1))) {
+        if (!(x->buf = bw__calloc(1, (size_t)full + 1))) {
             m->st = BW_ERR_NOMEM;
             return;
         }

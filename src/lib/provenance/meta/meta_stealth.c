@@ -21,6 +21,7 @@
 #include <spng.h>
 #include <yajl/yajl_tree.h>
 #include "provenance/meta/meta_internal.h"
+#include "core/internal.h"
 
 #define SIG_BITS 120u /* 15 bytes */
 
@@ -115,7 +116,7 @@ static void payload(bw__meta *m, const lsb_plane *pl, int compressed)
     nbytes = nbits / 8;
     if (nbytes > m->lim->max_meta_bytes)
         nbytes = m->lim->max_meta_bytes; /* cut, like every text */
-    if (!(bytes = malloc((size_t)nbytes))) {
+    if (!(bytes = bw__malloc((size_t)nbytes))) {
         m->st = BW_ERR_NOMEM;
         return;
     }
@@ -158,7 +159,7 @@ void bw__meta_stealth(bw__meta *m, const uint8_t *png, size_t n)
         goto out;
     pl.w = ihdr.width;
     pl.h = ihdr.height;
-    if (!(pl.lsb = malloc((size_t)pl.w * pl.h)) || !(row = malloc((size_t)pl.w * 4))) {
+    if (!(pl.lsb = bw__malloc((size_t)pl.w * pl.h)) || !(row = bw__malloc((size_t)pl.w * 4))) {
         m->st = BW_ERR_NOMEM;
         goto out;
     }

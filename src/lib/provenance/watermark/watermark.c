@@ -81,7 +81,7 @@ bw_status bw__wm_decode(const bw_image *img, bw__wm_result *r)
     if (n < BW__WM_MAX_BITS)
         return BW_OK;
 
-    votes[0] = malloc(2 * n);
+    votes[0] = bw__malloc(2 * n);
     if (!votes[0])
         return BW_ERR_NOMEM;
     votes[1] = votes[0] + n;

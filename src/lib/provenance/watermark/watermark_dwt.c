@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "provenance/watermark/watermark_internal.h"
+#include "core/internal.h"
 
 /* OpenCV's BT.601 fixed-point constants (imgproc color.hpp,
  * color_yuv.simd.hpp): Y = R2Y*R + G2Y*G + B2Y*B, U = B2UI*(B - Y) + 128,
@@ -117,7 +118,7 @@ bw_status bw__wm_votes(const bw_image *img, uint8_t *votes_bgr, uint8_t *votes_s
 
     if (bcols == 0 || brows == 0)
         return BW_OK;
-    if (!(buf = malloc(16 * n)))
+    if (!(buf = bw__malloc(16 * n)))
         return BW_ERR_NOMEM;
     yuv_tables_init(&yt);
     for (int v = 0; v < 256; v++)
