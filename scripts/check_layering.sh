@@ -3,7 +3,8 @@
 # own private headers: a file under DIR/src/lib/AREA/ includes only public
 # headers ("bulwark/..." or <bulwark/...>), the shared internals in core/,
 # its own area's headers and headers beside it; the front doors
-# (src/cli/, src/server/) include public headers only. Prints each
+# (src/cli/, src/server/) include public headers only and write no JSON
+# key (the library writes every JSON shape). Prints each
 # violation as FILE:LINE: what, and exits 1 if there is any.
 cd "${1:-.}" || exit 2
 bad=0
@@ -20,6 +21,12 @@ done
 for f in $(find src/cli src/server -name '*.[ch]' 2>/dev/null | sort); do
     out=$(grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[^"]*/' "$f" | grep -v '"bulwark/' |
         sed "s#^\([0-9]*\):.*\"\([^\"]*\)\".*#$f:\1: includes \2 (a front door includes public headers only)#")
+    [ -n "$out" ] && { echo "$out"; bad=1; }
+done
+# the library writes every JSON shape: a front door writes no key itself
+for f in $(find src/cli src/server -name '*.[ch]' 2>/dev/null | sort); do
+    out=$(grep -n 'bw_json_key\|bw_json_path' "$f" |
+        sed "s#^\([0-9]*\):.*#$f:\1: writes a JSON key (the library writes every JSON shape)#")
     [ -n "$out" ] && { echo "$out"; bad=1; }
 done
 exit $bad

@@ -100,6 +100,12 @@ bw_status bw_list_export_json(bw_store *s, const char *name, bw_write_fn fn, voi
 struct bw_json;
 void bw_list_info_json(struct bw_json *j, const bw_list_info *li, int leave_open);
 
+/* `lists import --json`: the list as above plus "format" (the format
+ * read) and "photodna_skipped". */
+void bw_list_import_json(struct bw_json *j, const bw_list_info *li, const bw_import_stats *stats);
+/* `lists rm --json`: the removed list as above plus "removed": true. */
+void bw_list_removed_json(struct bw_json *j, const bw_list_info *li);
+
 #ifdef __cplusplus
 }
 #endif

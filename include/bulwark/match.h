@@ -105,6 +105,18 @@ void bw_matches_sort(bw_matches *m);
  * writes the "matches" key first). */
 void bw_matches_json(bw_json *j, const bw_matches *m);
 
+/* One answer of `match --json`: {query[, query_bytes], pdq and quality
+ * (when hr, which may be NULL, is an image), note (when not NULL),
+ * matches}. */
+struct bw_hash_result;
+void bw_match_answer_json(bw_json *j, const char *query, const struct bw_hash_result *hr,
+                          const char *note, const bw_matches *m);
+/* A query that failed: {query, error}, and when hr (may be NULL) has the
+ * file's digests (read to its end but not decoded) also size, md5, sha1,
+ * sha256 and their matches. */
+void bw_match_error_json(bw_json *j, const char *query, const char *error,
+                         const struct bw_hash_result *hr, const bw_matches *m);
+
 /* Classify a query string: 32/40 hex digits are MD5/SHA-1, 64 are PDQ
  * (and possibly SHA-256: callers look both up). BW_ERR_ARG if it is not a
  * hash. bytes gets bw_hash_kind_bytes(kind) bytes (PDQ packed). */

@@ -106,6 +106,11 @@ const char *bw_prompt_verdict_name(bw_prompt_verdict verdict);
 /* "sexual_minors", "minors", "sexual", "evasion" for one category bit. */
 const char *bw_prompt_category_name(unsigned category);
 
+/* A prompt that could not be checked: {line (when lineno is not 0), text
+ * (when not NULL), error}. A caller that guards a generator blocks it. */
+void bw_prompt_error_json(bw_json *j, uint64_t lineno, const char *text, size_t len,
+                          const char *error);
+
 /* The interface.md object: {text, verdict, categories, reasons}. */
 void bw_prompt_result_json(bw_json *j, const char *text, size_t len,
                            const bw_prompt_result *result);

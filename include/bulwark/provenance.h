@@ -106,6 +106,9 @@ void bw_provenance_free(bw_provenance *p);
  * (inside an object the caller has open). */
 struct bw_json;
 void bw_provenance_json_fields(struct bw_json *j, const bw_provenance *p);
+/* The `provenance --json` object of one file: {path[, path_bytes], then
+ * the fields above}. */
+void bw_provenance_json(struct bw_json *j, const char *path, const bw_provenance *p);
 
 #ifdef __cplusplus
 }

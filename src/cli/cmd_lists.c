@@ -180,12 +180,7 @@ static int do_import(int argc, char **argv)
     if (o.json) {
         bw_json j;
         bw_json_init(&j);
-        bw_list_info_json(&j, li, 1);
-        bw_json_key(&j, "format");
-        bw_json_string(&j, bw_list_format_name(stats.format));
-        bw_json_key(&j, "photodna_skipped");
-        bw_json_uint(&j, stats.photodna);
-        bw_json_object_end(&j);
+        bw_list_import_json(&j, li, &stats);
         cli_emit_json(&j);
         bw_json_free(&j);
     } else {
@@ -310,10 +305,7 @@ static int do_rm(int argc, char **argv)
     if (o.json) { /* what was removed, as `ls --json` described it */
         bw_json j;
         bw_json_init(&j);
-        bw_list_info_json(&j, li, 1);
-        bw_json_key(&j, "removed");
-        bw_json_bool(&j, 1);
-        bw_json_object_end(&j);
+        bw_list_removed_json(&j, li);
         cli_emit_json(&j);
         bw_json_free(&j);
     } else {

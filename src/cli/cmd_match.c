@@ -72,11 +72,7 @@ static void report_error(run *rn, const char *query, const char *msg)
     if (rn->json) {
         bw_json j;
         bw_json_init(&j);
-        bw_json_object_begin(&j);
-        bw_json_path(&j, "query", query);
-        bw_json_key(&j, "error");
-        bw_json_string(&j, msg);
-        bw_json_object_end(&j);
+        bw_match_error_json(&j, query, msg, NULL, NULL);
         cli_emit_json(&j);
         bw_json_free(&j);
     } else {
@@ -90,25 +86,9 @@ static void print_result(run *rn, const job *jb)
     const char *query = jb->q, *note = jb->note[0] ? jb->note : NULL;
     const bw_matches *ms = &jb->matches;
     if (rn->json) {
-        bw_json *j = &rn->out;
-        bw_json_reset(j);
-        bw_json_object_begin(j);
-        bw_json_path(j, "query", query);
-        if (jb->have_hr && jb->hr.kind == BW_KIND_IMAGE) {
-            bw_pdq_to_hex(&jb->hr.pdq, hex);
-            bw_json_key(j, "pdq");
-            bw_json_string(j, hex);
-            bw_json_key(j, "quality");
-            bw_json_int(j, jb->hr.quality);
-        }
-        if (note) {
-            bw_json_key(j, "note");
-            bw_json_string(j, note);
-        }
-        bw_json_key(j, "matches");
-        bw_matches_json(j, ms);
-        bw_json_object_end(j);
-        cli_emit_json(j);
+        bw_json_reset(&rn->out);
+        bw_match_answer_json(&rn->out, query, jb->have_hr ? &jb->hr : NULL, note, ms);
+        cli_emit_json(&rn->out);
         return;
     }
     if (ms->n == 0) {
@@ -133,17 +113,9 @@ static void report_error_digests(run *rn, job *jb)
     const char *msg = bw_error_message(&jb->err);
     rn->failed = 1;
     if (rn->json) {
-        bw_json *j = &rn->out;
-        bw_json_reset(j);
-        bw_json_object_begin(j);
-        bw_json_path(j, "query", jb->q);
-        bw_json_key(j, "error");
-        bw_json_string(j, msg);
-        bw_hash_digests_json(j, &jb->hr);
-        bw_json_key(j, "matches");
-        bw_matches_json(j, &jb->matches);
-        bw_json_object_end(j);
-        cli_emit_json(j);
+        bw_json_reset(&rn->out);
+        bw_match_error_json(&rn->out, jb->q, msg, &jb->hr, &jb->matches);
+        cli_emit_json(&rn->out);
         return;
     }
     cli_warn("match", "%s: %s", jb->q, msg);

@@ -86,18 +86,7 @@ static void format_error(worker *w, job *jb, const char *msg)
     jb->failed = 1;
     bw_json_reset(&w->j);
     if (w->json) {
-        bw_json_object_begin(&w->j);
-        if (jb->lineno) {
-            bw_json_key(&w->j, "line");
-            bw_json_uint(&w->j, jb->lineno);
-        }
-        if (jb->text) {
-            bw_json_key(&w->j, "text");
-            bw_json_string_n(&w->j, jb->text, jb->len);
-        }
-        bw_json_key(&w->j, "error");
-        bw_json_string(&w->j, msg);
-        bw_json_object_end(&w->j);
+        bw_prompt_error_json(&w->j, jb->lineno, jb->text, jb->len, msg);
         jb->out = dup_json(&w->j, &jb->out_len);
     } else { /* for people, errors are diagnostics: stderr */
         size_t n = strlen(msg) + 64;

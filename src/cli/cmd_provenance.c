@@ -162,10 +162,7 @@ int cmd_provenance(int argc, char **argv)
         } else {
             if (json) {
                 bw_json_reset(&out);
-                bw_json_object_begin(&out);
-                bw_json_path(&out, "path", path);
-                bw_provenance_json_fields(&out, &res);
-                bw_json_object_end(&out);
+                bw_provenance_json(&out, path, &res);
                 cli_emit_json(&out);
             } else {
                 print_human(path, &res);

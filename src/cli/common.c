@@ -70,11 +70,7 @@ void cli_emit_error_json(const char *path, const char *message)
 {
     bw_json j;
     bw_json_init(&j);
-    bw_json_object_begin(&j);
-    bw_json_path(&j, "path", path);
-    bw_json_key(&j, "error");
-    bw_json_string(&j, message);
-    bw_json_object_end(&j);
+    bw_hash_error_json(&j, path, message, NULL, 0);
     cli_emit_json(&j);
     bw_json_free(&j);
 }

@@ -17,4 +17,7 @@ sh "$BW_SOURCE_DIR/scripts/check_layering.sh" "$T/p" >"$T/planted" 2>&1; rc=$?
 check "planted: exit 1" '[ $rc -eq 1 ]'
 check "planted: the area include named with its line" 'grep -q "src/lib/beta/b.c:1: includes alpha/alpha_internal.h" "$T/planted"'
 check "planted: the front door include named" 'grep -q "src/cli/main.c:3: includes scan/scan_internal.h" "$T/planted"'
+printf 'void f(bw_json *j) { bw_json_key(j, "path"); }\n' >"$T/p/src/cli/out.c"
+sh "$BW_SOURCE_DIR/scripts/check_layering.sh" "$T/p" >"$T/planted2" 2>&1
+check "planted: a JSON key written by a front door is named" 'grep -q "src/cli/out.c:1: writes a JSON key" "$T/planted2"'
 bw_finish

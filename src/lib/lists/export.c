@@ -114,6 +114,24 @@ void bw_list_info_json(bw_json *j, const bw_list_info *li, int leave_open)
         bw_json_object_end(j);
 }
 
+void bw_list_import_json(bw_json *j, const bw_list_info *li, const bw_import_stats *stats)
+{
+    bw_list_info_json(j, li, 1);
+    bw_json_key(j, "format");
+    bw_json_string(j, bw_list_format_name(stats->format));
+    bw_json_key(j, "photodna_skipped");
+    bw_json_uint(j, stats->photodna);
+    bw_json_object_end(j);
+}
+
+void bw_list_removed_json(bw_json *j, const bw_list_info *li)
+{
+    bw_list_info_json(j, li, 1);
+    bw_json_key(j, "removed");
+    bw_json_bool(j, 1);
+    bw_json_object_end(j);
+}
+
 typedef struct json_ctx {
     const char *list;
     bw_json j;

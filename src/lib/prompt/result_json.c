@@ -38,3 +38,20 @@ void bw_prompt_result_json(bw_json *j, const char *text, size_t len, const bw_pr
     bw_json_array_end(j);
     bw_json_object_end(j);
 }
+
+void bw_prompt_error_json(bw_json *j, uint64_t lineno, const char *text, size_t len,
+                          const char *error)
+{
+    bw_json_object_begin(j);
+    if (lineno) {
+        bw_json_key(j, "line");
+        bw_json_uint(j, lineno);
+    }
+    if (text) {
+        bw_json_key(j, "text");
+        bw_json_string_n(j, text, len);
+    }
+    bw_json_key(j, "error");
+    bw_json_string(j, error);
+    bw_json_object_end(j);
+}

@@ -271,3 +271,11 @@ void bw_provenance_json_fields(struct bw_json *j, const bw_provenance *p)
         json_c2pa(j, &p->c2pa);
     }
 }
+
+void bw_provenance_json(bw_json *j, const char *path, const bw_provenance *p)
+{
+    bw_json_object_begin(j);
+    bw_json_path(j, "path", path);
+    bw_provenance_json_fields(j, p);
+    bw_json_object_end(j);
+}
