@@ -15,6 +15,7 @@
 #include "image.h"
 #include "pdq.h"
 #include "vpdq.h"
+#include "sink.h"
 #include "hash.h"
 #include "json.h"
 #include "text.h"

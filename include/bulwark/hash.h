@@ -108,6 +108,29 @@ void bw_hash_digests_json(struct bw_json *j, const bw_hash_result *r);
 void bw_hash_error_json(struct bw_json *j, const char *path, const char *error,
                         const bw_hash_result *r, int leave_open);
 
+/* ---------------- the `hash` verb as one operation ---------------- */
+
+/* What to hash: paths (files; directories are walked; "-" is stdin_fd),
+ * how, and on how many threads. */
+typedef struct bw_hash_request {
+    const char *const *paths;
+    size_t npaths;
+    int stdin_fd;              /* read for the path "-" (0 normally) */
+    bw_hash_opts hash;         /* exact, dihedral, limits */
+    bw_vpdq_opts video;        /* frames of videos */
+    unsigned jobs;             /* worker threads; 0 or 1: the caller's thread */
+    int follow_symlinks;       /* walk: follow links (the tool does) */
+} bw_hash_request;
+
+/* Hash every input of req and hand each record to sink, in input order:
+ * result is the bw_hash_result (NULL for a walk error), json the record
+ * of `hash --json`. *failed (may be NULL) counts the inputs that failed.
+ * Fails itself only when it cannot start (a bad option: BW_ERR_ARG; out of
+ * memory). */
+struct bw_sink;
+bw_status bw_hash_run(const bw_hash_request *req, const struct bw_sink *sink, uint64_t *failed,
+                      bw_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,8 +1,9 @@
 /* cmd_hash.c -- `bulwark hash`: PDQ (images), vPDQ (videos) and file
  * digests of files, directories (walked recursively) and stdin.
  *
- * The walk runs on this thread and feeds an ordered pool of hashers (one
- * per -j thread); results come back in input order and are printed here. */
+ * The command line becomes a bw_hash_request; the library's bw_hash_run
+ * does the rest (walk, pool, hashing, the JSON) and hands each record to
+ * the sink here, which prints it. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,37 +39,9 @@ static const char usage_text[] =
     "\n"
     "Exit: 0 all hashed, 1 some inputs failed (each reported), 2 usage error.\n";
 
-typedef struct job {
-    char *path;
-    int from_stdin;
-    bw_error walk_err; /* set when the walk itself reported a problem */
-    int walk_failed;
-    bw_status st;
-    bw_error err;
-    bw_hash_result res;
-} job;
-
 typedef struct run {
     int json;
-    int failed;
-    bw_pool *pool;
-    bw_json out;
 } run;
-
-static void work(void *wctx, void *item)
-{
-    bw_hasher *h = wctx;
-    job *jb = item;
-    bw_reader *r = NULL;
-    if (jb->walk_failed)
-        return;
-    bw_error_clear(&jb->err);
-    jb->st = jb->from_stdin ? bw_reader_open_fd(&r, STDIN_FILENO, 0, &jb->err)
-                            : bw_reader_open_file(&r, jb->path, &jb->err);
-    if (jb->st == BW_OK)
-        jb->st = bw_hasher_hash_reader(h, r, &jb->res, &jb->err);
-    bw_reader_close(r);
-}
 
 /* The people's line for a video, in the image line's columns: the first
  * hashed frame's PDQ and quality, then the frame count and duration. */
@@ -86,59 +59,21 @@ static void print_video_line(const char *path, const bw_hash_result *r)
            r->video.duration);
 }
 
-static void done(void *ctx, void *item)
+/* The sink: each record in input order, JSON or the people's line. */
+static void on_record(void *ctx, const bw_sink_record *rec)
 {
-    run *rn = ctx;
-    job *jb = item;
-    const char *msg = NULL;
-    if (jb->walk_failed)
-        msg = bw_error_message(&jb->walk_err);
-    else if (jb->st != BW_OK)
-        msg = bw_error_message(&jb->err);
-    if (msg) {
-        rn->failed = 1;
-        if (rn->json) {
-            /* the digests come from the bytes: an undecodable file has them */
-            bw_json_reset(&rn->out);
-            bw_hash_error_json(&rn->out, jb->path, msg, jb->walk_failed ? NULL : &jb->res, 0);
-            cli_emit_json(&rn->out);
-        } else
-            cli_warn("hash", "%s: %s", jb->path, msg);
-    } else if (rn->json) {
-        bw_json_reset(&rn->out);
-        bw_hash_result_json(&rn->out, jb->path, &jb->res, 0);
-        cli_emit_json(&rn->out);
-    } else if (jb->res.kind == BW_KIND_VIDEO) {
-        print_video_line(jb->path, &jb->res);
-    } else {
-        cli_print_hash_line(jb->path, &jb->res);
+    const run *rn = ctx;
+    const bw_hash_result *r = rec->result;
+    if (rn->json)
+        fwrite(rec->json, 1, rec->json_len, stdout), fputc('\n', stdout);
+    else if (rec->status != BW_OK)
+        cli_warn("hash", "%s: %s", rec->path, rec->error);
+    else if (r->kind == BW_KIND_VIDEO)
+        print_video_line(rec->path, r);
+    else {
+        cli_print_hash_line(rec->path, r);
         putchar('\n');
     }
-    bw_hash_result_free(&jb->res);
-    free(jb->path);
-    free(jb);
-}
-
-static int submit(run *rn, const char *path, int from_stdin, const bw_error *walk_err)
-{
-    job *jb = calloc(1, sizeof *jb);
-    if (!jb || !(jb->path = strdup(path))) {
-        free(jb);
-        cli_warn("hash", "out of memory");
-        return -1;
-    }
-    jb->from_stdin = from_stdin;
-    if (walk_err) {
-        jb->walk_failed = 1;
-        jb->walk_err = *walk_err;
-    }
-    bw_pool_submit(rn->pool, jb);
-    return 0;
-}
-
-static int on_entry(void *ctx, const bw_walk_entry *e)
-{
-    return submit(ctx, e->path, 0, e->error);
 }
 
 int cmd_hash(int argc, char **argv)
@@ -155,12 +90,10 @@ int cmd_hash(int argc, char **argv)
     bw_limits limits;
     bw_hash_opts hopts = {0, 0, NULL};
     bw_vpdq_opts vopts = {1.0, 0, NULL};
-    bw_walk_opts wopts = {1, 0};
     run rn = {0};
     long long jobs = cli_default_jobs(), v;
-    bw_hasher **hashers;
     bw_error err;
-    int c, nthreads, stdin_used = 0;
+    int c, stdin_used = 0;
 
     bw_limits_default(&limits);
     optind = 1;
@@ -210,35 +143,15 @@ int cmd_hash(int argc, char **argv)
         if (strcmp(argv[i], "-") == 0 && stdin_used++)
             return cli_usage_error("hash", "'-' (stdin) may be given once");
     hopts.limits = &limits;
-
-    /* -j 1: hash on this thread; -j N > 1: N workers. */
-    nthreads = jobs > 1 ? (int)jobs : 0;
-    hashers = calloc((size_t)(nthreads ? nthreads : 1), sizeof *hashers);
-    if (!hashers)
-        return cli_warn("hash", "out of memory"), BW_EXIT_SOME_FAILED;
-    for (int i = 0; i < (nthreads ? nthreads : 1); i++)
-        if (bw_hasher_new(&hashers[i], &hopts, &err) != BW_OK ||
-            bw_hasher_set_video(hashers[i], &vopts, &err) != BW_OK) {
-            cli_warn("hash", "%s", bw_error_message(&err));
-            return BW_EXIT_USAGE;
-        }
-    bw_json_init(&rn.out);
-    if (bw_pool_new(&rn.pool, (unsigned)nthreads, 0, work, (void **)hashers, done, &rn, &err) !=
-        BW_OK) {
+    bw_hash_request req = {(const char *const *)argv + optind, (size_t)(argc - optind),
+                           STDIN_FILENO, hopts, vopts, (unsigned)jobs, 1};
+    bw_sink sink = {rn.json, on_record, &rn};
+    uint64_t failed = 0;
+    if (bw_hash_run(&req, &sink, &failed, &err) != BW_OK) {
+        fflush(stdout);
         cli_warn("hash", "%s", bw_error_message(&err));
-        return BW_EXIT_SOME_FAILED;
+        return err.status == BW_ERR_ARG ? BW_EXIT_USAGE : BW_EXIT_SOME_FAILED;
     }
-    for (int i = optind; i < argc; i++) {
-        if (strcmp(argv[i], "-") == 0)
-            submit(&rn, "-", 1, NULL);
-        else if (bw_walk(argv[i], &wopts, on_entry, &rn) == BW_ERR_NOMEM)
-            rn.failed = 1;
-    }
-    bw_pool_free(rn.pool);
-    for (int i = 0; i < (nthreads ? nthreads : 1); i++)
-        bw_hasher_free(hashers[i]);
-    free(hashers);
-    bw_json_free(&rn.out);
     fflush(stdout);
-    return rn.failed ? BW_EXIT_SOME_FAILED : BW_EXIT_OK;
+    return failed ? BW_EXIT_SOME_FAILED : BW_EXIT_OK;
 }

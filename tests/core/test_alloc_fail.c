@@ -191,6 +191,37 @@ static bw_status op_scan(void)
     return st;
 }
 
+static void on_hash_record(void *ctx, const bw_sink_record *rec)
+{
+    scan_count *c = ctx;
+    if (rec->status == BW_OK && rec->json && rec->json[0] == '{')
+        c->files++;
+    else
+        c->errors++;
+}
+
+/* The hash verb as its library operation (request -> run -> sink). */
+static bw_status op_hash_run(void)
+{
+    const char *paths[] = {scan_dir};
+    bw_hash_request req;
+    memset(&req, 0, sizeof req);
+    req.paths = paths;
+    req.npaths = 1;
+    req.video.seconds_per_hash = 1.0;
+    req.jobs = 2;
+    scan_count c = {0, 0};
+    bw_sink sink = {1, on_hash_record, &c};
+    uint64_t failed = 0;
+    bw_error err;
+    bw_status st = bw_hash_run(&req, &sink, &failed, &err);
+    if (st == BW_OK && (c.errors || failed))
+        st = BW_ERR_NOMEM;
+    if (st == BW_OK && c.files != 3)
+        st = BW_ERR_CORRUPT;
+    return st;
+}
+
 static int count_entry(void *ctx, const bw_entry *e)
 {
     (void)e;
@@ -256,6 +287,7 @@ static void test_provenance(void **s) { (void)s; each_failing("provenance", op_p
 static void test_prompt(void **s) { (void)s; each_failing("prompt", op_prompt); }
 static void test_cluster(void **s) { (void)s; each_failing("cluster", op_cluster); }
 static void test_scan(void **s) { (void)s; each_failing("scan", op_scan); }
+static void test_hash_run(void **s) { (void)s; each_failing("hash run", op_hash_run); }
 static void test_list_parse(void **s) { (void)s; each_failing("lists parse", op_list_parse); }
 static void test_record(void **s) { (void)s; each_failing("record", op_record); }
 static void test_matcher(void **s) { (void)s; each_failing("match", op_matcher); }
@@ -310,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_prompt),     cmocka_unit_test(test_cluster),
         cmocka_unit_test(test_scan),       cmocka_unit_test(test_list_parse),
         cmocka_unit_test(test_record),     cmocka_unit_test(test_matcher),
+        cmocka_unit_test(test_hash_run),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
