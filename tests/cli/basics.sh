@@ -6,13 +6,7 @@
 set -u
 : "${BULWARK:?}" "${BW_TEST_TMP:?}"
 T="$BW_TEST_TMP/cli_basics"; rm -rf "$T"; mkdir -p "$T"
-fails=0; passes=0
-ok()   { passes=$((passes+1)); }
-bad()  { echo "FAIL: $*" >&2; fails=$((fails+1)); }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
-json_ok() { python3 -c 'import json,sys
-for l in sys.stdin:
-    json.loads(l)' ; }
+. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 
 # version, help, unknown verb, missing args
 v=$("$BULWARK" --version); check "--version prints bulwark X.Y.Z" '[[ "$v" =~ ^bulwark\ [0-9]+\.[0-9]+\.[0-9]+$ ]]'

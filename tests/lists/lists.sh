@@ -12,10 +12,7 @@ set -u
 : "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_REFDATA:?}"
 T="$BW_TEST_TMP/lists_cli"; rm -rf "$T"; mkdir -p "$T"
 export BULWARK_DB="$T/store.db"
-fails=0; passes=0
-ok()   { passes=$((passes+1)); }
-bad()  { echo "FAIL: $*" >&2; fails=$((fails+1)); }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
+. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 HAY="$BW_REFDATA/pdq/data/reg-test-input/haystack.txt"
 H1=$(sed -n 1p "$HAY"); H2=$(sed -n 2p "$HAY"); H3=$(sed -n 3p "$HAY")
 MD5=d41d8cd98f00b204e9800998ecf8427e                 # md5 of nothing

@@ -12,10 +12,7 @@ set -u
 : "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_REFDATA:?}"
 T="$BW_TEST_TMP/match_cli"; rm -rf "$T"; mkdir -p "$T"
 export BULWARK_DB="$T/store.db"
-fails=0; passes=0
-ok()   { passes=$((passes+1)); }
-bad()  { echo "FAIL: $*" >&2; fails=$((fails+1)); }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
+. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 P="$BW_REFDATA/pdq"
 HAY="$P/data/reg-test-input/haystack.txt"; NEEDLES="$P/data/reg-test-input/needles.txt"
 N1=$(sed -n 1p "$NEEDLES")

@@ -8,10 +8,7 @@ set -u
 : "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_REFDATA:?}"
 T="$BW_TEST_TMP/c2pa_cli"; rm -rf "$T"; mkdir -p "$T"
 C="$BW_REFDATA/c2pa"
-fails=0; passes=0
-ok()   { passes=$((passes+1)); }
-bad()  { echo "FAIL: $*" >&2; fails=$((fails+1)); }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
+. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 field() { python3 -c 'import json,sys
 d=json.loads(sys.stdin.readline())
 for k in sys.argv[1].split("."):

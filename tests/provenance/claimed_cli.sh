@@ -11,10 +11,7 @@ set -u
 T="$BW_TEST_TMP/claimed_cli"; rm -rf "$T"; mkdir -p "$T/in"
 C="$BW_REFDATA/c2pa"
 S="$BW_SOURCE_DIR/samples"
-fails=0; passes=0
-ok()   { passes=$((passes+1)); }
-bad()  { echo "FAIL: $*" >&2; fails=$((fails+1)); }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
+. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 verdict() { "$BULWARK" provenance --no-watermark --json "$1" | jq -r .ai_generated; }
 signals() { "$BULWARK" provenance --no-watermark --json "$1" | jq -r '.signals | length'; }
 

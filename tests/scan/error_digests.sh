@@ -12,10 +12,7 @@ set -u
 T="$BW_TEST_TMP/scan_error_digests"; rm -rf "$T"; mkdir -p "$T/in"
 S="$BW_SOURCE_DIR/samples"
 export BULWARK_DB="$T/db.sqlite"
-fails=0; passes=0
-ok()   { passes=$((passes+1)); }
-bad()  { echo "FAIL: $*" >&2; fails=$((fails+1)); }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
+. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 md5of() { md5sum "$1" | cut -c1-32; }
 sha256of() { sha256sum "$1" | cut -c1-64; }
 # field PATH FIELD FILE: the value of .FIELD in the record of PATH ("" if none)

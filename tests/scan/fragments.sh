@@ -10,10 +10,7 @@ set -u
 T="$BW_TEST_TMP/scan_fragments"; rm -rf "$T"; mkdir -p "$T/d"
 S="$BW_SOURCE_DIR/samples"
 export BULWARK_DB="$T/db.sqlite"
-fails=0; passes=0
-ok()   { passes=$((passes+1)); }
-bad()  { echo "FAIL: $*" >&2; fails=$((fails+1)); }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
+. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 cd "$T" || exit 1
 cp "$S/hills-sunset.jpg" "$S/rings.png" d/
 echo 0123456789abcdef0123456789abcdef > l.txt

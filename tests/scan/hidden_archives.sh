@@ -13,10 +13,7 @@ set -u
 T="$BW_TEST_TMP/scan_hidden"; rm -rf "$T"; mkdir -p "$T/w"
 S="$BW_SOURCE_DIR/samples"
 export BULWARK_DB="$T/db.sqlite"
-fails=0; passes=0
-ok()   { passes=$((passes+1)); }
-bad()  { echo "FAIL: $*" >&2; fails=$((fails+1)); }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
+. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 want="the listed member"
 # scan3 NAME PATH-OF-MEMBER FILE: scan exits 3 and names the member as matched
 scan3() {

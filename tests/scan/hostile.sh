@@ -14,10 +14,7 @@ T="$BW_TEST_TMP/scan_hostile"; rm -rf "$T"; mkdir -p "$T/w"
 # scan refuses a store without lists (exit 2): give it one that matches nothing
 printf '%032d\n' 0 >"$T.none.txt" && "$BULWARK" lists import none "$T.none.txt" >/dev/null
 D="$BW_REFDATA/pdq/data"
-fails=0; passes=0
-ok()   { passes=$((passes+1)); }
-bad()  { echo "FAIL: $*" >&2; fails=$((fails+1)); }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
+. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 err_of() { jq -r --arg p "$1" 'select(.path==$p) | .error // "NO ERROR"' "$2"; }
 # has PATH FIELD FILE: the record of PATH has FIELD
 has() { [ -n "$(jq -r --arg p "$1" "select(.path==\$p) | .$2 // empty" "$3")" ]; }

@@ -15,10 +15,7 @@ set -u
 T="$BW_TEST_TMP/scan_match"; rm -rf "$T"; mkdir -p "$T/in"
 D="$BW_REFDATA/pdq/data"; E="$BW_REFDATA/pdq/expected/cpp-reference-hashes.tsv"
 export BULWARK_DB="$T/store.db"
-fails=0; passes=0
-ok()   { passes=$((passes+1)); }
-bad()  { echo "FAIL: $*" >&2; fails=$((fails+1)); }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
+. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 cd "$T" || exit 1
 
 refpdq() { awk -F'\t' -v p="$1" '$1==p {print $4}' "$E"; }

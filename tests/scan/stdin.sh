@@ -13,10 +13,7 @@ T="$BW_TEST_TMP/scan_stdin"; rm -rf "$T"; mkdir -p "$T/in"
 # scan refuses a store without lists (exit 2): give it one that matches nothing
 printf '%032d\n' 0 >"$T.none.txt" && "$BULWARK" lists import none "$T.none.txt" >/dev/null
 D="$BW_REFDATA/pdq/data"
-fails=0; passes=0
-ok()   { passes=$((passes+1)); }
-bad()  { echo "FAIL: $*" >&2; fails=$((fails+1)); }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
+. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 
 cd "$T/in" || exit 1
 cp "$D/bridge-mods/aaa-orig.jpg" "$D/misc-images/wee.jpg" "$D/reg-test-input/pen-and-coaster.png" .

@@ -8,10 +8,7 @@
 set -u
 : "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_REFDATA:?}"
 T="$BW_TEST_TMP/hash_video"; rm -rf "$T"; mkdir -p "$T"
-fails=0; passes=0
-ok()   { passes=$((passes+1)); }
-bad()  { echo "FAIL: $*" >&2; fails=$((fails+1)); }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
+. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 V="$BW_REFDATA/vpdq/sample-videos"; D="$BW_REFDATA/vpdq/derived"
 DOOR="$V/doorknob-hd-no-bar.mp4"
 
