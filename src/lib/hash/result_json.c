@@ -2,6 +2,21 @@
 #include "bulwark/hash.h"
 #include "bulwark/json.h"
 
+/* "md5", "sha1", "sha256" into an open object. */
+static void digest_fields(struct bw_json *j, const bw_digests *d)
+{
+    char hex[65];
+    bw_hex_encode(d->md5, 16, hex);
+    bw_json_key(j, "md5");
+    bw_json_string(j, hex);
+    bw_hex_encode(d->sha1, 20, hex);
+    bw_json_key(j, "sha1");
+    bw_json_string(j, hex);
+    bw_hex_encode(d->sha256, 32, hex);
+    bw_json_key(j, "sha256");
+    bw_json_string(j, hex);
+}
+
 /* pdq_dihedral is an array of the 8 hashes in the order of pdq.h:
  * original, rot90, rot180, rot270, flipx, flipy, transpose, transverse. */
 void bw_hash_result_json(struct bw_json *j, const char *path, const bw_hash_result *r,
@@ -36,15 +51,7 @@ void bw_hash_result_json(struct bw_json *j, const char *path, const bw_hash_resu
         bw_json_key(j, "size");
         bw_json_uint(j, r->size);
     }
-    bw_hex_encode(r->digests.md5, 16, hex);
-    bw_json_key(j, "md5");
-    bw_json_string(j, hex);
-    bw_hex_encode(r->digests.sha1, 20, hex);
-    bw_json_key(j, "sha1");
-    bw_json_string(j, hex);
-    bw_hex_encode(r->digests.sha256, 32, hex);
-    bw_json_key(j, "sha256");
-    bw_json_string(j, hex);
+    digest_fields(j, &r->digests);
     if (r->kind == BW_KIND_VIDEO) {
         /* the reference prints timestamps with 3 decimals */
         bw_json_key(j, "vpdq");
@@ -87,18 +94,9 @@ void bw_hash_result_json(struct bw_json *j, const char *path, const bw_hash_resu
 
 void bw_hash_digests_json(struct bw_json *j, const bw_hash_result *r)
 {
-    char hex[65];
     bw_json_key(j, "size");
     bw_json_uint(j, r->size);
-    bw_hex_encode(r->digests.md5, 16, hex);
-    bw_json_key(j, "md5");
-    bw_json_string(j, hex);
-    bw_hex_encode(r->digests.sha1, 20, hex);
-    bw_json_key(j, "sha1");
-    bw_json_string(j, hex);
-    bw_hex_encode(r->digests.sha256, 32, hex);
-    bw_json_key(j, "sha256");
-    bw_json_string(j, hex);
+    digest_fields(j, &r->digests);
 }
 
 void bw_hash_error_json(struct bw_json *j, const char *path, const char *error,
