@@ -5,10 +5,12 @@
 #include <openssl/evp.h>
 #include "core/internal.h"
 #include "bulwark/digest.h"
+#include "bulwark/reader.h"
 
 struct bw_digester {
     EVP_MD *md[3];
     EVP_MD_CTX *ctx[3];
+    uint64_t bytes;
 };
 
 static const char *const names[3] = {"MD5", "SHA1", "SHA256"};
@@ -48,6 +50,7 @@ bw_status bw_digester_new(bw_digester **out, bw_error *err)
 
 bw_status bw_digester_reset(bw_digester *d, bw_error *err)
 {
+    d->bytes = 0;
     for (int i = 0; i < 3; i++)
         if (EVP_DigestInit_ex2(d->ctx[i], d->md[i], NULL) != 1)
             return bw__fail(err, BW_ERR_INTERNAL, "%s init failed", names[i]);
@@ -58,6 +61,26 @@ void bw_digester_update(bw_digester *d, const void *data, size_t len)
 {
     for (int i = 0; i < 3; i++)
         EVP_DigestUpdate(d->ctx[i], data, len);
+    d->bytes += len;
+}
+
+uint64_t bw_digester_bytes(const bw_digester *d)
+{
+    return d->bytes;
+}
+
+bw_status bw_digester_drain(bw_digester *d, bw_reader *r, uint64_t max_total,
+                            const volatile sig_atomic_t *stop, bw_digests *out, uint64_t *total,
+                            bw_error *err)
+{
+    /* at least one byte more is refused when the limit is already reached */
+    uint64_t rest = max_total > d->bytes ? max_total - d->bytes : 1;
+    bw_status st = bw_reader_drain(r, bw_digester_chunk, d, rest, stop, NULL, err);
+    if (st == BW_OK)
+        st = bw_digester_final(d, out, err);
+    if (st == BW_OK)
+        *total = d->bytes;
+    return st;
 }
 
 void bw_digester_chunk(void *digester, const void *data, size_t len)

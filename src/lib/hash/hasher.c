@@ -98,19 +98,6 @@ static bw_status hash_content(bw_hasher *h, const void *data, size_t len, bw_has
     return st;
 }
 
-/* A bw_chunk_fn that feeds the digester and counts the bytes. */
-typedef struct counted {
-    bw_digester *dg;
-    uint64_t n;
-} counted;
-
-static void counted_chunk(void *ctx, const void *data, size_t len)
-{
-    counted *c = ctx;
-    bw_digester_update(c->dg, data, len);
-    c->n += len;
-}
-
 bw_status bw_hasher_hash_reader_keep(bw_hasher *h, bw_reader *r, bw_hash_result *out,
                                      void **data, size_t *len, bw_error *err)
 {
@@ -121,18 +108,15 @@ bw_status bw_hasher_hash_reader_keep(bw_hasher *h, bw_reader *r, bw_hash_result 
     *len = 0;
     if ((st = bw_digester_reset(h->dg, err)) != BW_OK)
         return st;
-    counted c = {h->dg, 0};
-    st = bw_reader_slurp(r, h->limits.max_file_bytes, counted_chunk, &c, data, len, err);
+    st = bw_reader_slurp(r, h->limits.max_file_bytes, bw_digester_chunk, h->dg, data, len, err);
     if (st == BW_ERR_LIMIT) {
         /* Too large to hold and decode: the digests still stream. The
          * digester has seen every byte read so far; read the rest. */
         bw_error e2;
-        uint64_t cap = h->limits.max_stream_bytes, rest = cap > c.n ? cap - c.n : 1;
-        if (bw_reader_drain(r, counted_chunk, &c, rest, NULL, NULL, &e2) == BW_OK &&
-            bw_digester_final(h->dg, &out->digests, &e2) == BW_OK) {
+        if (bw_digester_drain(h->dg, r, h->limits.max_stream_bytes, NULL, &out->digests,
+                              &out->size, &e2) == BW_OK) {
             out->kind = BW_KIND_FILE;
             out->has_digests = 1;
-            out->size = c.n;
         }
         return st;
     }

@@ -560,19 +560,6 @@ static int scan_memory(bw_scanner *s, const char *name, void *data, size_t len)
     return submit(s, jb);
 }
 
-/* A bw_chunk_fn feeding a digester and counting the bytes (stdin). */
-typedef struct counted {
-    bw_digester *dg;
-    uint64_t n;
-} counted;
-
-static void counted_chunk(void *ctx, const void *data, size_t len)
-{
-    counted *c = ctx;
-    bw_digester_update(c->dg, data, len);
-    c->n += len;
-}
-
 bw_status bw_scanner_add_fd(bw_scanner *s, const char *name, int fd, bw_error *err)
 {
     bw_reader *r = NULL;
@@ -594,9 +581,8 @@ bw_status bw_scanner_add_fd(bw_scanner *s, const char *name, int fd, bw_error *e
     st = bw_digester_new(&dg, &e);
     if (st == BW_OK)
         st = bw_reader_open_fd(&r, fd, 0, &e);
-    counted c = {dg, 0};
     if (st == BW_OK)
-        st = bw_reader_slurp(r, s->limits.max_file_bytes, counted_chunk, &c, &data, &len, &e);
+        st = bw_reader_slurp(r, s->limits.max_file_bytes, bw_digester_chunk, dg, &data, &len, &e);
     if (st == BW_OK) {
         bw_digester_free(dg);
         bw_reader_close(r);
@@ -605,11 +591,10 @@ bw_status bw_scanner_add_fd(bw_scanner *s, const char *name, int fd, bw_error *e
         bw_error e2;
         jb->st = st;
         jb->err = e;
-        uint64_t cap = s->limits.max_stream_bytes, rest = cap > c.n ? cap - c.n : 1;
-        bw_status ds = bw_reader_drain(r, counted_chunk, &c, rest, s->opts.stop, NULL, &e2);
-        if (ds == BW_OK && bw_digester_final(dg, &jb->res.digests, &e2) == BW_OK) {
+        bw_status ds = bw_digester_drain(dg, r, s->limits.max_stream_bytes, s->opts.stop,
+                                         &jb->res.digests, &jb->res.size, &e2);
+        if (ds == BW_OK) {
             jb->res.has_digests = 1;
-            jb->res.size = c.n;
         } else if (ds == BW_ERR_LIMIT) {
             jb->err = e2; /* not even its digests: say which limit */
         }
