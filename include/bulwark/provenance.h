@@ -110,6 +110,24 @@ void bw_provenance_json_fields(struct bw_json *j, const bw_provenance *p);
  * the fields above}. */
 void bw_provenance_json(struct bw_json *j, const char *path, const bw_provenance *p);
 
+/* ---------------- the `provenance` verb as one operation ---------------- */
+
+typedef struct bw_provenance_request {
+    const char *const *paths;  /* files; "-" is stdin_fd */
+    size_t npaths;
+    int stdin_fd;
+    bw_provenance_opts opts;   /* trust, watermark, limits (sidecar: set per file) */
+    int sidecars;              /* use NAME.c2pa beside NAME.ext when present */
+} bw_provenance_request;
+
+/* Examine every input of req and hand each record to sink in order:
+ * result is the bw_provenance (NULL when the file could not be read),
+ * json the `provenance --json` object; an unreadable sidecar is a note.
+ * *failed (may be NULL) counts the inputs that failed. */
+struct bw_sink;
+bw_status bw_provenance_run(const bw_provenance_request *req, const struct bw_sink *sink,
+                            uint64_t *failed, bw_error *err);
+
 #ifdef __cplusplus
 }
 #endif

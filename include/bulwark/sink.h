@@ -25,6 +25,8 @@ typedef struct bw_sink_record {
                              * NULL when nothing was computed; valid during the call */
     const char *json;       /* the record as JSON (no newline), when the sink wants it */
     size_t json_len;
+    const char *note;       /* a problem that did not stop this record (an unreadable
+                             * sidecar, ...), for a diagnostic; NULL: none */
 } bw_sink_record;
 
 typedef struct bw_sink {

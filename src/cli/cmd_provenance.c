@@ -1,7 +1,8 @@
 /* cmd_provenance.c -- `bulwark provenance`: is a file AI-generated, and by
- * what. Reads each file (or stdin), finds a sidecar NAME.c2pa next to it,
- * and prints what bw_provenance_examine found: one JSON object per input
- * with --json, else one line per input plus one indented line per signal. */
+ * what. The options become a bw_provenance_request; bw_provenance_run
+ * reads each file (or stdin), finds a sidecar NAME.c2pa next to it and
+ * examines it; the sink here prints each record: the library's JSON with
+ * --json, else one line per input plus one indented line per signal. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,41 +31,6 @@ static const char usage_text[] =
     "\n"
     "Exit: 0 all examined, 1 some inputs failed (each reported), 2 usage error.\n";
 
-/* Read a whole file, or stdin for "-". */
-static bw_status slurp(const char *path, uint64_t max, void **data, size_t *len, bw_error *err)
-{
-    bw_reader *r = NULL;
-    bw_status st = strcmp(path, "-") == 0 ? bw_reader_open_fd(&r, STDIN_FILENO, 0, err)
-                                          : bw_reader_open_file(&r, path, err);
-    if (st == BW_OK)
-        st = bw_reader_slurp(r, max, NULL, NULL, data, len, err);
-    bw_reader_close(r);
-    return st;
-}
-
-/* NAME.c2pa for NAME.ext (or PATH.c2pa when there is no extension); NULL
- * when the input is itself a .c2pa or there is no such file. */
-static char *sidecar_path(const char *path)
-{
-    const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
-    size_t stem;
-    char *s;
-    if (strcmp(path, "-") == 0)
-        return NULL;
-    if (dot && (!slash || dot > slash) && strcmp(dot, ".c2pa") == 0)
-        return NULL;
-    stem = dot && (!slash || dot > slash + 1) ? (size_t)(dot - path) : strlen(path);
-    if (!(s = malloc(stem + 6)))
-        return NULL;
-    memcpy(s, path, stem);
-    memcpy(s + stem, ".c2pa", 6);
-    if (access(s, R_OK) != 0) {
-        free(s);
-        return NULL;
-    }
-    return s;
-}
-
 static void print_human(const char *path, const bw_provenance *p)
 {
     printf("%-11s  %s\n",
@@ -85,6 +51,20 @@ static void print_human(const char *path, const bw_provenance *p)
     }
 }
 
+/* The sink: each input's record, in order. */
+static void on_record(void *ctx, const bw_sink_record *rec)
+{
+    (void)ctx;
+    if (rec->note)
+        cli_warn("provenance", "%s", rec->note);
+    if (rec->json)
+        fwrite(rec->json, 1, rec->json_len, stdout), fputc('\n', stdout);
+    else if (rec->status != BW_OK)
+        cli_warn("provenance", "%s: %s", rec->path, rec->error);
+    else
+        print_human(rec->path, rec->result);
+}
+
 int cmd_provenance(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -97,8 +77,7 @@ int cmd_provenance(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     bw_limits limits;
     bw_provenance_opts opts = {0};
-    bw_json out;
-    int c, json = 0, failed = 0;
+    int c, json = 0;
     long long v;
 
     bw_limits_default(&limits);
@@ -131,48 +110,15 @@ int cmd_provenance(int argc, char **argv)
         return cli_usage_error("provenance", "cannot read --trust-config %s", opts.trust_config);
     opts.limits = &limits;
 
-    bw_json_init(&out);
-    for (int i = optind; i < argc; i++) {
-        const char *path = argv[i];
-        void *data = NULL, *side = NULL;
-        size_t len = 0, side_len = 0;
-        char *sp;
-        bw_error err;
-        bw_provenance res;
-        bw_status st;
-
-        bw_error_clear(&err);
-        st = slurp(path, limits.max_file_bytes, &data, &len, &err);
-        if (st == BW_OK && (sp = sidecar_path(path))) {
-            bw_error serr;
-            if (slurp(sp, limits.max_file_bytes, &side, &side_len, &serr) != BW_OK)
-                cli_warn("provenance", "%s: %s", sp, bw_error_message(&serr));
-            free(sp);
-        }
-        opts.sidecar = side;
-        opts.sidecar_len = side_len;
-        if (st == BW_OK)
-            st = bw_provenance_examine(data, len, &opts, &res, &err);
-        if (st != BW_OK) {
-            failed = 1;
-            if (json)
-                cli_emit_error_json(path, bw_error_message(&err));
-            else
-                cli_warn("provenance", "%s: %s", path, bw_error_message(&err));
-        } else {
-            if (json) {
-                bw_json_reset(&out);
-                bw_provenance_json(&out, path, &res);
-                cli_emit_json(&out);
-            } else {
-                print_human(path, &res);
-            }
-            bw_provenance_free(&res);
-        }
-        free(data);
-        free(side);
+    bw_provenance_request req = {(const char *const *)argv + optind, (size_t)(argc - optind),
+                                 STDIN_FILENO, opts, 1};
+    bw_sink sink = {json, on_record, NULL};
+    uint64_t failed = 0;
+    bw_error err;
+    if (bw_provenance_run(&req, &sink, &failed, &err) != BW_OK) {
+        cli_warn("provenance", "%s", bw_error_message(&err));
+        return BW_EXIT_SOME_FAILED;
     }
-    bw_json_free(&out);
     fflush(stdout);
     return failed ? BW_EXIT_SOME_FAILED : BW_EXIT_OK;
 }

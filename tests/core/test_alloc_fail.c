@@ -222,6 +222,30 @@ static bw_status op_hash_run(void)
     return st;
 }
 
+/* The provenance verb as its library operation, on a C2PA file and a PNG. */
+static bw_status op_provenance_run(void)
+{
+    char c2pa[4096], png[4200];
+    snprintf(c2pa, sizeof c2pa, "%s", bw_test_refdata("c2pa/c2pa-rs/C.jpg"));
+    snprintf(png, sizeof png, "%s/rings.png", scan_dir);
+    const char *paths[] = {c2pa, png};
+    bw_provenance_request req;
+    memset(&req, 0, sizeof req);
+    req.paths = paths;
+    req.npaths = 2;
+    req.sidecars = 1;
+    scan_count c = {0, 0};
+    bw_sink sink = {1, on_hash_record, &c};
+    uint64_t failed = 0;
+    bw_error err;
+    bw_status st = bw_provenance_run(&req, &sink, &failed, &err);
+    if (st == BW_OK && (c.errors || failed))
+        st = BW_ERR_NOMEM;
+    if (st == BW_OK && c.files != 2)
+        st = BW_ERR_CORRUPT;
+    return st;
+}
+
 static int count_entry(void *ctx, const bw_entry *e)
 {
     (void)e;
@@ -288,6 +312,11 @@ static void test_prompt(void **s) { (void)s; each_failing("prompt", op_prompt); 
 static void test_cluster(void **s) { (void)s; each_failing("cluster", op_cluster); }
 static void test_scan(void **s) { (void)s; each_failing("scan", op_scan); }
 static void test_hash_run(void **s) { (void)s; each_failing("hash run", op_hash_run); }
+static void test_provenance_run(void **s)
+{
+    (void)s;
+    each_failing("provenance run", op_provenance_run);
+}
 static void test_list_parse(void **s) { (void)s; each_failing("lists parse", op_list_parse); }
 static void test_record(void **s) { (void)s; each_failing("record", op_record); }
 static void test_matcher(void **s) { (void)s; each_failing("match", op_matcher); }
@@ -342,7 +371,7 @@ int main(void)
         cmocka_unit_test(test_prompt),     cmocka_unit_test(test_cluster),
         cmocka_unit_test(test_scan),       cmocka_unit_test(test_list_parse),
         cmocka_unit_test(test_record),     cmocka_unit_test(test_matcher),
-        cmocka_unit_test(test_hash_run),
+        cmocka_unit_test(test_hash_run),   cmocka_unit_test(test_provenance_run),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

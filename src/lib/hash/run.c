@@ -49,7 +49,7 @@ static void done(void *ctx, void *item)
 {
     run *rn = ctx;
     job *jb = item;
-    bw_sink_record rec = {jb->path, BW_OK, NULL, &jb->res, NULL, 0};
+    bw_sink_record rec = {jb->path, BW_OK, NULL, &jb->res, NULL, 0, NULL};
     if (jb->walk_failed) {
         rec.status = jb->walk_err.status ? jb->walk_err.status : BW_ERR_IO;
         rec.error = bw_error_message(&jb->walk_err);
