@@ -65,6 +65,40 @@ bw_status bw_clusterer_run(bw_clusterer *c, bw_cluster_fn fn, void *ctx, bw_erro
 void bw_cluster_json(bw_json *j, uint64_t id, const char *const *members, size_t n,
                      const char *representative);
 
+/* ---------------- the `cluster` verb as one operation ---------------- */
+
+/* What to group: paths (hashed through the scan pipeline: directories and
+ * archives too), or the records of an earlier scan read from `from` ("-":
+ * stdin_fd). */
+typedef struct bw_cluster_request {
+    const char *const *paths;
+    size_t npaths;
+    const char *from;          /* NULL: hash the paths */
+    int stdin_fd;
+    bw_cluster_opts cluster;   /* max_distance, min_quality, jobs of the pair search */
+    unsigned jobs;             /* hashing threads */
+    int follow_symlinks;
+    const bw_limits *limits;   /* NULL: defaults */
+} bw_cluster_request;
+
+/* One group, the result of a group record. */
+typedef struct bw_cluster_group {
+    uint64_t id;
+    const char *const *members;
+    size_t n;
+    const char *representative;
+} bw_cluster_group;
+
+/* Hash or read the inputs, group them, and hand the sink: a record per
+ * input that failed (status, error), a note for lines of `from` that are
+ * not scan records, then one record per group (result: bw_cluster_group,
+ * json: the `cluster --json` object), in id order. *failed (may be NULL)
+ * counts failed inputs and skipped lines. Fails itself when `from` cannot
+ * be read, or when it cannot start or finish the grouping. */
+struct bw_sink;
+bw_status bw_cluster_run(const bw_cluster_request *req, const struct bw_sink *sink,
+                         uint64_t *failed, bw_error *err);
+
 #ifdef __cplusplus
 }
 #endif

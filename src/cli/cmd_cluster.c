@@ -1,7 +1,9 @@
 /* cmd_cluster.c -- `bulwark cluster`: group near-duplicate images (PDQ
  * within --max-distance) and exact duplicates (same SHA-256), from paths
- * (hashed here, through the scan pipeline: directories and archives too)
- * or from the JSON Lines output of an earlier scan (--from). */
+ * (hashed through the scan pipeline: directories and archives too) or from
+ * the JSON Lines output of an earlier scan (--from). The options become a
+ * bw_cluster_request; bw_cluster_run does the rest and the sink here
+ * prints each group. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,96 +29,25 @@ static const char usage_text[] =
     "\n"
     "Exit: 0 done, 1 some inputs failed (each reported), 2 usage error.\n";
 
-typedef struct crun {
-    bw_clusterer *cl;
-    int failed;
-    int json;
-    bw_json out;
-} crun;
-
-static void on_record(void *ctx, const bw_scan_record *rec)
+/* The sink: diagnostics for inputs that failed, then each group. */
+static void on_record(void *ctx, const bw_sink_record *rec)
 {
-    crun *cr = ctx;
-    bw_error err;
-    if (rec->kind == BW_SCAN_ERROR) {
+    const bw_cluster_group *g = rec->result;
+    (void)ctx;
+    if (rec->note)
+        cli_warn("cluster", "%s", rec->note);
+    if (rec->status != BW_OK)
         cli_warn("cluster", "%s: %s", rec->path, rec->error);
-        cr->failed = 1;
+    if (!g)
+        return;
+    if (rec->json) {
+        fwrite(rec->json, 1, rec->json_len, stdout), fputc('\n', stdout);
         return;
     }
-    if (rec->kind != BW_SCAN_FILE)
-        return;
-    if (bw_clusterer_add(cr->cl, rec->path, rec->hash->digests.sha256,
-                         rec->hash->kind == BW_KIND_IMAGE ? &rec->hash->pdq : NULL,
-                         rec->hash->kind == BW_KIND_IMAGE ? rec->hash->quality : -1,
-                         &err) != BW_OK) {
-        cli_warn("cluster", "%s: %s", rec->path, bw_error_message(&err));
-        cr->failed = 1;
-    }
-}
-
-static int on_group(void *ctx, uint64_t id, const char *const *members, size_t n,
-                    const char *rep)
-{
-    crun *cr = ctx;
-    if (cr->json) {
-        bw_json_reset(&cr->out);
-        bw_cluster_json(&cr->out, id, members, n, rep);
-        cli_emit_json(&cr->out);
-        return 0;
-    }
-    printf("cluster %llu: %zu members, representative %s\n", (unsigned long long)id, n,
-           cli_esc(rep));
-    for (size_t i = 0; i < n; i++)
-        printf("  %s\n", cli_esc(members[i]));
-    return 0;
-}
-
-static int read_from(crun *cr, const char *from)
-{
-    bw_reader *r = NULL;
-    bw_error err;
-    uint64_t bad = 0;
-    bw_status st = strcmp(from, "-") == 0 ? bw_reader_open_fd(&r, STDIN_FILENO, 0, &err)
-                                          : bw_reader_open_file(&r, from, &err);
-    if (st == BW_OK)
-        st = bw_clusterer_add_jsonl(cr->cl, r, NULL, &bad, &err);
-    bw_reader_close(r);
-    if (st != BW_OK) {
-        cli_warn("cluster", "%s: %s", from, bw_error_message(&err));
-        return BW_EXIT_USAGE;
-    }
-    if (bad) {
-        cli_warn("cluster", "%s: %llu lines are not scan records (skipped)", from,
-                 (unsigned long long)bad);
-        cr->failed = 1;
-    }
-    return BW_EXIT_OK;
-}
-
-static int hash_paths(crun *cr, char **paths, int n, unsigned jobs, int follow,
-                      const bw_limits *limits)
-{
-    bw_scan_opts so;
-    bw_scanner *s;
-    bw_error err;
-    memset(&so, 0, sizeof so);
-    so.jobs = jobs;
-    so.follow_symlinks = follow;
-    so.limits = limits;
-    so.max_distance = -1;
-    so.min_quality = -1;
-    if (bw_scanner_new(&s, &so, on_record, cr, &err) != BW_OK) {
-        cli_warn("cluster", "%s", bw_error_message(&err));
-        return BW_EXIT_SOME_FAILED;
-    }
-    for (int i = 0; i < n; i++)
-        if (bw_scanner_add(s, paths[i], &err) != BW_OK) {
-            cli_warn("cluster", "%s: %s", paths[i], bw_error_message(&err));
-            cr->failed = 1;
-            break;
-        }
-    bw_scanner_free(s);
-    return BW_EXIT_OK;
+    printf("cluster %llu: %zu members, representative %s\n", (unsigned long long)g->id, g->n,
+           cli_esc(g->representative));
+    for (size_t i = 0; i < g->n; i++)
+        printf("  %s\n", cli_esc(g->members[i]));
 }
 
 int cmd_cluster(int argc, char **argv)
@@ -134,18 +65,16 @@ int cmd_cluster(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     bw_cluster_opts co = {-1, -1, 0};
     bw_limits limits;
-    crun cr;
     const char *from = NULL;
     long long jobs = cli_default_jobs(), v;
-    int follow = 0, c, rc;
+    int follow = 0, c, json = 0;
     bw_error err;
 
-    memset(&cr, 0, sizeof cr);
     bw_limits_default(&limits);
     optind = 1;
     while ((c = getopt_long(argc, argv, "j:h", longopts, NULL)) != -1) {
         switch (c) {
-        case O_JSON: cr.json = 1; break;
+        case O_JSON: json = 1; break;
         case O_MAXD:
             if ((v = cli_parse_uint(optarg)) < 0 || v > 256)
                 return cli_usage_error("cluster", "--max-distance takes 0 to 256");
@@ -181,21 +110,15 @@ int cmd_cluster(int argc, char **argv)
     if (!from && optind >= argc)
         return cli_usage_error("cluster", "no PATH given (or --from SCAN.jsonl)");
     co.jobs = (unsigned)jobs;
-    if (bw_clusterer_new(&cr.cl, &co, &err) != BW_OK) {
+    bw_cluster_request req = {(const char *const *)argv + optind, (size_t)(argc - optind), from,
+                              STDIN_FILENO, co, (unsigned)jobs, follow, &limits};
+    bw_sink sink = {json, on_record, NULL};
+    uint64_t failed = 0;
+    if (bw_cluster_run(&req, &sink, &failed, &err) != BW_OK) {
+        fflush(stdout);
         cli_warn("cluster", "%s", bw_error_message(&err));
-        return BW_EXIT_SOME_FAILED;
+        return from ? BW_EXIT_USAGE : BW_EXIT_SOME_FAILED;
     }
-    bw_json_init(&cr.out);
-    rc = from ? read_from(&cr, from)
-              : hash_paths(&cr, argv + optind, argc - optind, (unsigned)jobs, follow, &limits);
-    if (rc == BW_EXIT_OK && bw_clusterer_run(cr.cl, on_group, &cr, &err) != BW_OK) {
-        cli_warn("cluster", "%s", bw_error_message(&err));
-        rc = BW_EXIT_SOME_FAILED;
-    }
-    bw_clusterer_free(cr.cl);
-    bw_json_free(&cr.out);
     fflush(stdout);
-    if (rc != BW_EXIT_OK)
-        return rc;
-    return cr.failed ? BW_EXIT_SOME_FAILED : BW_EXIT_OK;
+    return failed ? BW_EXIT_SOME_FAILED : BW_EXIT_OK;
 }

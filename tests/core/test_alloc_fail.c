@@ -186,7 +186,7 @@ static bw_status op_scan(void)
     /* an allocation failed inside a file's work becomes its error record */
     if (st == BW_OK && c.errors)
         st = BW_ERR_NOMEM;
-    if (st == BW_OK && c.files != 3)
+    if (st == BW_OK && c.files != 4)
         st = BW_ERR_CORRUPT;
     return st;
 }
@@ -217,7 +217,7 @@ static bw_status op_hash_run(void)
     bw_status st = bw_hash_run(&req, &sink, &failed, &err);
     if (st == BW_OK && (c.errors || failed))
         st = BW_ERR_NOMEM;
-    if (st == BW_OK && c.files != 3)
+    if (st == BW_OK && c.files != 4)
         st = BW_ERR_CORRUPT;
     return st;
 }
@@ -242,6 +242,39 @@ static bw_status op_provenance_run(void)
     if (st == BW_OK && (c.errors || failed))
         st = BW_ERR_NOMEM;
     if (st == BW_OK && c.files != 2)
+        st = BW_ERR_CORRUPT;
+    return st;
+}
+
+static void on_cluster_record(void *ctx, const bw_sink_record *rec)
+{
+    scan_count *c = ctx;
+    if (rec->status != BW_OK)
+        c->errors++;
+    else if (rec->result)
+        c->files++;
+}
+
+/* The cluster verb as its library operation: the scan folder holds
+ * rings.png twice (two names, the same bytes), so one group. */
+static bw_status op_cluster_run(void)
+{
+    const char *paths[] = {scan_dir};
+    bw_cluster_request req;
+    memset(&req, 0, sizeof req);
+    req.paths = paths;
+    req.npaths = 1;
+    req.cluster.max_distance = -1;
+    req.cluster.min_quality = -1;
+    req.jobs = 1;
+    scan_count c = {0, 0};
+    bw_sink sink = {1, on_cluster_record, &c};
+    uint64_t failed = 0;
+    bw_error err;
+    bw_status st = bw_cluster_run(&req, &sink, &failed, &err);
+    if (st == BW_OK && (c.errors || failed))
+        st = BW_ERR_NOMEM;
+    if (st == BW_OK && c.files != 1)
         st = BW_ERR_CORRUPT;
     return st;
 }
@@ -312,6 +345,7 @@ static void test_prompt(void **s) { (void)s; each_failing("prompt", op_prompt); 
 static void test_cluster(void **s) { (void)s; each_failing("cluster", op_cluster); }
 static void test_scan(void **s) { (void)s; each_failing("scan", op_scan); }
 static void test_hash_run(void **s) { (void)s; each_failing("hash run", op_hash_run); }
+static void test_cluster_run(void **s) { (void)s; each_failing("cluster run", op_cluster_run); }
 static void test_provenance_run(void **s)
 {
     (void)s;
@@ -338,6 +372,8 @@ static int setup(void **state)
     bw_test_write_file(path, sunset, sunset_len);
     snprintf(path, sizeof path, "%s/note.txt", scan_dir);
     bw_test_write_file(path, "a note\n", 7);
+    snprintf(path, sizeof path, "%s/rings-copy.png", scan_dir);
+    bw_test_write_file(path, rings, rings_len);
     /* a store with one list, made before any allocation fails */
     snprintf(store_path, sizeof store_path, "%s/store.db", bw_test_tmpdir("alloc_fail_store"));
     unlink(store_path);
@@ -372,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_scan),       cmocka_unit_test(test_list_parse),
         cmocka_unit_test(test_record),     cmocka_unit_test(test_matcher),
         cmocka_unit_test(test_hash_run),   cmocka_unit_test(test_provenance_run),
+        cmocka_unit_test(test_cluster_run),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
