@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "status.h"
+#include "limits.h"
 #include "pdq.h"
 #include "digest.h"
 #include "index.h"
@@ -122,6 +123,41 @@ void bw_match_error_json(bw_json *j, const char *query, const char *error,
  * hash. bytes gets bw_hash_kind_bytes(kind) bytes (PDQ packed). */
 bw_status bw_match_parse_hash(const char *s, size_t len, bw_hash_kind *kind,
                               uint8_t bytes[BW_HASH_MAX_BYTES]);
+
+/* ---------------- the `match` verb as one operation ---------------- */
+
+#define BW_MATCH_MAX_QUERY 4096   /* bytes of one query line */
+
+/* What to look up: hashes or paths of files (hashed first); "-" reads one
+ * query per line from stdin_fd, each answered before the next is read. */
+typedef struct bw_match_request {
+    const char *const *queries;
+    size_t nqueries;
+    int stdin_fd;
+    bw_matcher *matcher;       /* NULL: no lists, nothing matches */
+    int max_distance;          /* PDQ distance (-1: 31) */
+    int min_quality;           /* PDQ hashes of images below it are not matched (-1: 50) */
+    int dihedral;              /* files: all 8 orientations */
+    unsigned jobs;             /* worker threads; 0 or 1: the caller's thread */
+    const bw_limits *limits;   /* hashing files (NULL: defaults) */
+} bw_match_request;
+
+/* The result of a match record. hr is the file's hash (NULL for a bare
+ * hash); digests_only: the file did not decode (the record's status says
+ * why), its digests were looked up. */
+typedef struct bw_match_answer {
+    const char *query;
+    const struct bw_hash_result *hr;
+    const bw_matches *matches;
+    const char *note;
+    int digests_only;
+} bw_match_answer;
+
+/* Answer every query of req, in order, to sink: result a bw_match_answer
+ * (NULL when nothing was looked up), json the `match --json` object. */
+struct bw_sink;
+bw_status bw_match_run(const bw_match_request *req, const struct bw_sink *sink,
+                       uint64_t *failed, bw_error *err);
 
 #ifdef __cplusplus
 }

@@ -337,6 +337,47 @@ static bw_status op_matcher(void)
     return st;
 }
 
+static void on_match_record(void *ctx, const bw_sink_record *rec)
+{
+    scan_count *c = ctx;
+    const bw_match_answer *a = rec->result;
+    if (rec->status != BW_OK)
+        c->errors++;
+    else if (a && a->matches->n == 1)
+        c->files++; /* one match each */
+}
+
+/* The match verb as its library operation: a bare MD5 and a file whose
+ * MD5 is listed (the store holds the empty file's MD5). */
+static bw_status op_match_run(void)
+{
+    char empty[4200];
+    snprintf(empty, sizeof empty, "%s/empty.bin", bw_test_tmpdir("alloc_fail_store"));
+    const char *queries[] = {"d41d8cd98f00b204e9800998ecf8427e", empty};
+    bw_matcher *m;
+    bw_error err;
+    bw_status st = bw_matcher_open(&m, store_path, NULL, 0, &err);
+    if (st != BW_OK)
+        return st;
+    bw_match_request req;
+    memset(&req, 0, sizeof req);
+    req.queries = queries;
+    req.nqueries = 2;
+    req.matcher = m;
+    req.max_distance = req.min_quality = -1;
+    req.jobs = 2;
+    scan_count c = {0, 0};
+    bw_sink sink = {1, on_match_record, &c};
+    uint64_t failed = 0;
+    st = bw_match_run(&req, &sink, &failed, &err);
+    bw_matcher_close(m);
+    if (st == BW_OK && (c.errors || failed))
+        st = BW_ERR_NOMEM;
+    if (st == BW_OK && c.files != 2)
+        st = BW_ERR_CORRUPT;
+    return st;
+}
+
 static void test_json(void **s) { (void)s; each_failing("json", op_json); }
 static void test_hash_png(void **s) { (void)s; each_failing("hash png", op_hash_png); }
 static void test_hash_jpeg(void **s) { (void)s; each_failing("hash jpeg", op_hash_jpeg); }
@@ -345,6 +386,7 @@ static void test_prompt(void **s) { (void)s; each_failing("prompt", op_prompt); 
 static void test_cluster(void **s) { (void)s; each_failing("cluster", op_cluster); }
 static void test_scan(void **s) { (void)s; each_failing("scan", op_scan); }
 static void test_hash_run(void **s) { (void)s; each_failing("hash run", op_hash_run); }
+static void test_match_run(void **s) { (void)s; each_failing("match run", op_match_run); }
 static void test_cluster_run(void **s) { (void)s; each_failing("cluster run", op_cluster_run); }
 static void test_provenance_run(void **s)
 {
@@ -374,6 +416,8 @@ static int setup(void **state)
     bw_test_write_file(path, "a note\n", 7);
     snprintf(path, sizeof path, "%s/rings-copy.png", scan_dir);
     bw_test_write_file(path, rings, rings_len);
+    snprintf(path, sizeof path, "%s/empty.bin", bw_test_tmpdir("alloc_fail_store"));
+    bw_test_write_file(path, "", 0);
     /* a store with one list, made before any allocation fails */
     snprintf(store_path, sizeof store_path, "%s/store.db", bw_test_tmpdir("alloc_fail_store"));
     unlink(store_path);
@@ -408,7 +452,7 @@ int main(void)
         cmocka_unit_test(test_scan),       cmocka_unit_test(test_list_parse),
         cmocka_unit_test(test_record),     cmocka_unit_test(test_matcher),
         cmocka_unit_test(test_hash_run),   cmocka_unit_test(test_provenance_run),
-        cmocka_unit_test(test_cluster_run),
+        cmocka_unit_test(test_cluster_run), cmocka_unit_test(test_match_run),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
