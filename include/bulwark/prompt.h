@@ -115,6 +115,35 @@ void bw_prompt_error_json(bw_json *j, uint64_t lineno, const char *text, size_t 
 void bw_prompt_result_json(bw_json *j, const char *text, size_t len,
                            const bw_prompt_result *result);
 
+/* ---------------- the `prompt` verb as one operation ---------------- */
+
+/* What to check: texts (ntexts of them), or, when ntexts is 0, one prompt
+ * per line of lines_fd (a line over limits->max_line_bytes is an error
+ * record, never held in memory). */
+typedef struct bw_prompt_request {
+    const char *const *texts;
+    size_t ntexts;
+    int lines_fd;
+    const bw_prompt_guard *guard;
+    const bw_limits *limits;   /* max_line_bytes (NULL: defaults) */
+    unsigned jobs;             /* worker threads; 0 or 1: the caller's thread */
+} bw_prompt_request;
+
+/* The result of a prompt record (also given for a failed one). */
+typedef struct bw_prompt_answer {
+    size_t lineno;             /* 0 for texts given in the request */
+    const char *text;          /* NULL for a line skipped as too long */
+    size_t len;
+    bw_prompt_verdict verdict;
+    unsigned categories;
+} bw_prompt_answer;
+
+/* Check every prompt of req, in order, to sink (path: the text). A caller
+ * that guards a generator treats a failed record as block. */
+struct bw_sink;
+bw_status bw_prompt_run(const bw_prompt_request *req, const struct bw_sink *sink,
+                        uint64_t *failed, bw_error *err);
+
 #ifdef __cplusplus
 }
 #endif

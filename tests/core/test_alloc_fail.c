@@ -378,6 +378,45 @@ static bw_status op_match_run(void)
     return st;
 }
 
+static void on_prompt_record(void *ctx, const bw_sink_record *rec)
+{
+    scan_count *c = ctx;
+    const bw_prompt_answer *a = rec->result;
+    if (rec->status != BW_OK || !rec->json || rec->json[0] != '{')
+        c->errors++;
+    else if (a->verdict == BW_PROMPT_BLOCK)
+        c->files++;
+}
+
+/* The prompt verb as its library operation, on two workers. */
+static bw_status op_prompt_run(void)
+{
+    bw_prompt_lists *l = NULL;
+    bw_prompt_guard *g = NULL;
+    bw_error err;
+    static const char words[] = "minor kid\nsexual nude\n";
+    const char *texts[] = {"nude kid", "nude\xe2\x81\xa0kid", "a lake"};
+    scan_count c = {0, 0};
+    uint64_t failed = 0;
+    bw_status st = bw_prompt_lists_new(&l, NULL, &err);
+    if (st == BW_OK)
+        st = bw_prompt_lists_load_text(l, "t.txt", "xx", words, sizeof words - 1, &err);
+    if (st == BW_OK)
+        st = bw_prompt_guard_compile(l, NULL, &g, &err);
+    if (st == BW_OK) {
+        bw_prompt_request req = {texts, 3, -1, g, NULL, 2};
+        bw_sink sink = {1, on_prompt_record, &c};
+        st = bw_prompt_run(&req, &sink, &failed, &err);
+    }
+    bw_prompt_guard_free(g);
+    bw_prompt_lists_free(l);
+    if (st == BW_OK && (c.errors || failed))
+        st = BW_ERR_NOMEM;
+    if (st == BW_OK && c.files != 2)
+        st = BW_ERR_CORRUPT;
+    return st;
+}
+
 static void test_json(void **s) { (void)s; each_failing("json", op_json); }
 static void test_hash_png(void **s) { (void)s; each_failing("hash png", op_hash_png); }
 static void test_hash_jpeg(void **s) { (void)s; each_failing("hash jpeg", op_hash_jpeg); }
@@ -387,6 +426,7 @@ static void test_cluster(void **s) { (void)s; each_failing("cluster", op_cluster
 static void test_scan(void **s) { (void)s; each_failing("scan", op_scan); }
 static void test_hash_run(void **s) { (void)s; each_failing("hash run", op_hash_run); }
 static void test_match_run(void **s) { (void)s; each_failing("match run", op_match_run); }
+static void test_prompt_run(void **s) { (void)s; each_failing("prompt run", op_prompt_run); }
 static void test_cluster_run(void **s) { (void)s; each_failing("cluster run", op_cluster_run); }
 static void test_provenance_run(void **s)
 {
@@ -453,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_record),     cmocka_unit_test(test_matcher),
         cmocka_unit_test(test_hash_run),   cmocka_unit_test(test_provenance_run),
         cmocka_unit_test(test_cluster_run), cmocka_unit_test(test_match_run),
+        cmocka_unit_test(test_prompt_run),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
