@@ -44,6 +44,10 @@ void cli_warn(const char *verb, const char *fmt, ...) __attribute__((format(prin
 /* Usage error: prints the message and a hint, returns BW_EXIT_USAGE. */
 int cli_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Write len bytes of JSON and a newline to stdout (a JSON Lines record:
+ * what a sink prints of bw_sink_record.json). */
+void cli_emit_json_bytes(const char *json, size_t len);
+
 /* Write j's buffer and a newline to stdout (a JSON Lines record). */
 void cli_emit_json(bw_json *j);
 

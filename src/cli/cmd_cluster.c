@@ -41,7 +41,7 @@ static void on_record(void *ctx, const bw_sink_record *rec)
     if (!g)
         return;
     if (rec->json) {
-        fwrite(rec->json, 1, rec->json_len, stdout), fputc('\n', stdout);
+        cli_emit_json_bytes(rec->json, rec->json_len);
         return;
     }
     printf("cluster %llu: %zu members, representative %s\n", (unsigned long long)g->id, g->n,

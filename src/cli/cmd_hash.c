@@ -65,7 +65,7 @@ static void on_record(void *ctx, const bw_sink_record *rec)
     const run *rn = ctx;
     const bw_hash_result *r = rec->result;
     if (rn->json)
-        fwrite(rec->json, 1, rec->json_len, stdout), fputc('\n', stdout);
+        cli_emit_json_bytes(rec->json, rec->json_len);
     else if (rec->status != BW_OK)
         cli_warn("hash", "%s: %s", rec->path, rec->error);
     else if (r->kind == BW_KIND_VIDEO)

@@ -70,7 +70,7 @@ static void on_record(void *ctx, const bw_sink_record *rec)
     const bw_match_answer *a = rec->result;
     (void)ctx;
     if (rec->json) {
-        fwrite(rec->json, 1, rec->json_len, stdout), fputc('\n', stdout);
+        cli_emit_json_bytes(rec->json, rec->json_len);
     } else if (rec->status != BW_OK) {
         cli_warn("match", "%s: %s", rec->path, rec->error);
         if (a && a->digests_only) {

@@ -87,7 +87,7 @@ static void on_record(void *ctx, const bw_sink_record *rec)
     if (rec->status == BW_OK && a->verdict == BW_PROMPT_BLOCK)
         rn->blocked = 1;
     if (rn->json) {
-        fwrite(rec->json, 1, rec->json_len, stdout), fputc('\n', stdout);
+        cli_emit_json_bytes(rec->json, rec->json_len);
     } else if (rec->status != BW_OK) { /* for people, errors are diagnostics */
         if (a->lineno)
             cli_warn("prompt", "line %zu: %s", a->lineno, rec->error);

@@ -58,7 +58,7 @@ static void on_record(void *ctx, const bw_sink_record *rec)
     if (rec->note)
         cli_warn("provenance", "%s", rec->note);
     if (rec->json)
-        fwrite(rec->json, 1, rec->json_len, stdout), fputc('\n', stdout);
+        cli_emit_json_bytes(rec->json, rec->json_len);
     else if (rec->status != BW_OK)
         cli_warn("provenance", "%s: %s", rec->path, rec->error);
     else

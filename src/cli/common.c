@@ -56,14 +56,19 @@ int cli_usage_error(const char *verb, const char *fmt, ...)
     return BW_EXIT_USAGE;
 }
 
+void cli_emit_json_bytes(const char *json, size_t len)
+{
+    fwrite(json, 1, len, stdout);
+    fputc('\n', stdout);
+}
+
 void cli_emit_json(bw_json *j)
 {
     if (bw_json_status(j) != BW_OK) {
         fputs("{\"error\":\"out of memory\"}\n", stdout);
         return;
     }
-    fwrite(j->buf, 1, j->len, stdout);
-    fputc('\n', stdout);
+    cli_emit_json_bytes(j->buf, j->len);
 }
 
 void cli_emit_error_json(const char *path, const char *message)

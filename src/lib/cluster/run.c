@@ -53,13 +53,8 @@ static int on_group(void *ctx, uint64_t id, const char *const *members, size_t n
     if (cr->sink->want_json) {
         bw_json_reset(&cr->out);
         bw_cluster_json(&cr->out, id, members, n, rep);
-        rec.json = cr->out.buf;
-        rec.json_len = cr->out.len;
-        if (bw_json_status(&cr->out) != BW_OK) {
-            static const char oom[] = "{\"error\":\"out of memory\"}";
-            rec.json = oom;
-            rec.json_len = sizeof oom - 1;
-        }
+        bw__sink_json(&rec, cr->out.buf, cr->out.len,
+                      bw_json_status(&cr->out) == BW_OK);
     }
     cr->sink->record(cr->sink->ctx, &rec);
     return 0;

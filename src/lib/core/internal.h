@@ -60,6 +60,11 @@ void bw__alloc_fail(uint64_t nth, int persistent);
 uint64_t bw__alloc_count(void);
 uint64_t bw__alloc_failed(void);
 
+/* Point a sink record's JSON (bulwark/sink.h) at the len bytes of buf, or,
+ * when writing them failed (ok 0), at {"error":"out of memory"}. */
+struct bw_sink_record;
+void bw__sink_json(struct bw_sink_record *rec, const char *buf, size_t len, int ok);
+
 /* assert(), checked in debug and sanitizer builds (BW_ASSERTS), free in
  * release builds: for what the code itself guarantees, never for input.
  * bw__testcase(X) marks a branch a test must reach (documentation, as

@@ -66,13 +66,8 @@ static void done(void *ctx, void *item)
             bw_hash_error_json(&rn->out, jb->path, rec.error, rec.result, 0);
         else
             bw_hash_result_json(&rn->out, jb->path, &jb->res, 0);
-        rec.json = rn->out.buf;
-        rec.json_len = rn->out.len;
-        if (bw_json_status(&rn->out) != BW_OK) {
-            static const char oom[] = "{\"error\":\"out of memory\"}";
-            rec.json = oom;
-            rec.json_len = sizeof oom - 1;
-        }
+        bw__sink_json(&rec, rn->out.buf, rn->out.len,
+                      bw_json_status(&rn->out) == BW_OK);
     }
     rn->sink->record(rn->sink->ctx, &rec);
     bw_hash_result_free(&jb->res);

@@ -126,13 +126,8 @@ static void done(void *ctx, void *item)
         else
             bw_match_error_json(&rn->out, jb->q, rec.error, jb->digests_only ? &jb->hr : NULL,
                                 &jb->matches);
-        rec.json = rn->out.buf;
-        rec.json_len = rn->out.len;
-        if (bw_json_status(&rn->out) != BW_OK) {
-            static const char oom[] = "{\"error\":\"out of memory\"}";
-            rec.json = oom;
-            rec.json_len = sizeof oom - 1;
-        }
+        bw__sink_json(&rec, rn->out.buf, rn->out.len,
+                      bw_json_status(&rn->out) == BW_OK);
     }
     rn->sink->record(rn->sink->ctx, &rec);
     if (jb->have_hr)
@@ -150,8 +145,7 @@ static void refused(run *rn, const char *q, bw_status st, const char *msg)
     if (rn->sink->want_json) {
         bw_json_reset(&rn->out);
         bw_match_error_json(&rn->out, q, msg, NULL, NULL);
-        rec.json = rn->out.buf;
-        rec.json_len = rn->out.len;
+        bw__sink_json(&rec, rn->out.buf, rn->out.len, bw_json_status(&rn->out) == BW_OK);
     }
     rn->sink->record(rn->sink->ctx, &rec);
 }

@@ -79,16 +79,13 @@ static void done(void *ctx, void *item)
 {
     run *rn = ctx;
     job *jb = item;
-    static const char oom[] = "{\"error\":\"out of memory\"}";
     jb->answer.lineno = jb->lineno;
     jb->answer.text = jb->text;
     jb->answer.len = jb->len;
     bw_sink_record rec = {jb->text ? jb->text : "", jb->st, jb->st ? jb->msg : NULL, &jb->answer,
                           jb->json, jb->json_len, NULL};
-    if (rn->sink->want_json && !jb->json) {
-        rec.json = oom;
-        rec.json_len = sizeof oom - 1;
-    }
+    if (rn->sink->want_json)
+        bw__sink_json(&rec, jb->json, jb->json_len, jb->json != NULL);
     if (jb->st != BW_OK)
         rn->failed++;
     rn->sink->record(rn->sink->ctx, &rec);

@@ -83,13 +83,7 @@ static int one(const bw_provenance_request *req, const bw_sink *sink, bw_json *o
             bw_provenance_json(out, path, &res);
         else
             bw_hash_error_json(out, path, rec.error, NULL, 0);
-        rec.json = out->buf;
-        rec.json_len = out->len;
-        if (bw_json_status(out) != BW_OK) {
-            static const char oom[] = "{\"error\":\"out of memory\"}";
-            rec.json = oom;
-            rec.json_len = sizeof oom - 1;
-        }
+        bw__sink_json(&rec, out->buf, out->len, bw_json_status(out) == BW_OK);
     }
     sink->record(sink->ctx, &rec);
     if (st == BW_OK)
