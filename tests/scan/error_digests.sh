@@ -24,31 +24,8 @@ cd "$T/in" || exit 1
 head -c 300 "$S/hills-sunset.jpg" > trunc.jpg
 head -c 300 "$S/rings.png" > trunc.png
 head -c 400 "$S/rings.webp" > trunc.webp
-python3 - <<'EOF'
-# a GIF drawn here (no encoder needed: one uncompressed-style LZW image), then cut short
-import struct
-w, h = 16, 16
-gif = b"GIF89a" + struct.pack("<HHBBB", w, h, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
-gif += b"\x2c" + struct.pack("<HHHHB", 0, 0, w, h, 0)
-# LZW min code size 7 with a clear code before every pixel: always valid
-codes = []
-for i in range(w * h):
-    codes += [128, (i // 3) % 2]
-codes.append(129)
-bits, nbits, out = 0, 0, bytearray()
-for c in codes:
-    bits |= c << nbits; nbits += 8
-    while nbits >= 8:
-        out.append(bits & 0xff); bits >>= 8; nbits -= 8
-if nbits: out.append(bits & 0xff)
-data = bytearray([7])
-for i in range(0, len(out), 255):
-    chunk = out[i:i+255]; data += bytes([len(chunk)]) + chunk
-data += b"\x00"
-gif += bytes(data) + b"\x3b"
-open("whole.gif", "wb").write(gif)
-open("trunc.gif", "wb").write(gif[:40])
-EOF
+python3 "$BW_SOURCE_DIR/tests/draw_gif.py" whole.gif   # then cut short
+head -c 40 whole.gif > trunc.gif
 printf 'a plain text file\n' > notes.txt
 : > empty.bin
 cp "$S/valley-morning.jpg" big.jpg          # 60 KB: over --max-file-size 16K

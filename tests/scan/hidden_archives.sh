@@ -35,27 +35,7 @@ md5sum inner.txt | cut -c1-32 > "$T/list.txt"
 zip -q inner.zip inner.txt
 7z a -bd -bso0 inner.7z inner.txt >/dev/null
 tar cf inner.tar inner.txt
-python3 - <<'EOF'
-import struct
-w, h = 16, 16
-gif = b"GIF89a" + struct.pack("<HHBBB", w, h, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
-gif += b"\x2c" + struct.pack("<HHHHB", 0, 0, w, h, 0)
-codes = []
-for i in range(w * h):
-    codes += [128, (i // 3) % 2]
-codes.append(129)
-bits, nbits, out = 0, 0, bytearray()
-for c in codes:
-    bits |= c << nbits; nbits += 8
-    while nbits >= 8:
-        out.append(bits & 0xff); bits >>= 8; nbits -= 8
-if nbits: out.append(bits & 0xff)
-data = bytearray([7])
-for i in range(0, len(out), 255):
-    chunk = out[i:i+255]; data += bytes([len(chunk)]) + chunk
-gif += bytes(data) + b"\x00\x3b"
-open("pic.gif", "wb").write(gif)
-EOF
+python3 "$BW_SOURCE_DIR/tests/draw_gif.py" pic.gif
 cp "$S/hills-sunset.jpg" pic.jpg; cp "$S/rings.png" pic.png; cp "$S/rings.webp" pic.webp
 md5sum pic.jpg | cut -c1-32 >> "$T/list.txt"
 md5sum pic.png | cut -c1-32 >> "$T/list.txt"
