@@ -26,13 +26,7 @@ void bw_scan_record_json(bw_json *j, const bw_scan_record *rec);
 
 /* ---------------- durable output and resume ---------------- */
 
-typedef struct bw_scan_totals {
-    uint64_t files;             /* file records (images included) */
-    uint64_t images;
-    uint64_t archives;
-    uint64_t matched;           /* file records with at least one match */
-    uint64_t errors;
-} bw_scan_totals;
+/* bw_scan_totals: scan.h (the state of a run holds them). */
 
 /* Count a record into totals. */
 void bw_scan_totals_add(bw_scan_totals *t, const bw_scan_record *rec);

@@ -135,6 +135,73 @@ void bw_scanner_progress(const bw_scanner *s, bw_scan_progress *out);
 /* finish, then free. */
 void bw_scanner_free(bw_scanner *s);
 
+/* ---------------- the `scan` verb as one operation ---------------- */
+
+/* Where a run stands: passed to the request's progress function before the
+ * first record (BW_SCAN_STARTED: the output is open, `kept` known), after
+ * each record (BW_SCAN_RUNNING) and at the end (BW_SCAN_DONE), on the
+ * caller's thread; also what bw_scan_run leaves in *out. */
+typedef enum bw_scan_stage {
+    BW_SCAN_NOT_STARTED = 0,    /* the run failed before its first input */
+    BW_SCAN_STARTED,
+    BW_SCAN_RUNNING,
+    BW_SCAN_DONE
+} bw_scan_stage;
+
+typedef struct bw_scan_totals {
+    uint64_t files;             /* file records (images included) */
+    uint64_t images;
+    uint64_t archives;
+    uint64_t matched;           /* file records with at least one match */
+    uint64_t errors;
+} bw_scan_totals;
+
+typedef struct bw_scan_state {
+    bw_scan_stage stage;
+    double seconds;             /* since the first input was opened */
+    uint64_t kept;              /* records kept from the output being resumed */
+    bw_scan_totals totals;      /* the whole output's, resumed records included */
+    bw_scan_totals this_run;    /* this run's records only */
+    uint64_t content_bytes;     /* bytes of the files hashed in this run */
+    uint64_t disk_done;         /* inputs on disk finished (members not counted) */
+    uint64_t disk_bytes_done;   /* and their size on disk */
+    bw_scan_progress scanner;   /* the pipeline's counters (found, done, archives) */
+    int counting;               /* count_ahead: the count below is running or done */
+    int counted;                /* ... and it has finished: the totals are final */
+    uint64_t counted_files;     /* files and bytes on disk under the paths */
+    uint64_t counted_bytes;
+    int interrupted;            /* stop was set (or the output failed) before the end */
+    int output_failed;          /* writing the output failed; the scan was stopped */
+} bw_scan_state;
+
+/* A scan: paths ("-": one input read from stdin_fd) and the pipeline's
+ * options; optionally a durable JSON Lines output (output: the file,
+ * which is itself never scanned; the last line is the summary) that a
+ * later run with resume continues, skipping what it holds. */
+typedef struct bw_scan_request {
+    const char *const *paths;
+    size_t npaths;
+    int stdin_fd;
+    bw_scan_opts scan;          /* jobs, limits, matcher, distances, provenance, stop */
+    const char *output;         /* NULL: no output file */
+    int resume;                 /* with output: continue it */
+    int count_ahead;            /* count the inputs on a second thread (progress totals) */
+    void (*progress)(void *ctx, const bw_scan_state *st);  /* may be NULL */
+    void *progress_ctx;
+} bw_scan_request;
+
+/* Run a scan: each record goes to sink in order (result: the
+ * bw_scan_record; json: its JSON object, which is also the output's line;
+ * note: a failure to write the output, which stops the scan). Returns
+ * BW_OK when every input was walked (records may still report failures:
+ * out->totals.errors); otherwise the status of what stopped it: the output
+ * could not be opened (out->stage BW_SCAN_NOT_STARTED: nothing was done),
+ * memory ran out, or the summary could not be written. *out (may be NULL)
+ * gets the final state. */
+struct bw_sink;
+bw_status bw_scan_run(const bw_scan_request *req, const struct bw_sink *sink,
+                      bw_scan_state *out, bw_error *err);
+
 #ifdef __cplusplus
 }
 #endif

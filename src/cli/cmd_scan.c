@@ -2,19 +2,15 @@
  * one record per file (hashes, matches against the lists, provenance when
  * asked), a durable -o output that --resume continues, a progress bar.
  *
- * The pipeline is the library's (scan.h); this file does the command
- * line: options, opening the lists, the output file, printing, the
- * progress bar (with a second thread that counts the input while the scan
- * runs, for the total and the ETA), and Ctrl-C (SIGINT sets a flag, the
- * scanner stops reading, what is in flight is finished and written). */
+ * The scan is the library's bw_scan_run (scan.h: the pipeline, the -o
+ * output and its resume, the count of the input ahead); this file turns
+ * the command line into its request, prints each record (the sink), draws
+ * the progress bar from the run's state, and sets the stop flag on Ctrl-C
+ * (the scanner stops reading, what is in flight is finished and written). */
 #include <getopt.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include "cli.h"
 
@@ -80,61 +76,13 @@ static void on_signal(int sig)
     signal(sig, SIG_DFL); /* a second Ctrl-C ends it at once */
 }
 
-/* ---------------- Counting the input while it is scanned ---------------- */
-
-typedef struct counter {
-    char **paths;
-    int npaths;
-    int follow;
-    atomic_ullong files, bytes;
-    atomic_int finished, quit;
-} counter;
-
-static int count_entry(void *ctx, const bw_walk_entry *e)
-{
-    counter *c = ctx;
-    if (!e->error) {
-        atomic_fetch_add(&c->files, 1);
-        atomic_fetch_add(&c->bytes, e->size);
-    }
-    return atomic_load(&c->quit) || stop_flag;
-}
-
-static void *count_main(void *arg)
-{
-    counter *c = arg;
-    bw_walk_opts wo = {c->follow, 0};
-    for (int i = 0; i < c->npaths && !atomic_load(&c->quit); i++)
-        if (strcmp(c->paths[i], "-") != 0) /* stdin: not counted ahead */
-            bw_walk(c->paths[i], &wo, count_entry, c);
-    atomic_store(&c->finished, 1);
-    return NULL;
-}
-
-/* ---------------- The run ---------------- */
-
 typedef struct run {
     int json;
-    int human;
+    const char *output;   /* -o FILE, or NULL */
     int matches_only;     /* with -o and without --json: print matched records only */
-    int progress;
-    bw_scan_log *log;
-    bw_json out;
-    bw_scan_totals totals;   /* the whole output's, resumed records included */
-    bw_scan_totals this_run;
-    uint64_t content_bytes, disk_done, disk_bytes_done;
-    double start, last_draw;
-    int output_failed;
-    bw_scanner *scanner;
-    counter *count;
+    int progress;         /* draw the bar on stderr */
+    double last_draw;
 } run;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void fmt_duration(char *out, size_t n, double s)
 {
@@ -148,43 +96,49 @@ static void fmt_duration(char *out, size_t n, double s)
         snprintf(out, n, "%ds", (int)s);
 }
 
-static void draw_progress(run *rn, int final)
+/* The progress bar: files done of those found or counted, the rate, the
+ * matches, and the ETA from the bytes on disk done of those counted. */
+static void draw_progress(const bw_scan_state *st)
 {
-    bw_scan_progress p;
-    double t = now(), el = t - rn->start;
-    unsigned long long cfiles = atomic_load(&rn->count->files);
-    unsigned long long cbytes = atomic_load(&rn->count->bytes);
-    int counted = atomic_load(&rn->count->finished);
-    unsigned long long total, left_disk;
+    double el = st->seconds;
+    unsigned long long cbytes = st->counted_bytes, done_b = st->disk_bytes_done;
+    unsigned long long left_disk =
+        st->counted_files > st->disk_done ? st->counted_files - st->disk_done : 0;
+    unsigned long long total = st->scanner.found > st->scanner.done + left_disk
+                                   ? st->scanner.found : st->scanner.done + left_disk;
+    double frac = cbytes ? (double)done_b / (double)cbytes : 0;
     char eta[32], bar[21];
-    double frac;
 
-    if (!final && t - rn->last_draw < 0.2)
-        return;
-    rn->last_draw = t;
-    bw_scanner_progress(rn->scanner, &p);
-    left_disk = cfiles > rn->disk_done ? cfiles - rn->disk_done : 0;
-    total = p.found > p.done + left_disk ? p.found : p.done + left_disk;
-    frac = cbytes ? (double)rn->disk_bytes_done / (double)cbytes : 0;
     if (frac > 1)
         frac = 1;
-    if (counted && rn->disk_bytes_done > 0 && el > 0.5)
-        fmt_duration(eta, sizeof eta, el * (double)(cbytes - (rn->disk_bytes_done < cbytes ?
-                                                                  rn->disk_bytes_done : cbytes)) /
-                                          (double)rn->disk_bytes_done);
+    if (st->counted && done_b > 0 && el > 0.5)
+        fmt_duration(eta, sizeof eta,
+                     el * (double)(cbytes - (done_b < cbytes ? done_b : cbytes)) / (double)done_b);
     else
         snprintf(eta, sizeof eta, "--");
     for (int i = 0; i < 20; i++)
         bar[i] = i < (int)(frac * 20) ? '=' : ' ';
     bar[20] = '\0';
     fprintf(stderr, "\r\033[K[%s] %llu/%llu%s files  %.1f img/s  %.1f MB/s  %llu matched  ETA %s",
-            bar, (unsigned long long)p.done, total, counted ? "" : "+",
-            el > 0 ? (double)rn->this_run.images / el : 0.0,
-            el > 0 ? (double)rn->content_bytes / el / 1e6 : 0.0,
-            (unsigned long long)rn->totals.matched, eta);
-    if (final)
+            bar, (unsigned long long)st->scanner.done, total, st->counted ? "" : "+",
+            el > 0 ? (double)st->this_run.images / el : 0.0,
+            el > 0 ? (double)st->content_bytes / el / 1e6 : 0.0,
+            (unsigned long long)st->totals.matched, eta);
+    if (st->stage == BW_SCAN_DONE)
         fputs("\r\033[K", stderr);
     fflush(stderr);
+}
+
+static void on_progress(void *ctx, const bw_scan_state *st)
+{
+    run *rn = ctx;
+    if (st->stage == BW_SCAN_STARTED && st->kept)
+        cli_warn("scan", "resuming: %llu records already in %s", (unsigned long long)st->kept,
+                 rn->output);
+    if (!rn->progress || (st->stage == BW_SCAN_RUNNING && st->seconds - rn->last_draw < 0.2))
+        return;
+    rn->last_draw = st->seconds;
+    draw_progress(st);
 }
 
 static void print_human(const bw_scan_record *rec)
@@ -206,47 +160,24 @@ static void print_human(const bw_scan_record *rec)
     putchar('\n');
 }
 
-static void on_record(void *ctx, const bw_scan_record *rec)
+/* The sink: the record as JSON, or the people's line (matches only with
+ * -o); failures on stderr. */
+static void on_record(void *ctx, const bw_sink_record *srec)
 {
     run *rn = ctx;
-    bw_error err;
+    const bw_scan_record *rec = srec->result;
     int matched = rec->kind != BW_SCAN_ARCHIVE && rec->hash && rec->matches && rec->matches->n;
 
-    bw_scan_totals_add(&rn->totals, rec);
-    bw_scan_totals_add(&rn->this_run, rec);
-    if (rec->kind == BW_SCAN_FILE)
-        rn->content_bytes += rec->hash->size;
-    if (rec->depth == 0) {
-        rn->disk_done++;
-        rn->disk_bytes_done += rec->disk_bytes;
-    }
-    bw_json_reset(&rn->out);
-    bw_scan_record_json(&rn->out, rec);
-    if (rn->log && !rn->output_failed) {
-        if (bw_json_status(&rn->out) != BW_OK) {
-            cli_warn("scan", "%s: out of memory writing its record", rec->path);
-        } else if (bw_scan_log_append(rn->log, rn->out.buf, rn->out.len, &err) != BW_OK) {
-            cli_warn("scan", "%s", bw_error_message(&err));
-            rn->output_failed = 1;
-            stop_flag = 1;
-        }
-    }
     if (rn->progress)
         fputs("\r\033[K", stderr);
-    if (rec->kind == BW_SCAN_ERROR && (!rn->json || rn->log))
+    if (srec->note)
+        cli_warn("scan", "%s", srec->note);
+    if (rec->kind == BW_SCAN_ERROR && (!rn->json || rn->output))
         cli_warn("scan", "%s: %s", rec->path, rec->error);
-    if (rn->json) {
-        cli_emit_json(&rn->out);
-    } else if ((rec->kind == BW_SCAN_FILE && !rn->matches_only) || matched) {
+    if (rn->json)
+        cli_emit_json_bytes(srec->json, srec->json_len);
+    else if ((rec->kind == BW_SCAN_FILE && !rn->matches_only) || matched)
         print_human(rec);
-    }
-    if (rn->progress)
-        draw_progress(rn, 0);
-}
-
-static int resume_skip(void *ctx, const char *path)
-{
-    return bw_scan_log_has(ctx, path);
 }
 
 static int set_limit_u64(const char *opt, const char *arg, int size, uint64_t *out)
@@ -257,6 +188,54 @@ static int set_limit_u64(const char *opt, const char *arg, int size, uint64_t *o
                                size ? "a size such as 512M" : "a non-negative number");
     *out = (uint64_t)v;
     return 0;
+}
+
+/* The request, the run, the summary on stderr, the exit code. */
+static int run_scan(run *rn, const bw_scan_opts *so, const char *const *paths, size_t npaths,
+                    int resume, int fail_on_match)
+{
+    bw_scan_request req;
+    bw_scan_state st;
+    bw_sink sink = {rn->json, on_record, rn};
+    bw_error err;
+    struct sigaction sa;
+    bw_status rs;
+
+    memset(&req, 0, sizeof req);
+    req.paths = paths;
+    req.npaths = npaths;
+    req.stdin_fd = STDIN_FILENO;
+    req.scan = *so;
+    req.output = rn->output;
+    req.resume = resume;
+    req.count_ahead = rn->progress;
+    req.progress = on_progress;
+    req.progress_ctx = rn;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    rs = bw_scan_run(&req, &sink, &st, &err);
+    bw_matcher_close(so->matcher);
+    fflush(stdout); /* the records first, then the summary after them */
+    if (rs != BW_OK)
+        cli_warn("scan", "%s", bw_error_message(&err));
+    if (st.stage == BW_SCAN_NOT_STARTED)
+        return rs == BW_ERR_NOMEM ? BW_EXIT_SOME_FAILED : BW_EXIT_USAGE;
+    fprintf(stderr,
+            "bulwark: scan: %s%llu files (%llu images, %llu archives), %llu matched, "
+            "%llu errors in %.2f s%s\n",
+            st.interrupted ? "interrupted after " : "", (unsigned long long)st.totals.files,
+            (unsigned long long)st.totals.images, (unsigned long long)st.totals.archives,
+            (unsigned long long)st.totals.matched, (unsigned long long)st.totals.errors,
+            st.seconds, resume ? " (totals include the resumed records)" : "");
+    if (fail_on_match && st.totals.matched)
+        return BW_EXIT_MATCHED;
+    if (rs != BW_OK || st.interrupted || st.totals.errors || st.output_failed)
+        return BW_EXIT_SOME_FAILED;
+    return BW_EXIT_OK;
 }
 
 int cmd_scan(int argc, char **argv)
@@ -294,23 +273,16 @@ int cmd_scan(int argc, char **argv)
     bw_limits limits;
     bw_scan_opts so;
     run rn;
-    counter cnt;
-    pthread_t count_thread;
-    int count_started = 0;
     const char *out_path = NULL, *db = NULL;
     char **lists = NULL;
     size_t nlists = 0;
     int resume = 0, fail_on_match = 0, progress = -1, c, rc = BW_EXIT_OK, allow_empty = 0;
     long long jobs = cli_default_jobs(), v;
     uint64_t u = 0;
-    bw_error err;
-    int interrupted = 0;
-    struct sigaction sa;
     bw_index_opts iopts = {0};
 
     memset(&so, 0, sizeof so);
     memset(&rn, 0, sizeof rn);
-    memset(&cnt, 0, sizeof cnt);
     so.max_distance = -1;
     so.min_quality = -1;
     iopts.layout = BW_INDEX_COMPACT;
@@ -425,100 +397,9 @@ int cmd_scan(int argc, char **argv)
     free(lists);
     if (rc != BW_EXIT_OK)
         return rc;
-    if (out_path) {
-        if (bw_scan_log_open(&rn.log, out_path, resume, &limits, &err) != BW_OK) {
-            cli_warn("scan", "%s", bw_error_message(&err));
-            bw_matcher_close(so.matcher);
-            return BW_EXIT_USAGE;
-        }
-        rn.totals = *bw_scan_log_totals(rn.log);
-        {
-            struct stat ost; /* the output inside the tree is not scanned */
-            if (stat(out_path, &ost) == 0) {
-                so.exclude_dev = (uint64_t)ost.st_dev;
-                so.exclude_ino = (uint64_t)ost.st_ino;
-            }
-        }
-        if (resume && bw_scan_log_kept(rn.log))
-            cli_warn("scan", "resuming: %llu records already in %s",
-                     (unsigned long long)bw_scan_log_kept(rn.log), out_path);
-        so.skip = resume_skip;
-        so.skip_ctx = rn.log;
-        rn.matches_only = !rn.json;
-    }
+    rn.output = out_path;
+    rn.matches_only = out_path && !rn.json;
     rn.progress = progress == 1 || (progress == -1 && cli_stderr_tty());
-    bw_json_init(&rn.out);
-
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-
-    if (bw_scanner_new(&rn.scanner, &so, on_record, &rn, &err) != BW_OK) {
-        cli_warn("scan", "%s", bw_error_message(&err));
-        bw_scan_log_close(rn.log, NULL, 0, NULL);
-        bw_matcher_close(so.matcher);
-        bw_json_free(&rn.out);
-        return BW_EXIT_SOME_FAILED;
-    }
-    rn.start = now();
-    rn.count = &cnt;
-    if (rn.progress) {
-        cnt.paths = argv + optind;
-        cnt.npaths = argc - optind;
-        cnt.follow = so.follow_symlinks;
-        count_started = pthread_create(&count_thread, NULL, count_main, &cnt) == 0;
-        if (!count_started)
-            atomic_store(&cnt.finished, 1);
-    }
-    for (int i = optind; i < argc; i++) {
-        bw_status st = strcmp(argv[i], "-") == 0
-                           ? bw_scanner_add_fd(rn.scanner, "-", STDIN_FILENO, &err)
-                           : bw_scanner_add(rn.scanner, argv[i], &err);
-        if (st == BW_ERR_INTERRUPTED) {
-            interrupted = 1;
-            break;
-        }
-        if (st != BW_OK) {
-            cli_warn("scan", "%s: %s", argv[i], bw_error_message(&err));
-            rc = BW_EXIT_SOME_FAILED;
-            break;
-        }
-    }
-    bw_scanner_finish(rn.scanner);
-    interrupted |= stop_flag != 0;
-    if (count_started) {
-        atomic_store(&cnt.quit, 1);
-        pthread_join(count_thread, NULL);
-    }
-    if (rn.progress)
-        draw_progress(&rn, 1);
-    bw_scanner_free(rn.scanner);
-    {
-        double secs = now() - rn.start;
-        bw_json_reset(&rn.out);
-        bw_scan_summary_json(&rn.out, &rn.totals, secs, interrupted);
-        if (rn.log && bw_scan_log_close(rn.log, rn.out.buf, rn.out.len, &err) != BW_OK) {
-            cli_warn("scan", "%s", bw_error_message(&err));
-            rc = BW_EXIT_SOME_FAILED;
-        }
-        fflush(stdout); /* the records first, then the summary after them */
-        fprintf(stderr,
-                "bulwark: scan: %s%llu files (%llu images, %llu archives), %llu matched, "
-                "%llu errors in %.2f s%s\n",
-                interrupted ? "interrupted after " : "",
-                (unsigned long long)rn.totals.files, (unsigned long long)rn.totals.images,
-                (unsigned long long)rn.totals.archives, (unsigned long long)rn.totals.matched,
-                (unsigned long long)rn.totals.errors, secs,
-                resume && rn.log ? " (totals include the resumed records)" : "");
-    }
-    bw_matcher_close(so.matcher);
-    bw_json_free(&rn.out);
-    fflush(stdout);
-    if (fail_on_match && rn.totals.matched)
-        return BW_EXIT_MATCHED;
-    if (rc != BW_EXIT_OK || interrupted || rn.totals.errors || rn.output_failed)
-        return BW_EXIT_SOME_FAILED;
-    return BW_EXIT_OK;
+    return run_scan(&rn, &so, (const char *const *)argv + optind, (size_t)(argc - optind),
+                    resume, fail_on_match);
 }

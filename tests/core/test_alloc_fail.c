@@ -222,6 +222,52 @@ static bw_status op_hash_run(void)
     return st;
 }
 
+/* The scan verb as its library operation: the scanner, a matcher, the
+ * durable output (written, then resumed), the count on a second thread. */
+static bw_status scan_run_once(const char *out, int resume, scan_count *c)
+{
+    const char *paths[] = {scan_dir};
+    bw_scan_request req;
+    bw_scan_state state;
+    bw_error err;
+    memset(&req, 0, sizeof req);
+    req.paths = paths;
+    req.npaths = 1;
+    req.scan.jobs = 2;
+    req.scan.max_distance = -1;
+    req.scan.min_quality = -1;
+    req.output = out;
+    req.resume = resume;
+    req.count_ahead = 1;
+    bw_status st = bw_matcher_open(&req.scan.matcher, store_path, NULL, 0, &err);
+    if (st != BW_OK)
+        return st;
+    bw_sink sink = {1, on_hash_record, c};
+    st = bw_scan_run(&req, &sink, &state, &err);
+    bw_matcher_close(req.scan.matcher);
+    if (st == BW_OK && state.stage != BW_SCAN_DONE)
+        st = BW_ERR_CORRUPT;
+    if (st == BW_OK && (state.this_run.errors || c->errors))
+        st = BW_ERR_NOMEM; /* a file's allocation failed: its error record */
+    return st;
+}
+
+static bw_status op_scan_run(void)
+{
+    char out[4200];
+    scan_count c = {0, 0}, again = {0, 0};
+    snprintf(out, sizeof out, "%s/out.jsonl", bw_test_tmpdir("alloc_fail_scan_out"));
+    unlink(out);
+    bw_status st = scan_run_once(out, 0, &c);
+    if (st == BW_OK && c.files != 4)
+        st = BW_ERR_CORRUPT;
+    if (st == BW_OK) /* resumed: every file is in the output already */
+        st = scan_run_once(out, 1, &again);
+    if (st == BW_OK && again.files != 0)
+        st = BW_ERR_CORRUPT;
+    return st;
+}
+
 /* The provenance verb as its library operation, on a C2PA file and a PNG. */
 static bw_status op_provenance_run(void)
 {
@@ -425,6 +471,7 @@ static void test_prompt(void **s) { (void)s; each_failing("prompt", op_prompt); 
 static void test_cluster(void **s) { (void)s; each_failing("cluster", op_cluster); }
 static void test_scan(void **s) { (void)s; each_failing("scan", op_scan); }
 static void test_hash_run(void **s) { (void)s; each_failing("hash run", op_hash_run); }
+static void test_scan_run(void **s) { (void)s; each_failing("scan run", op_scan_run); }
 static void test_match_run(void **s) { (void)s; each_failing("match run", op_match_run); }
 static void test_prompt_run(void **s) { (void)s; each_failing("prompt run", op_prompt_run); }
 static void test_cluster_run(void **s) { (void)s; each_failing("cluster run", op_cluster_run); }
@@ -493,7 +540,7 @@ int main(void)
         cmocka_unit_test(test_record),     cmocka_unit_test(test_matcher),
         cmocka_unit_test(test_hash_run),   cmocka_unit_test(test_provenance_run),
         cmocka_unit_test(test_cluster_run), cmocka_unit_test(test_match_run),
-        cmocka_unit_test(test_prompt_run),
+        cmocka_unit_test(test_prompt_run), cmocka_unit_test(test_scan_run),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

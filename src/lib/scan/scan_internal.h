@@ -15,4 +15,10 @@ bw_status bw__scan_lookup(const bw_scan_opts *opts, const bw_hash_result *r, bw_
                           bw_error *err);
 void bw__scan_matches_release(bw_matches *m);
 
+/* ---- scanner.c ---- */
+
+/* Stop s soon, as its opts.stop does (the run call stops the scan when its
+ * output cannot be written). Called on the caller's thread. */
+void bw__scanner_halt(bw_scanner *s);
+
 #endif

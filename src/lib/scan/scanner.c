@@ -75,11 +75,17 @@ struct bw_scanner {
     unsigned nworkers;
     bw_scan_progress progress;
     bw_status fatal;   /* NOMEM while submitting */
+    volatile sig_atomic_t halt; /* bw__scanner_halt: stop as opts.stop does */
 };
 
 static int stopping(const bw_scanner *s)
 {
-    return s->opts.stop && *s->opts.stop;
+    return s->halt || (s->opts.stop && *s->opts.stop);
+}
+
+void bw__scanner_halt(bw_scanner *s)
+{
+    s->halt = 1;
 }
 
 /* ---------------- Workers ---------------- */
