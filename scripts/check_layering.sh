@@ -4,7 +4,8 @@
 # headers ("bulwark/..." or <bulwark/...>), the shared internals in core/,
 # its own area's headers and headers beside it; the front doors
 # (src/cli/, src/server/) include public headers only and write no JSON
-# key (the library writes every JSON shape). Prints each
+# key (the library writes every JSON shape), and no function of a front
+# door is longer than 80 lines (argv -> request, sink -> stdout). Prints each
 # violation as FILE:LINE: what, and exits 1 if there is any.
 cd "${1:-.}" || exit 2
 bad=0
@@ -27,6 +28,13 @@ done
 for f in $(find src/cli src/server -name '*.[ch]' 2>/dev/null | sort); do
     out=$(grep -n 'bw_json_key\|bw_json_path' "$f" |
         sed "s#^\([0-9]*\):.*#$f:\1: writes a JSON key (the library writes every JSON shape)#")
+    [ -n "$out" ] && { echo "$out"; bad=1; }
+done
+# a front door's functions stay short: options, a request, a run, a sink
+for f in $(find src/cli src/server -name '*.c' 2>/dev/null | sort); do
+    out=$(awk -v f="$f" '/^\{/ { start = NR; name = prev } /^\}/ && start {
+              if (NR - start + 1 > 80) printf "%s:%d: %s is %d lines (at most 80)\n", f, start, name, NR - start + 1
+              start = 0 } { prev = $0 }' "$f")
     [ -n "$out" ] && { echo "$out"; bad=1; }
 done
 exit $bad

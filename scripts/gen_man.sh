@@ -1,11 +1,12 @@
 #!/bin/sh
-# scripts/gen_man.sh BULWARK > docs/bulwark.1 -- the manual page, built
-# from each verb's --help text so that the two never disagree. Re-run it
-# whenever a verb's options change (tests/cli/man.sh checks it is current).
+# scripts/gen_man.sh BULWARK > docs/bulwark.1 -- the manual page. Each
+# verb's section comes from its option table, as its --help does
+# (`bulwark VERB --help-man`, src/cli/opts.c), so the two never disagree.
+# Re-run it whenever a verb's options change (tests/cli/man.sh checks it
+# is current).
 set -eu
 bw=$1
 ver=$("$bw" --version | cut -d' ' -f2)
-esc() { sed -e 's/\\/\\e/g' -e 's/^\./\\\&./' -e "s/^'/\\\\\&'/"; }
 cat <<EOF2
 .TH BULWARK 1 "" "bulwark $ver" "User Commands"
 .SH NAME
@@ -31,9 +32,7 @@ and progress go to standard error.
 EOF2
 for verb in hash lists match scan cluster prompt provenance; do
     echo ".SH $(echo "$verb" | tr a-z A-Z)"
-    echo ".nf"
-    "$bw" "$verb" --help | esc
-    echo ".fi"
+    "$bw" "$verb" --help-man
 done
 cat <<'EOF2'
 .SH EXIT STATUS

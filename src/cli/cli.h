@@ -7,6 +7,7 @@
 #include <bulwark/index.h>
 #include <stdio.h>
 #include <bulwark/bulwark.h>
+#include "opts.h"
 
 /* Exit codes (interface.md). */
 enum {
@@ -79,20 +80,21 @@ const char *cli_db_path_create(const char *option_value);
  * NULL (no store: nothing matches). Returns an exit code. */
 int cli_open_matcher(const char *verb, const char *db, const char *const *lists, size_t nlists,
                      const bw_index_opts *iopts, int allow_empty, bw_matcher **out);
-#define CLI_ALLOW_EMPTY_HELP \
-    "  --allow-empty        run even if the store is missing or has no lists\n" \
-    "                       (otherwise that is an error: nothing would match)\n"
+/* cli_open_matcher with the shared options: --db, --list, --index,
+ * --max-distance (the index is built for it), --allow-empty. */
+int cli_open_lists(const char *verb, const cli_common *c, bw_matcher **out);
+
+/* Usage errors on the operands from argv[first] on: none given (the
+ * message names what was expected, e.g. "no PATH given"), or '-' (stdin)
+ * more than once. 0 when they are fine, else BW_EXIT_USAGE. */
+int cli_check_operands(const char *verb, int argc, char **argv, int first, const char *none);
+
 
 /* Default worker threads: the number of online cores. */
 unsigned cli_default_jobs(void);
 
 /* Parse a non-negative integer option; -1 on error. */
 long long cli_parse_uint(const char *s);
-
-/* Parse an integer option in [lo, hi] into *out: 0, or prints "OPT takes
- * a number from LO to HI" and returns BW_EXIT_USAGE. */
-int cli_parse_range(const char *verb, const char *opt, const char *arg, long long lo,
-                    long long hi, long long *out);
 
 /* Parse a size with optional K/M/G suffix (powers of 1024); -1 on error. */
 long long cli_parse_size(const char *s);
@@ -104,15 +106,7 @@ int cli_set_limit(const char *verb, bw_limits *limits, const char *arg);
 /* --index fast|compact: the layout of the in-memory hash index (index.h).
  * Returns 0, or prints a usage error and returns its exit code. */
 int cli_parse_index_layout(const char *verb, const char *arg, bw_index_layout *out);
-#define CLI_INDEX_HELP \
-    "  --index LAYOUT       the hash index in memory: compact (default; about 46\n" \
-    "                       bytes per PDQ hash) or fast (about 112 bytes, lookups\n" \
-    "                       about 1.4x as fast); distances over 64 always use fast\n"
 
-/* The help text line for --limit, shared by the verbs. */
-#define CLI_LIMIT_HELP \
-    "  --limit NAME=VALUE  set any input limit by name, e.g. max_meta_bytes=8M\n" \
-    "                     (all limits and defaults: docs/limits.md)\n"
 
 /* Whether stdout/stderr is a terminal (for colour and the progress bar). */
 int cli_stdout_tty(void);

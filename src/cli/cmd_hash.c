@@ -4,40 +4,57 @@
  * The command line becomes a bw_hash_request; the library's bw_hash_run
  * does the rest (walk, pool, hashing, the JSON) and hands each record to
  * the sink here, which prints it. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
 
-static const char usage_text[] =
-    "usage: bulwark hash [--json] [--exact] [--dihedral] [--seconds-per-hash S]\n"
-    "                    [--vpdq-size N] [-j N] PATH...\n"
-    "\n"
+typedef struct hash_args {
+    cli_common c;
+    int exact, dihedral;
+    bw_vpdq_opts video;
+} hash_args;
+
+static int opt_vpdq_size(const char *verb, const cli_opt *o, const char *arg, void *field)
+{
+    long long v = cli_parse_uint(arg);
+    (void)o;
+    if (v < 0 || v > 65535 || (v > 0 && v < 5))
+        return cli_usage_error(verb, "--vpdq-size takes 0 (native) or 5 to 65535");
+    *(uint32_t *)field = (uint32_t)v;
+    return 0;
+}
+
+static const cli_opt hash_opts[] = {
+    CLI_OPT_JSON("one JSON object per input (JSON Lines)"),
+    CLI_OPT_FLAG("exact", hash_args, exact,
+                 "decode at full resolution with the decoders' accurate settings: the "
+                 "reference's (and HMA's) hashes"),
+    CLI_OPT_FLAG("dihedral", hash_args, dihedral, "also the 8 dihedral PDQ hashes (pdq_dihedral)"),
+    CLI_OPT_REAL("seconds-per-hash", "S", hash_args, video.seconds_per_hash, 0, 1000000000,
+                 "videos: hash one frame every S seconds (default 1); 0 hashes every frame "
+                 "(Meta's vpdq-hash-video -r)"),
+    CLI_OPT_CALL("vpdq-size", "N", hash_args, video.size, opt_vpdq_size,
+                 "videos: scale frames to NxN before hashing (default 0: native size; Meta's "
+                 "vpdq-hash-video -s)"),
+    CLI_OPT_JOBS,
+    CLI_OPT_MAX_PIXELS,
+    CLI_OPT_MAX_FILE_SIZE,
+    CLI_OPT_LIMIT,
+    CLI_OPT_END};
+
+static const cli_cmd hash_cmd = {
+    "hash",
+    "bulwark hash [--json] [--exact] [--dihedral] [--seconds-per-hash S]\n"
+    "                    [--vpdq-size N] [-j N] PATH...",
     "Hash files: PDQ (images), vPDQ (videos: MP4/MOV, WebM/Matroska, AVI,\n"
     "MPEG-TS, FLV; one PDQ per sampled frame) and MD5, SHA-1, SHA-256 (every\n"
     "file). Directories are walked recursively (symbolic links followed, loops\n"
     "reported); '-' reads stdin. The format comes from the file's bytes, never\n"
     "its name. An input that does not decode still gets its digests: its\n"
-    "error record carries md5, sha1 and sha256.\n"
-    "\n"
-    "  --json             one JSON object per input (JSON Lines)\n"
-    "  --exact            decode at full resolution with the decoders' accurate\n"
-    "                     settings: the reference's (and HMA's) hashes\n"
-    "  --dihedral         also the 8 dihedral PDQ hashes (pdq_dihedral)\n"
-    "  --seconds-per-hash S\n"
-    "                     videos: hash one frame every S seconds (default 1);\n"
-    "                     0 hashes every frame (Meta's vpdq-hash-video -r)\n"
-    "  --vpdq-size N      videos: scale frames to NxN before hashing (default 0:\n"
-    "                     native size; Meta's vpdq-hash-video -s)\n"
-    "  -j, --jobs N       worker threads (default: all cores)\n"
-    "  --max-pixels N     largest image or video frame to decode, in pixels\n"
-    "                     (default 128000000)\n"
-    "  --max-file-size S  largest input read into memory, e.g. 512M (default 1G);\n"
-    "                     larger inputs still get their digests (streamed)\n"
-    CLI_LIMIT_HELP
-    "\n"
-    "Exit: 0 all hashed, 1 some inputs failed (each reported), 2 usage error.\n";
+    "error record carries md5, sha1 and sha256.\n\n",
+    hash_opts,
+    "Exit: 0 all hashed, 1 some inputs failed (each reported), 2 usage error.\n"};
 
 typedef struct run {
     int json;
@@ -78,75 +95,23 @@ static void on_record(void *ctx, const bw_sink_record *rec)
 
 int cmd_hash(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'J'},     {"exact", no_argument, NULL, 'e'},
-        {"dihedral", no_argument, NULL, 'd'}, {"jobs", required_argument, NULL, 'j'},
-        {"max-pixels", required_argument, NULL, 'P'},
-        {"max-file-size", required_argument, NULL, 'S'},
-        {"limit", required_argument, NULL, 1000},
-        {"seconds-per-hash", required_argument, NULL, 1001},
-        {"vpdq-size", required_argument, NULL, 1002},
-        {"help", no_argument, NULL, 'h'},     {NULL, 0, NULL, 0}};
-    bw_limits limits;
-    bw_hash_opts hopts = {0, 0, NULL};
-    bw_vpdq_opts vopts = {1.0, 0, NULL};
-    run rn = {0};
-    long long jobs = cli_default_jobs(), v;
+    hash_args a;
+    int first, rc;
     bw_error err;
-    int c, stdin_used = 0;
-
-    bw_limits_default(&limits);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "j:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'J': rn.json = 1; break;
-        case 'e': hopts.exact = 1; break;
-        case 'd': hopts.dihedral = 1; break;
-        case 'j':
-            if ((jobs = cli_parse_uint(optarg)) < 1 || jobs > 1024)
-                return cli_usage_error("hash", "-j takes a number from 1 to 1024");
-            break;
-        case 'P':
-            if ((v = cli_parse_uint(optarg)) < 1)
-                return cli_usage_error("hash", "--max-pixels takes a positive number");
-            limits.max_pixels = (uint64_t)v;
-            break;
-        case 'S':
-            if ((v = cli_parse_size(optarg)) < 1)
-                return cli_usage_error("hash", "--max-file-size takes a size such as 512M");
-            limits.max_file_bytes = (uint64_t)v;
-            break;
-        case 1000:
-            if (cli_set_limit("hash", &limits, optarg) != 0)
-                return BW_EXIT_USAGE;
-            break;
-        case 1001: {
-            char *end;
-            double d = strtod(optarg, &end);
-            if (end == optarg || *end || !(d >= 0) || d > 1e9)
-                return cli_usage_error("hash", "--seconds-per-hash takes seconds >= 0, e.g. 1 or 0.5");
-            vopts.seconds_per_hash = d;
-            break;
-        }
-        case 1002:
-            if ((v = cli_parse_uint(optarg)) < 0 || v > 65535 || (v > 0 && v < 5))
-                return cli_usage_error("hash", "--vpdq-size takes 0 (native) or 5 to 65535");
-            vopts.size = (uint32_t)v;
-            break;
-        case 'h': fputs(usage_text, stdout); return BW_EXIT_OK;
-        default: return cli_usage_error("hash", "unknown option");
-        }
-    }
-    if (optind >= argc)
-        return cli_usage_error("hash", "no PATH given");
-    for (int i = optind; i < argc; i++)
-        if (strcmp(argv[i], "-") == 0 && stdin_used++)
-            return cli_usage_error("hash", "'-' (stdin) may be given once");
-    hopts.limits = &limits;
-    bw_hash_request req = {(const char *const *)argv + optind, (size_t)(argc - optind),
-                           STDIN_FILENO, hopts, vopts, (unsigned)jobs, 1};
-    bw_sink sink = {rn.json, on_record, &rn};
     uint64_t failed = 0;
+
+    memset(&a, 0, sizeof a);
+    cli_common_init(&a.c);
+    a.video.seconds_per_hash = 1.0;
+    if ((rc = cli_parse(&hash_cmd, argc, argv, &a, &first)) != 0)
+        return rc < 0 ? BW_EXIT_OK : rc;
+    if ((rc = cli_check_operands("hash", argc, argv, first, "no PATH given")) != 0)
+        return rc;
+    run rn = {a.c.json};
+    bw_hash_request req = {(const char *const *)argv + first, (size_t)(argc - first),
+                           STDIN_FILENO, {a.exact, a.dihedral, &a.c.limits}, a.video,
+                           (unsigned)a.c.jobs, 1};
+    bw_sink sink = {rn.json, on_record, &rn};
     if (bw_hash_run(&req, &sink, &failed, &err) != BW_OK) {
         fflush(stdout);
         cli_warn("hash", "%s", bw_error_message(&err));

@@ -3,15 +3,32 @@
  * reads each file (or stdin), finds a sidecar NAME.c2pa next to it and
  * examines it; the sink here prints each record: the library's JSON with
  * --json, else one line per input plus one indented line per signal. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
 
-static const char usage_text[] =
-    "usage: bulwark provenance [--json] [--trust FILE] [--trust-config FILE] PATH...\n"
-    "\n"
+typedef struct provenance_args {
+    cli_common c;
+    bw_provenance_opts p;
+} provenance_args;
+
+static const cli_opt provenance_opts[] = {
+    CLI_OPT_JSON("one JSON object per input (JSON Lines)"),
+    CLI_OPT_STR("trust", 0, "FILE", provenance_args, p.trust_pem,
+                "PEM bundle of C2PA trust anchors: signers that chain to one validate as "
+                "\"trusted\" instead of \"valid\""),
+    CLI_OPT_STR("trust-config", 0, "FILE", provenance_args, p.trust_config,
+                "allowed signer EKU OIDs, one per line (c2pa store.cfg)"),
+    CLI_OPT_FLAG("no-watermark", provenance_args, p.no_watermark,
+                 "skip the invisible-watermark decoder"),
+    CLI_OPT_MAX_FILE_SIZE_HELP("largest input read into memory, e.g. 512M (default 1G)"),
+    CLI_OPT_LIMIT,
+    CLI_OPT_END};
+
+static const cli_cmd provenance_cmd = {
+    "provenance",
+    "bulwark provenance [--json] [--trust FILE] [--trust-config FILE] PATH...",
     "Look for evidence of how each file was made: C2PA Content Credentials (read\n"
     "and validated), IPTC/XMP digital source type, generator metadata (PNG text,\n"
     "EXIF) and invisible watermarks. ai_generated is \"yes\" only on proof (a valid\n"
@@ -19,17 +36,9 @@ static const char usage_text[] =
     "generator metadata or a manifest that fails validation says so, else\n"
     "\"no_evidence\": the absence of markers proves nothing. A sidecar manifest\n"
     "NAME.c2pa next to NAME.ext is used when the file has none of its own; a\n"
-    "remote manifest referenced in XMP is reported, never fetched. '-' reads stdin.\n"
-    "\n"
-    "  --json               one JSON object per input (JSON Lines)\n"
-    "  --trust FILE         PEM bundle of C2PA trust anchors: signers that chain\n"
-    "                       to one validate as \"trusted\" instead of \"valid\"\n"
-    "  --trust-config FILE  allowed signer EKU OIDs, one per line (c2pa store.cfg)\n"
-    "  --no-watermark       skip the invisible-watermark decoder\n"
-    "  --max-file-size S    largest input read into memory, e.g. 512M (default 1G)\n"
-    CLI_LIMIT_HELP
-    "\n"
-    "Exit: 0 all examined, 1 some inputs failed (each reported), 2 usage error.\n";
+    "remote manifest referenced in XMP is reported, never fetched. '-' reads stdin.\n\n",
+    provenance_opts,
+    "Exit: 0 all examined, 1 some inputs failed (each reported), 2 usage error.\n"};
 
 static void print_human(const char *path, const bw_provenance *p)
 {
@@ -67,54 +76,25 @@ static void on_record(void *ctx, const bw_sink_record *rec)
 
 int cmd_provenance(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'J'},
-        {"trust", required_argument, NULL, 'T'},
-        {"trust-config", required_argument, NULL, 'C'},
-        {"no-watermark", no_argument, NULL, 'W'},
-        {"max-file-size", required_argument, NULL, 'S'},
-        {"limit", required_argument, NULL, 1000}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    bw_limits limits;
-    bw_provenance_opts opts = {0};
-    int c, json = 0;
-    long long v;
-
-    bw_limits_default(&limits);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'J': json = 1; break;
-        case 'T': opts.trust_pem = optarg; break;
-        case 'C': opts.trust_config = optarg; break;
-        case 'W': opts.no_watermark = 1; break;
-        case 'S':
-            if ((v = cli_parse_size(optarg)) < 1)
-                return cli_usage_error("provenance", "bad --max-file-size: %s", optarg);
-            limits.max_file_bytes = (uint64_t)v;
-            break;
-        case 1000:
-            if (cli_set_limit("provenance", &limits, optarg) != 0) {
-                return BW_EXIT_USAGE;
-            }
-            break;
-        case 'h': fputs(usage_text, stdout); return BW_EXIT_OK;
-        default: return cli_usage_error("provenance", "unknown option");
-        }
-    }
-    if (optind >= argc)
-        return cli_usage_error("provenance", "no input named");
-    if (opts.trust_pem && access(opts.trust_pem, R_OK) != 0)
-        return cli_usage_error("provenance", "cannot read --trust %s", opts.trust_pem);
-    if (opts.trust_config && access(opts.trust_config, R_OK) != 0)
-        return cli_usage_error("provenance", "cannot read --trust-config %s", opts.trust_config);
-    opts.limits = &limits;
-
-    bw_provenance_request req = {(const char *const *)argv + optind, (size_t)(argc - optind),
-                                 STDIN_FILENO, opts, 1};
-    bw_sink sink = {json, on_record, NULL};
-    uint64_t failed = 0;
+    provenance_args a;
     bw_error err;
+    uint64_t failed = 0;
+    int first, rc;
+
+    memset(&a, 0, sizeof a);
+    cli_common_init(&a.c);
+    if ((rc = cli_parse(&provenance_cmd, argc, argv, &a, &first)) != 0)
+        return rc < 0 ? BW_EXIT_OK : rc;
+    if (first >= argc)
+        return cli_usage_error("provenance", "no input named");
+    if (a.p.trust_pem && access(a.p.trust_pem, R_OK) != 0)
+        return cli_usage_error("provenance", "cannot read --trust %s", a.p.trust_pem);
+    if (a.p.trust_config && access(a.p.trust_config, R_OK) != 0)
+        return cli_usage_error("provenance", "cannot read --trust-config %s", a.p.trust_config);
+    a.p.limits = &a.c.limits;
+    bw_provenance_request req = {(const char *const *)argv + first, (size_t)(argc - first),
+                                 STDIN_FILENO, a.p, 1};
+    bw_sink sink = {a.c.json, on_record, NULL};
     if (bw_provenance_run(&req, &sink, &failed, &err) != BW_OK) {
         cli_warn("provenance", "%s", bw_error_message(&err));
         return BW_EXIT_SOME_FAILED;

@@ -7,17 +7,66 @@
  * the command line into its request, prints each record (the sink), draws
  * the progress bar from the run's state, and sets the stop flag on Ctrl-C
  * (the scanner stops reading, what is in flight is finished and written). */
-#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
 
-static const char usage_text[] =
-    "usage: bulwark scan [--json] [-o OUT.jsonl] [--resume] [--list NAME]...\n"
-    "                    [--fail-on-match] [OPTIONS] PATH...\n"
-    "\n"
+typedef struct scan_args {
+    cli_common c;
+    const char *output;
+    int resume, fail_on_match, dihedral, provenance, exact;
+    int progress;           /* 1 --progress, 0 --no-progress, -1: when stderr is a terminal */
+    long long queue;
+} scan_args;
+
+static const cli_opt scan_opts[] = {
+    CLI_OPT_JSON("one JSON object per record on stdout (JSON Lines)"),
+    CLI_OPT_STR("output", 'o', "FILE", scan_args, output,
+                "write the records to FILE (JSON Lines), durably; the last line is the summary. "
+                "stdout then shows only matches (or every record with --json). FILE itself is "
+                "never scanned"),
+    CLI_OPT_FLAG("resume", scan_args, resume,
+                 "continue an interrupted scan into the same -o FILE: files already recorded "
+                 "are skipped, none is lost; a FILE that is not scan output is refused (exit 2)"),
+    CLI_OPT_LISTS,
+    CLI_OPT_MAX_DISTANCE("PDQ match distance, 0-256 (default 31)"),
+    CLI_OPT_MIN_QUALITY("do not match PDQ hashes below quality Q (default 50)"),
+    CLI_OPT_FLAG("dihedral", scan_args, dihedral,
+                 "also match the 8 rotations and flips of each image"),
+    CLI_OPT_FLAG("fail-on-match", scan_args, fail_on_match, "exit 3 if anything matched"),
+    CLI_OPT_DB,
+    CLI_OPT_ALLOW_EMPTY,
+    CLI_OPT_INDEX,
+    CLI_OPT_FLAG("provenance", scan_args, provenance,
+                 "examine each file for AI-generation markers"),
+    CLI_OPT_FLAG("exact", scan_args, exact, "decode at full resolution (the reference's hashes)"),
+    CLI_OPT_FOLLOW,
+    CLI_OPT_JOBS,
+    CLI_OPT_SET("progress", scan_args, progress, 1,
+                "draw the progress bar even when stderr is not a TTY"),
+    CLI_OPT_SET("no-progress", scan_args, progress, 0, "never draw it"),
+    CLI_OPT_NUM("queue", 0, "N", scan_args, queue, 1, 65536,
+                "records in flight at most (default: 4 per worker)"),
+    CLI_OPT_HEADING("Limits for hostile input (a limit hit is reported and the scan goes on):"),
+    CLI_OPT_MAX_DEPTH("archives nested deeper than N are not opened (default 4; 0: archives "
+                      "are hashed as plain files)"),
+    CLI_OPT_NUM("max-members", 0, "N", scan_args, c.limits.archive_max_members, 0, LLONG_MAX,
+                "entries in one archive, nested included (default 1000000)"),
+    CLI_OPT_SIZE("max-archive-bytes", "S", scan_args, c.limits.archive_max_bytes, 1, LLONG_MAX,
+                 "uncompressed bytes of one archive (default 64G)"),
+    CLI_OPT_NUM("max-ratio", 0, "N", scan_args, c.limits.archive_max_ratio, 1, 1000000,
+                "uncompressed:compressed ratio of one archive (default 200)"),
+    CLI_OPT_MAX_FILE_SIZE,
+    CLI_OPT_MAX_PIXELS,
+    CLI_OPT_LIMIT,
+    CLI_OPT_END};
+
+static const cli_cmd scan_cmd = {
+    "scan",
+    "bulwark scan [--json] [-o OUT.jsonl] [--resume] [--list NAME]...\n"
+    "                    [--fail-on-match] [OPTIONS] PATH...",
     "Scan files, directory trees and archives: one record per file with its\n"
     "hashes (as `hash`) and its matches against the hash lists of the store.\n"
     "Archives (zip, tar, tar.gz/.bz2/.xz/.zst/.lz4, 7z, WebDataset shards) are\n"
@@ -28,44 +77,10 @@ static const char usage_text[] =
     "has its MD5/SHA-1/SHA-256 and is matched on them, even if it does not\n"
     "decode (its record then has both the digests and the error).\n"
     "PATH '-' reads one input from stdin (an upload piped in: a file or an\n"
-    "archive, held in memory up to --max-file-size), named '-'.\n"
-    "\n"
-    "  --json               one JSON object per record on stdout (JSON Lines)\n"
-    "  -o, --output FILE    write the records to FILE (JSON Lines), durably; the\n"
-    "                       last line is the summary. stdout then shows only\n"
-    "                       matches (or every record with --json). FILE itself\n"
-    "                       is never scanned\n"
-    "  --resume             continue an interrupted scan into the same -o FILE:\n"
-    "                       files already recorded are skipped, none is lost;\n"
-    "                       a FILE that is not scan output is refused (exit 2)\n"
-    "  --list NAME          match against this list (repeatable; default: all)\n"
-    "  --max-distance D     PDQ match distance, 0-256 (default 31)\n"
-    "  --min-quality Q      do not match PDQ hashes below quality Q (default 50)\n"
-    "  --dihedral           also match the 8 rotations and flips of each image\n"
-    "  --fail-on-match      exit 3 if anything matched\n"
-    "  --db PATH            the store (default: $BULWARK_DB, else the user's data dir)\n"
-    CLI_ALLOW_EMPTY_HELP
-    CLI_INDEX_HELP
-    "  --provenance         examine each file for AI-generation markers\n"
-    "  --exact              decode at full resolution (the reference's hashes)\n"
-    "  --follow-symlinks    follow symbolic links inside directories\n"
-    "  -j, --jobs N         worker threads (default: all cores)\n"
-    "  --progress           draw the progress bar even when stderr is not a TTY\n"
-    "  --no-progress        never draw it\n"
-    "\n"
-    "Limits for hostile input (a limit hit is reported and the scan goes on):\n"
-    "  --max-depth N        archives nested deeper than N are not opened (default 4;\n"
-    "                       0: archives are hashed as plain files)\n"
-    "  --max-members N      entries in one archive, nested included (default 1000000)\n"
-    "  --max-archive-bytes S  uncompressed bytes of one archive (default 64G)\n"
-    "  --max-ratio N        uncompressed:compressed ratio of one archive (default 200)\n"
-    "  --max-file-size S    largest file or member read into memory (default 1G);\n"
-    "                       larger ones still get their digests (streamed)\n"
-    CLI_LIMIT_HELP
-    "  --max-pixels N       largest image to decode, in pixels (default 128000000)\n"
-    "\n"
+    "archive, held in memory up to --max-file-size), named '-'.\n\n",
+    scan_opts,
     "Exit: 0 all scanned, 1 some inputs failed (each reported) or interrupted,\n"
-    "2 usage error, 3 with --fail-on-match: something matched.\n";
+    "2 usage error, 3 with --fail-on-match: something matched.\n"};
 
 /* Set by SIGINT/SIGTERM; the scanner polls it. */
 static volatile sig_atomic_t stop_flag;
@@ -180,13 +195,14 @@ static void on_record(void *ctx, const bw_sink_record *srec)
         print_human(rec);
 }
 
-static int set_limit_u64(const char *opt, const char *arg, int size, uint64_t *out)
+/* --resume needs -o, and cannot continue stdin. */
+static int check_resume(const scan_args *a, int argc, char **argv, int first)
 {
-    long long v = size ? cli_parse_size(arg) : cli_parse_uint(arg);
-    if (v < (size ? 1 : 0))
-        return cli_usage_error("scan", "%s takes %s", opt,
-                               size ? "a size such as 512M" : "a non-negative number");
-    *out = (uint64_t)v;
+    if (a->resume && !a->output)
+        return cli_usage_error("scan", "--resume needs -o OUT.jsonl");
+    for (int i = first; a->resume && i < argc; i++)
+        if (strcmp(argv[i], "-") == 0)
+            return cli_usage_error("scan", "--resume cannot continue stdin ('-')");
     return 0;
 }
 
@@ -240,166 +256,41 @@ static int run_scan(run *rn, const bw_scan_opts *so, const char *const *paths, s
 
 int cmd_scan(int argc, char **argv)
 {
-    enum { O_JSON = 256, O_RESUME, O_LIST, O_FAIL, O_MAXD, O_MINQ, O_DIH, O_DB, O_INDEX, O_PROV,
-           O_EXACT, O_FOLLOW, O_PROG, O_NOPROG, O_DEPTH, O_MEMBERS, O_ABYTES, O_RATIO,
-           O_FSIZE, O_PIXELS, O_QUEUE };
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, O_JSON},
-        {"output", required_argument, NULL, 'o'},
-        {"resume", no_argument, NULL, O_RESUME},
-        {"list", required_argument, NULL, O_LIST},
-        {"fail-on-match", no_argument, NULL, O_FAIL},
-        {"max-distance", required_argument, NULL, O_MAXD},
-        {"min-quality", required_argument, NULL, O_MINQ},
-        {"dihedral", no_argument, NULL, O_DIH},
-        {"db", required_argument, NULL, O_DB},
-        {"index", required_argument, NULL, O_INDEX},
-        {"provenance", no_argument, NULL, O_PROV},
-        {"exact", no_argument, NULL, O_EXACT},
-        {"follow-symlinks", no_argument, NULL, O_FOLLOW},
-        {"jobs", required_argument, NULL, 'j'},
-        {"progress", no_argument, NULL, O_PROG},
-        {"no-progress", no_argument, NULL, O_NOPROG},
-        {"max-depth", required_argument, NULL, O_DEPTH},
-        {"max-members", required_argument, NULL, O_MEMBERS},
-        {"max-archive-bytes", required_argument, NULL, O_ABYTES},
-        {"max-ratio", required_argument, NULL, O_RATIO},
-        {"max-file-size", required_argument, NULL, O_FSIZE},
-        {"max-pixels", required_argument, NULL, O_PIXELS},
-        {"queue", required_argument, NULL, O_QUEUE},
-        {"limit", required_argument, NULL, 1000}, {"help", no_argument, NULL, 'h'},
-        {"allow-empty", no_argument, NULL, 1001},
-        {NULL, 0, NULL, 0}};
-    bw_limits limits;
+    scan_args a;
     bw_scan_opts so;
     run rn;
-    const char *out_path = NULL, *db = NULL;
-    char **lists = NULL;
-    size_t nlists = 0;
-    int resume = 0, fail_on_match = 0, progress = -1, c, rc = BW_EXIT_OK, allow_empty = 0;
-    long long jobs = cli_default_jobs(), v;
-    uint64_t u = 0;
-    bw_index_opts iopts = {0};
+    int first, rc;
 
-    memset(&so, 0, sizeof so);
-    memset(&rn, 0, sizeof rn);
-    so.max_distance = -1;
-    so.min_quality = -1;
-    iopts.layout = BW_INDEX_COMPACT;
-    bw_limits_default(&limits);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:j:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case O_JSON: rn.json = 1; break;
-        case 'o': out_path = optarg; break;
-        case O_RESUME: resume = 1; break;
-        case O_LIST: {
-            char **nl = realloc(lists, (nlists + 1) * sizeof *lists);
-            if (!nl)
-                return cli_warn("scan", "out of memory"), BW_EXIT_USAGE;
-            lists = nl;
-            lists[nlists++] = optarg;
-            break;
-        }
-        case O_FAIL: fail_on_match = 1; break;
-        case O_MAXD:
-            if ((v = cli_parse_uint(optarg)) < 0 || v > 256)
-                return free(lists), cli_usage_error("scan", "--max-distance takes 0 to 256");
-            so.max_distance = (int)v;
-            break;
-        case O_MINQ:
-            if ((v = cli_parse_uint(optarg)) < 0 || v > 100)
-                return free(lists), cli_usage_error("scan", "--min-quality takes 0 to 100");
-            so.min_quality = (int)v;
-            break;
-        case O_DIH: so.dihedral = 1; break;
-        case O_DB: db = optarg; break;
-        case O_INDEX:
-            if ((c = cli_parse_index_layout("scan", optarg, &iopts.layout)) != 0)
-                return free(lists), c;
-            break;
-        case O_PROV: so.provenance = 1; break;
-        case O_EXACT: so.exact = 1; break;
-        case O_FOLLOW: so.follow_symlinks = 1; break;
-        case 'j':
-            if ((jobs = cli_parse_uint(optarg)) < 1 || jobs > 1024)
-                return free(lists), cli_usage_error("scan", "-j takes a number from 1 to 1024");
-            break;
-        case O_PROG: progress = 1; break;
-        case O_NOPROG: progress = 0; break;
-        case O_DEPTH:
-            /* one message for every bad value (-1, x, 65) */
-            if ((v = cli_parse_uint(optarg)) < 0 || v > 64)
-                return free(lists), cli_usage_error("scan", "--max-depth takes 0 to 64");
-            u = (uint64_t)v;
-            limits.archive_max_depth = (uint32_t)u;
-            break;
-        case O_MEMBERS:
-            if (set_limit_u64("--max-members", optarg, 0, &u))
-                return free(lists), BW_EXIT_USAGE;
-            limits.archive_max_members = u;
-            break;
-        case O_ABYTES:
-            if (set_limit_u64("--max-archive-bytes", optarg, 1, &u))
-                return free(lists), BW_EXIT_USAGE;
-            limits.archive_max_bytes = u;
-            break;
-        case O_RATIO:
-            if ((v = cli_parse_uint(optarg)) < 1 || v > 1000000)
-                return free(lists), cli_usage_error("scan", "--max-ratio takes 1 to 1000000");
-            u = (uint64_t)v;
-            limits.archive_max_ratio = (uint32_t)u;
-            break;
-        case O_FSIZE:
-            if (set_limit_u64("--max-file-size", optarg, 1, &u))
-                return free(lists), BW_EXIT_USAGE;
-            limits.max_file_bytes = u;
-            break;
-        case O_PIXELS:
-            if ((v = cli_parse_uint(optarg)) < 1)
-                return free(lists), cli_usage_error("scan", "--max-pixels takes a positive number");
-            limits.max_pixels = (uint64_t)v;
-            break;
-        case O_QUEUE:
-            if ((v = cli_parse_uint(optarg)) < 1 || v > 65536)
-                return free(lists), cli_usage_error("scan", "--queue takes 1 to 65536");
-            so.queue = (size_t)v;
-            break;
-        case 1000:
-            if (cli_set_limit("scan", &limits, optarg) != 0) {
-                free(lists);
-                return BW_EXIT_USAGE;
-            }
-            break;
-        case 1001: allow_empty = 1; break;
-        case 'h': fputs(usage_text, stdout); free(lists); return BW_EXIT_OK;
-        default: free(lists); return cli_usage_error("scan", "unknown option");
-        }
+    memset(&a, 0, sizeof a);
+    cli_common_init(&a.c);
+    a.progress = -1;
+    if ((rc = cli_parse(&scan_cmd, argc, argv, &a, &first)) != 0)
+        return rc < 0 ? BW_EXIT_OK : rc;
+    if ((rc = cli_check_operands("scan", argc, argv, first, "no PATH given")) != 0 ||
+        (rc = check_resume(&a, argc, argv, first)) != 0) {
+        cli_args_free(&scan_cmd, &a);
+        return rc;
     }
-    if (optind >= argc)
-        return free(lists), cli_usage_error("scan", "no PATH given");
-    if (resume && !out_path)
-        return free(lists), cli_usage_error("scan", "--resume needs -o OUT.jsonl");
-    for (int i = optind, dash = 0; i < argc; i++)
-        if (strcmp(argv[i], "-") == 0) {
-            if (dash++)
-                return free(lists), cli_usage_error("scan", "'-' (stdin) may be given once");
-            if (resume)
-                return free(lists), cli_usage_error("scan", "--resume cannot continue stdin ('-')");
-        }
-
-    so.jobs = (unsigned)jobs;
-    so.limits = &limits;
+    memset(&so, 0, sizeof so);
+    so.jobs = (unsigned)a.c.jobs;
+    so.queue = (size_t)a.queue;
+    so.follow_symlinks = a.c.follow_symlinks;
+    so.exact = a.exact;
+    so.dihedral = a.dihedral;
+    so.limits = &a.c.limits;
+    so.max_distance = a.c.max_distance;
+    so.min_quality = a.c.min_quality;
+    so.provenance = a.provenance;
     so.stop = &stop_flag;
-    iopts.design_distance = so.max_distance >= 0 ? so.max_distance : 0;
-    rc = cli_open_matcher("scan", db, (const char *const *)lists, nlists, &iopts, allow_empty,
-                          &so.matcher);
-    free(lists);
+    rc = cli_open_lists("scan", &a.c, &so.matcher);
+    cli_args_free(&scan_cmd, &a);
     if (rc != BW_EXIT_OK)
         return rc;
-    rn.output = out_path;
-    rn.matches_only = out_path && !rn.json;
-    rn.progress = progress == 1 || (progress == -1 && cli_stderr_tty());
-    return run_scan(&rn, &so, (const char *const *)argv + optind, (size_t)(argc - optind),
-                    resume, fail_on_match);
+    memset(&rn, 0, sizeof rn);
+    rn.json = a.c.json;
+    rn.output = a.output;
+    rn.matches_only = a.output && !a.c.json;
+    rn.progress = a.progress == 1 || (a.progress == -1 && cli_stderr_tty());
+    return run_scan(&rn, &so, (const char *const *)argv + first, (size_t)(argc - first),
+                    a.resume, a.fail_on_match);
 }

@@ -180,44 +180,54 @@ int cli_open_matcher(const char *verb, const char *db, const char *const *lists,
     return BW_EXIT_OK;
 }
 
+int cli_open_lists(const char *verb, const cli_common *c, bw_matcher **out)
+{
+    bw_index_opts iopts = {0};
+    iopts.layout = c->index;
+    iopts.design_distance = c->max_distance >= 0 ? c->max_distance : 0;
+    return cli_open_matcher(verb, c->db, c->lists.v, c->lists.n, &iopts, c->allow_empty, out);
+}
+
+int cli_check_operands(const char *verb, int argc, char **argv, int first, const char *none)
+{
+    int dash = 0;
+    if (none && first >= argc)
+        return cli_usage_error(verb, "%s", none);
+    for (int i = first; i < argc; i++)
+        if (strcmp(argv[i], "-") == 0 && dash++)
+            return cli_usage_error(verb, "'-' (stdin) may be given once");
+    return 0;
+}
+
 unsigned cli_default_jobs(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (unsigned)n : 1;
 }
 
-long long cli_parse_uint(const char *s)
+/* A non-negative decimal number at s; *end after it. -1 if there is none. */
+static long long parse_number(const char *s, char **end)
 {
-    char *end;
     long long v;
     if (!s || !*s || *s == '-')
         return -1;
     errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno || *end)
-        return -1;
-    return v;
+    v = strtoll(s, end, 10);
+    return errno ? -1 : v;
 }
 
-int cli_parse_range(const char *verb, const char *opt, const char *arg, long long lo,
-                    long long hi, long long *out)
+long long cli_parse_uint(const char *s)
 {
-    long long v = cli_parse_uint(arg);
-    if (v < 0 || v < lo || v > hi)
-        return cli_usage_error(verb, "%s takes a number from %lld to %lld", opt, lo, hi);
-    *out = v;
-    return 0;
+    char *end;
+    long long v = parse_number(s, &end);
+    return v < 0 || *end ? -1 : v;
 }
 
 long long cli_parse_size(const char *s)
 {
     char *end;
-    long long v;
-    if (!s || !*s || *s == '-')
-        return -1;
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno)
+    long long v = parse_number(s, &end);
+    if (v < 0)
         return -1;
     switch (*end) {
     case 'k': case 'K': v <<= 10; end++; break;

@@ -20,4 +20,7 @@ check "planted: the front door include named" 'grep -q "src/cli/main.c:3: includ
 printf 'void f(bw_json *j) { bw_json_key(j, "path"); }\n' >"$T/p/src/cli/out.c"
 sh "$BW_SOURCE_DIR/scripts/check_layering.sh" "$T/p" >"$T/planted2" 2>&1
 check "planted: a JSON key written by a front door is named" 'grep -q "src/cli/out.c:1: writes a JSON key" "$T/planted2"'
+{ printf 'int long_one(void)\n{\n'; i=0; while [ $i -lt 80 ]; do printf '    f();\n'; i=$((i + 1)); done; printf '}\n'; } >"$T/p/src/cli/long.c"
+sh "$BW_SOURCE_DIR/scripts/check_layering.sh" "$T/p" >"$T/planted3" 2>&1
+check "planted: a front door function of 82 lines is named" 'grep -q "src/cli/long.c:2: int long_one(void) is 82 lines" "$T/planted3"'
 bw_finish

@@ -1,5 +1,6 @@
 /* scan_internal.h -- what the sources of src/lib/scan share: the lookup
- * step of the pipeline. Not installed. */
+ * step of the pipeline, and the run's way to halt the scanner. Not
+ * installed. */
 #ifndef BW_SCAN_INTERNAL_H
 #define BW_SCAN_INTERNAL_H
 
