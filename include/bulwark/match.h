@@ -22,6 +22,7 @@
 #include "digest.h"
 #include "index.h"
 #include "json.h"
+#include "store.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,8 +51,17 @@ void bw_matches_free(bw_matches *m);
 
 #define BW_MATCHER_REFRESH_MS 1000
 
-/* Open the store at db_path and build the index of the named lists (all
- * when nlists is 0). The store must exist: a missing store is
+/* Build the index of the named lists (all when nlists is 0) of an open
+ * store; a named list that does not exist is BW_ERR_NOT_FOUND. The
+ * matcher takes the store: bw_matcher_close closes it, and so does this
+ * call when it fails. From here on the store belongs to the matcher, which
+ * serialises its use (lookups on any thread, reloads): the caller no
+ * longer uses it. index_opts as bw_matcher_open_with. */
+bw_status bw_matcher_open_store(bw_matcher **out, bw_store *store, const char *const *lists,
+                                size_t nlists, const bw_index_opts *index_opts, bw_error *err);
+
+/* Open the store at db_path (any location bw_store_open takes) and then
+ * bw_matcher_open_store. The store must exist: a missing store is
  * BW_ERR_NOT_FOUND ("no store at PATH"; a matcher never creates one), as is
  * a named list that does not exist. */
 bw_status bw_matcher_open(bw_matcher **out, const char *db_path, const char *const *lists,

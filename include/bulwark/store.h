@@ -1,5 +1,11 @@
-/* bulwark/store.h -- the store of hash lists: one SQLite database (WAL,
- * foreign keys on, schema version with forward migrations).
+/* bulwark/store.h -- the store of hash lists. A store is opened from a
+ * location, and the location picks the backend: a path is an SQLite
+ * database (WAL, foreign keys on, schema version with forward
+ * migrations); a "postgresql://" URI names a PostgreSQL database, which
+ * comes in a later release (BW_ERR_UNSUPPORTED for now). Every call below
+ * means the same on every backend: the merge of lists into an index, the
+ * counting of duplicates and the atomic swap of a list version are
+ * written once, over the backend table of src/lib/store/store_internal.h.
  *
  * A list has a name, a source, an import time and its entries; an entry
  * has a kind (pdq, md5, sha1, sha256), the hash, and an optional label,
@@ -7,13 +13,14 @@
  * (later duplicates are counted, not stored).
  *
  * Writing a list is atomic: bw_store_list_begin() opens one transaction in
- * which a new version of the list is written; bw_store_list_commit() drops
+ * which a new version of the list is written; bw_list_writer_commit() drops
  * the previous version of the same name and makes the new one visible in
  * that same transaction. A crash or kill at any point before the commit
  * leaves the previous version intact.
  *
- * A bw_store is one SQLite connection: use it from one thread at a time
- * (open one per thread, or share a bw_matcher, see match.h). */
+ * A bw_store is one connection to the store: use it from one thread at a
+ * time (open one per thread, or hand it to a bw_matcher, which serialises
+ * its use: see bw_matcher_open_store in match.h). */
 #ifndef BULWARK_STORE_H
 #define BULWARK_STORE_H
 
@@ -39,7 +46,8 @@ enum {
  * or READONLY) the store at path, and migrate an older schema forward. A
  * newer schema than this build knows is BW_ERR_UNSUPPORTED. A store that
  * is missing is BW_ERR_NOT_FOUND "no store at PATH" (the parent directory
- * is never created). */
+ * is never created). A "postgresql://" (or "postgres://") location is
+ * BW_ERR_UNSUPPORTED "PostgreSQL stores come with a later release". */
 bw_status bw_store_open(bw_store **out, const char *path, int flags, bw_error *err);
 void bw_store_close(bw_store *s);
 
@@ -73,8 +81,8 @@ void bw_list_infos_free(bw_list_info *v, size_t n);
 /* One list (BW_ERR_NOT_FOUND if none). Free with bw_list_infos_free(v, 1). */
 bw_status bw_store_list_get(bw_store *s, const char *name, bw_list_info **out, bw_error *err);
 
-/* SQLite's data version of this connection (PRAGMA data_version): it
- * changes when another connection commits to the store. */
+/* The store's data version as this connection sees it: it changes when
+ * another connection commits to the store (SQLite: PRAGMA data_version). */
 bw_status bw_store_data_version(bw_store *s, int64_t *version, bw_error *err);
 
 /* How many lists the store holds. */
@@ -109,8 +117,9 @@ void bw_list_writer_abort(bw_list_writer *w);
 /* ---- reading for the index ---- */
 
 /* Build an index of every distinct hash of the named lists (all lists
- * when nlists is 0), one id per distinct (kind, hash). PDQ hashes are read
- * in one scan of 32-byte blobs. opts may be NULL. */
+ * when nlists is 0), one id per distinct (kind, hash), from one consistent
+ * snapshot. PDQ hashes are read in blocks of packed 32-byte hashes where
+ * the backend keeps them (SQLite does). opts may be NULL. */
 bw_status bw_store_build_index(bw_store *s, const char *const *lists, size_t nlists,
                                const bw_index_opts *opts, bw_index **out, bw_error *err);
 
@@ -120,7 +129,8 @@ typedef int (*bw_store_hit_fn)(void *ctx, const char *list, const bw_entry *e);
 bw_status bw_store_find(bw_store *s, bw_hash_kind kind, const uint8_t *bytes, bw_store_hit_fn fn,
                         void *ctx, bw_error *err);
 
-/* PRAGMA integrity_check: BW_OK when SQLite says "ok". */
+/* The backend's own consistency check, BW_ERR_CORRUPT naming what is
+ * wrong (SQLite: PRAGMA integrity_check, then foreign_key_check). */
 bw_status bw_store_check(bw_store *s, bw_error *err);
 
 #ifdef __cplusplus

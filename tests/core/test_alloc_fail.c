@@ -365,22 +365,44 @@ static bw_status op_record(void)
     return st;
 }
 
-static bw_status op_matcher(void)
+/* Look the empty file's MD5 up in m (the store lists it once, in list
+ * "k", labelled "empty file"), then close m. */
+static bw_status lookup_and_close(bw_matcher *m)
 {
-    bw_matcher *m;
     bw_matches ms = {0};
     bw_error err;
     uint8_t md5[16] = {0xd4, 0x1d, 0x8c, 0xd9, 0x8f, 0x00, 0xb2, 0x04,
                        0xe9, 0x80, 0x09, 0x98, 0xec, 0xf8, 0x42, 0x7e};
-    bw_status st = bw_matcher_open(&m, store_path, NULL, 0, &err);
-    if (st != BW_OK)
-        return st;
-    st = bw_matcher_exact(m, BW_HASH_MD5, md5, &ms, &err);
-    if (st == BW_OK && (ms.n != 1 || strcmp(ms.v[0].label, "empty file") != 0))
+    bw_status st = bw_matcher_exact(m, BW_HASH_MD5, md5, &ms, &err);
+    if (st == BW_OK && (ms.n != 1 || strcmp(ms.v[0].list, "k") != 0 ||
+                        strcmp(ms.v[0].label, "empty file") != 0))
         st = BW_ERR_CORRUPT;
     bw_matches_free(&ms);
     bw_matcher_close(m);
     return st;
+}
+
+static bw_status op_matcher(void)
+{
+    bw_matcher *m;
+    bw_error err;
+    bw_status st = bw_matcher_open(&m, store_path, NULL, 0, &err);
+    return st == BW_OK ? lookup_and_close(m) : st;
+}
+
+/* The same from a store handle: the store is opened first (its
+ * allocations fail in turn too), then handed to the matcher, which closes
+ * it also when it fails. */
+static bw_status op_matcher_store(void)
+{
+    bw_store *s;
+    bw_matcher *m;
+    bw_error err;
+    const char *lists[] = {"k"};
+    bw_status st = bw_store_open(&s, store_path, BW_STORE_MUST_EXIST, &err);
+    if (st == BW_OK)
+        st = bw_matcher_open_store(&m, s, lists, 1, NULL, &err);
+    return st == BW_OK ? lookup_and_close(m) : st;
 }
 
 static void on_match_record(void *ctx, const bw_sink_record *rec)
@@ -483,6 +505,11 @@ static void test_provenance_run(void **s)
 static void test_list_parse(void **s) { (void)s; each_failing("lists parse", op_list_parse); }
 static void test_record(void **s) { (void)s; each_failing("record", op_record); }
 static void test_matcher(void **s) { (void)s; each_failing("match", op_matcher); }
+static void test_matcher_store(void **s)
+{
+    (void)s;
+    each_failing("match store", op_matcher_store);
+}
 
 static int setup(void **state)
 {
@@ -541,6 +568,7 @@ int main(void)
         cmocka_unit_test(test_hash_run),   cmocka_unit_test(test_provenance_run),
         cmocka_unit_test(test_cluster_run), cmocka_unit_test(test_match_run),
         cmocka_unit_test(test_prompt_run), cmocka_unit_test(test_scan_run),
+        cmocka_unit_test(test_matcher_store),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

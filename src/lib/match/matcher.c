@@ -1,19 +1,21 @@
 /* matcher.c -- looking hashes up against the lists of a store
  * (bulwark/match.h): the index answers which hashes are near, the store
- * says which lists hold them and with what label. The matcher keeps the
- * current index in a bw_index_slot, so lookups run concurrently and a
- * reload swaps a freshly built index in; the one SQLite connection is
+ * says which lists hold them and with what label. The matcher owns a
+ * bw_store handle (whatever its backend: it only calls store.h) and keeps
+ * the current index in a bw_index_slot, so lookups run concurrently and a
+ * reload swaps a freshly built index in; the one store connection is
  * shared under a mutex, taken only when a lookup found something.
  *
  * A long-lived matcher (match on stdin, a long scan, the server) must not
  * go blind when a list is re-imported or removed by another process: at
- * most once per refresh interval a lookup asks SQLite whether any other
- * connection has committed since the index was built (PRAGMA data_version,
- * a read of the connection's own counter, no I/O), and if so one thread
- * rebuilds the index and swaps it in while the others go on with the old
- * one. Entries are always read from the store by hash, never by a row id
- * kept in the index, so an index a moment old can miss a new hash but
- * never names a deleted row. */
+ * most once per refresh interval a lookup asks the store whether any other
+ * connection has committed since the index was built
+ * (bw_store_data_version; for SQLite PRAGMA data_version, a read of the
+ * connection's own counter, no I/O), and if so one thread rebuilds the
+ * index and swaps it in while the others go on with the old one. Entries
+ * are always read from the store by hash, never by a row id kept in the
+ * index, so an index a moment old can miss a new hash but never names a
+ * deleted row. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -210,11 +212,25 @@ bw_status bw_matcher_open(bw_matcher **out, const char *db_path, const char *con
 bw_status bw_matcher_open_with(bw_matcher **out, const char *db_path, const char *const *lists,
                                size_t nlists, const bw_index_opts *index_opts, bw_error *err)
 {
+    bw_store *s;
+    *out = NULL;
+    bw_status st = bw_store_open(&s, db_path, BW_STORE_MUST_EXIST, err);
+    return st == BW_OK ? bw_matcher_open_store(out, s, lists, nlists, index_opts, err) : st;
+}
+
+bw_status bw_matcher_open_store(bw_matcher **out, bw_store *store, const char *const *lists,
+                                size_t nlists, const bw_index_opts *index_opts, bw_error *err)
+{
     bw_status st;
     *out = NULL;
+    if (!store)
+        return bw__fail(err, BW_ERR_ARG, "no store");
     bw_matcher *m = bw__calloc(1, sizeof *m);
-    if (!m)
+    if (!m) {
+        bw_store_close(store);
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    }
+    m->store = store;
     pthread_mutex_init(&m->lock, NULL);
     pthread_mutex_init(&m->reload, NULL);
     atomic_init(&m->refresh_ms, BW_MATCHER_REFRESH_MS);
@@ -222,23 +238,18 @@ bw_status bw_matcher_open_with(bw_matcher **out, const char *db_path, const char
     atomic_init(&m->reloads, 0);
     if (index_opts)
         m->iopts = *index_opts;
-    if (nlists) {
-        m->lists = bw__calloc(nlists, sizeof *m->lists);
-        if (!m->lists) {
+    if (nlists && !(m->lists = bw__calloc(nlists, sizeof *m->lists))) {
+        bw_matcher_close(m);
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < nlists; i++) {
+        if (!(m->lists[i] = bw__strdup(lists[i]))) {
             bw_matcher_close(m);
             return bw__fail(err, BW_ERR_NOMEM, "out of memory");
         }
-        for (size_t i = 0; i < nlists; i++) {
-            m->lists[i] = bw__strdup(lists[i]);
-            if (!m->lists[i]) {
-                bw_matcher_close(m);
-                return bw__fail(err, BW_ERR_NOMEM, "out of memory");
-            }
-            m->nlists++;
-        }
+        m->nlists++;
     }
-    if ((st = bw_store_open(&m->store, db_path, BW_STORE_MUST_EXIST, err)) != BW_OK ||
-        (st = bw_index_slot_new(&m->slot, NULL, err)) != BW_OK || (st = load(m, err)) != BW_OK) {
+    if ((st = bw_index_slot_new(&m->slot, NULL, err)) != BW_OK || (st = load(m, err)) != BW_OK) {
         bw_matcher_close(m);
         return st;
     }
