@@ -157,7 +157,11 @@ int cli_open_matcher(const char *verb, const char *db, const char *const *lists,
         cli_warn(verb, "cannot tell where the store is: give --db PATH or set BULWARK_DB");
         return BW_EXIT_USAGE;
     }
-    if (bw_matcher_open_with(out, path, lists, nlists, iopts, &err) != BW_OK) {
+    bw_store *store = NULL;
+    bw_status st = bw_store_open(&store, path, BW_STORE_MUST_EXIST, &err);
+    if (st == BW_OK) /* the matcher takes the store, and closes it on failure */
+        st = bw_matcher_open_store(out, store, lists, nlists, iopts, &err);
+    if (st != BW_OK) {
         if (err.status == BW_ERR_NOT_FOUND && access(path, F_OK) != 0) {
             if (allow_empty)
                 return BW_EXIT_OK; /* nothing to match against, as asked */
