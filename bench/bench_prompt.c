@@ -32,7 +32,8 @@ static const char *const unicode_prompts[] = {
     "niños jugando al fútbol en un parque en una tarde soleada, fotorrealista, gran angular",
     "一幅描绘日落时岩石海岸上灯塔的水彩画，柔和的光线，细节丰富，杰作，高质量，美丽的风景",
     "Kinder spielen Fußball in einem Park an einem sonnigen Nachmittag, fotorealistisch, weit",
-    "n\xd0\xb0ked m\xd0\xbeuntain lake, gr\xc3\xa9" "en f\xc3\xb6rest, \xe2\x80\x8bsoft light, d\xc3\xa9tail",
+    /* split so that the "e" after \xa9 is not read as a hex digit */
+    ("n\xd0\xb0ked m\xd0\xbeuntain lake, gr\xc3\xa9" "en f\xc3\xb6rest, \xe2\x80\x8bsoft light, d\xc3\xa9tail"),
 };
 #define NP 8
 
