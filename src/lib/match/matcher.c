@@ -361,6 +361,20 @@ static bw_status resolve(bw_matcher *m, const bw_index *ix, const bw_index_hits 
     return st;
 }
 
+/* The end of every lookup: the index's hits (found with status st) as
+ * matches, nearest first; the hits and the index reference released. */
+static bw_status finish_lookup(bw_matcher *m, bw_index *ix, bw_status st, bw_index_hits *hits,
+                               bw_matches *out, bw_error *err)
+{
+    if (st == BW_OK)
+        st = resolve(m, ix, hits, out, err);
+    bw_index_hits_free(hits);
+    bw_index_unref(ix);
+    if (st == BW_OK)
+        bw_matches_sort(out);
+    return st;
+}
+
 bw_status bw_matcher_pdq(bw_matcher *m, const bw_pdq *q,
                          const bw_pdq dihedral[BW_PDQ_DIHEDRAL_COUNT], int max_distance,
                          bw_matches *out, bw_error *err)
@@ -377,13 +391,7 @@ bw_status bw_matcher_pdq(bw_matcher *m, const bw_pdq *q,
         st = bw_index_find_pdq_dihedral(ix, dihedral, max_distance, &hits, err);
     else
         st = bw_index_find_pdq(ix, q, max_distance, &hits, err);
-    if (st == BW_OK)
-        st = resolve(m, ix, &hits, out, err);
-    bw_index_hits_free(&hits);
-    bw_index_unref(ix);
-    if (st == BW_OK)
-        bw_matches_sort(out);
-    return st;
+    return finish_lookup(m, ix, st, &hits, out, err);
 }
 
 bw_status bw_matcher_exact(bw_matcher *m, bw_hash_kind kind, const uint8_t *bytes,
@@ -397,13 +405,7 @@ bw_status bw_matcher_exact(bw_matcher *m, bw_hash_kind kind, const uint8_t *byte
     maybe_refresh(m);
     bw_index *ix = bw_index_slot_get(m->slot);
     bw_status st = bw_index_find_exact(ix, kind, bytes, &hits, err);
-    if (st == BW_OK)
-        st = resolve(m, ix, &hits, out, err);
-    bw_index_hits_free(&hits);
-    bw_index_unref(ix);
-    if (st == BW_OK)
-        bw_matches_sort(out);
-    return st;
+    return finish_lookup(m, ix, st, &hits, out, err);
 }
 
 bw_status bw_matcher_digests(bw_matcher *m, const bw_digests *d, bw_matches *out, bw_error *err)
