@@ -12,6 +12,7 @@
 # json_ok           stdin is JSON Lines (every line parses)
 # bw_list NAME HASH...   imports a list of these hashes into $BULWARK_DB
 # bw_setup NAME     $T = a fresh scratch directory; $BULWARK_DB removed
+#                   ($T.db if ctest did not set it); $SAMPLES
 # bw_hostile ARGS...     tests/limits/hostile.py ARGS (writes hostile inputs)
 # bw_peak NAME CMD...    runs CMD with stdout $T/NAME.out, stderr $T/NAME.err;
 #                   sets PEAK_KB (peak RSS), PEAK_SECS (wall), PEAK_RC (its
@@ -33,8 +34,10 @@ for l in sys.stdin:
     json.loads(l)'; }
 bw_setup() {
     T="$BW_TEST_TMP/$1"; rm -rf "$T"; mkdir -p "$T"
-    # every run starts from no store at all ($BULWARK_DB is the test's own)
-    [ -n "${BULWARK_DB:-}" ] && rm -f "$BULWARK_DB" "$BULWARK_DB-wal" "$BULWARK_DB-shm"
+    # every run starts from no store at all ($BULWARK_DB is the test's own;
+    # run by hand without one, never the user's: one next to $T)
+    export BULWARK_DB="${BULWARK_DB:-$T.db}"
+    rm -f "$BULWARK_DB" "$BULWARK_DB-wal" "$BULWARK_DB-shm"
     SAMPLES="$BW_SOURCE_DIR/samples"
 }
 bw_list() {
