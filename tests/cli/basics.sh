@@ -3,10 +3,7 @@
 # --help, exit codes for usage errors, `hash` on non-image files (digests
 # checked against coreutils), stdin, directory walking order, JSON Lines
 # validity, error objects and exit code 1 with the good files still done.
-set -u
-: "${BULWARK:?}" "${BW_TEST_TMP:?}"
-T="$BW_TEST_TMP/cli_basics"; rm -rf "$T"; mkdir -p "$T"
-. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
+. "$(dirname "$0")/../lib.sh"; bw_setup cli_basics
 
 # version, help, unknown verb, missing args
 v=$("$BULWARK" --version); check "--version prints bulwark X.Y.Z" '[[ "$v" =~ ^bulwark\ [0-9]+\.[0-9]+\.[0-9]+$ ]]'
@@ -74,5 +71,4 @@ done
 "$BULWARK" hash --limit max_file_bytes=4 --json "$T/note.txt" >"$T/lim.jsonl"; rc=$?
 check "--limit max_file_bytes=4 refuses a 15-byte file" '[ $rc -eq 1 ] && grep -q "too large" "$T/lim.jsonl"'
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+bw_finish

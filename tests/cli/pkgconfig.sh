@@ -4,12 +4,8 @@
 # inflate, libjpeg, ...) is in Requires.private, and TurboJPEG, which only
 # the benchmark uses, is not; `pkg-config --static --libs bulwark` resolves.
 # The expected names are written here by hand, from the #includes of src/lib.
-set -u
-: "${BULWARK:?}" "${BW_TEST_TMP:?}"
+. "$(dirname "$0")/../lib.sh"; bw_setup cli_pkgconfig
 PC="$(dirname "$BULWARK")/bulwark.pc"
-fails=0; passes=0
-ok()  { passes=$((passes+1)); }
-bad() { echo "FAIL: $*" >&2; fails=$((fails+1)); }
 [ -f "$PC" ] && ok || bad "no $PC"
 req=" $(sed -n 's/^Requires.private: *//p' "$PC") "
 for p in libjpeg spng zlib libwebp libwebpdemux libtiff-4 libheif libavformat libavcodec \
@@ -28,5 +24,4 @@ if command -v pkg-config >/dev/null; then
     libs=$(PKG_CONFIG_PATH="$(dirname "$PC")" pkg-config --static --libs bulwark 2>&1)
     case "$libs" in *-lbulwark*-lz*|*-lz*-lbulwark*) ok ;; *) bad "pkg-config --static --libs bulwark: $libs" ;; esac
 fi
-echo "pkgconfig: $passes passed, $fails failed"
-[ "$fails" = 0 ]
+bw_finish

@@ -8,13 +8,11 @@
 # group, far from the threshold. Plus exact duplicates by SHA-256, --from a
 # scan's output, hand-written records for the representative rule and
 # --min-quality, and bad --from input.
-set -u
-: "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_REFDATA:?}"
-T="$BW_TEST_TMP/cluster_sh"; rm -rf "$T"; mkdir -p "$T"
+. "$(dirname "$0")/../lib.sh"; bw_setup cluster_sh
+: "${BW_REFDATA:?}"
 # scan refuses a store without lists (exit 2): give it one that matches nothing
-printf '%032d\n' 0 >"$T.none.txt" && "$BULWARK" lists import none "$T.none.txt" >/dev/null
+bw_list none "$(printf '%032d' 0)"
 D="$BW_REFDATA/pdq/data"
-. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 cd "$T" || exit 1
 
 ins=("$D/bridge-mods" "$D/reg-test-input/dih/bridge-1-original.jpg" "$D/reg-test-input/labelme-subset"
@@ -88,5 +86,4 @@ check "bad lines: exit 1, reported, good lines still grouped" '[ $rc -eq 1 ] && 
 "$BULWARK" cluster --from "$T/h.jsonl" "$T/t" >/dev/null 2>&1; check "--from and paths: exit 2" '[ $? -eq 2 ]'
 "$BULWARK" cluster >/dev/null 2>&1; check "nothing to cluster: exit 2" '[ $? -eq 2 ]'
 
-echo "cluster.sh: $passes passed, $fails failed"
-[ $fails -eq 0 ]
+bw_finish

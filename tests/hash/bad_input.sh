@@ -6,19 +6,12 @@
 #
 # Every broken file is made here: cut from the reference images, or
 # written byte by byte (a 1x1 GIF, a PNG header claiming 100000x100000).
-set -u
-: "${BULWARK:?}" "${BW_REFDATA:?}" "${BW_TEST_TMP:?}"
-T="$BW_TEST_TMP/hash_bad_input"
-rm -rf "$T" && mkdir -p "$T/in" || exit 1
+. "$(dirname "$0")/../lib.sh"; bw_setup hash_bad_input
+: "${BW_REFDATA:?}"
+mkdir -p "$T/in" || exit 1
 P="$BW_REFDATA/pdq/data"
-fails=0
-
-check() { # check NAME JSON-LINE-PATTERN
-    if ! grep -F -q -- "$2" "$T/out.jsonl"; then
-        echo "FAIL: $1: no line with: $2"
-        fails=$((fails + 1))
-    fi
-}
+# has NAME JSON-LINE-PATTERN: some line of $T/out.jsonl contains the pattern
+has() { local pat=$2; check "$1: no line with: $2" 'grep -F -q -- "$pat" "$T/out.jsonl"'; }
 
 # --- the inputs ---
 : > "$T/in/empty.jpg"
@@ -44,54 +37,40 @@ mkdir -p "$T/in/loop/sub" && ln -s .. "$T/in/loop/sub/up"
 # --- one run over all of it ---
 "$BULWARK" hash --json -j 2 "$T/in" > "$T/out.jsonl" 2> "$T/err.txt"
 rc=$?
-if [ "$rc" != 1 ]; then
-    echo "FAIL: exit code $rc, want 1"
-    fails=$((fails + 1))
-fi
+check "exit code $rc, want 1" '[ "$rc" = 1 ]'
 cat "$T/out.jsonl"
 # an empty file is a file with the digests of zero bytes, not an error (issue 20)
-check "empty file" "\"path\":\"$T/in/empty.jpg\",\"kind\":\"file\",\"size\":0,\"md5\":\"d41d8cd98f00b204e9800998ecf8427e\""
-check "truncated JPEG" "\"path\":\"$T/in/cut.jpg\",\"error\":\"truncated JPEG\""
-check "truncated PNG" "\"path\":\"$T/in/cut.png\",\"error\":\"truncated PNG\""
-check "truncated WebP" "\"path\":\"$T/in/cut.webp\",\"error\":\"truncated WebP\""
-check "truncated GIF" "\"path\":\"$T/in/cut.gif\",\"error\":\"truncated GIF\""
-check "GIF bogus frame" "\"path\":\"$T/in/bogus-frame.gif\",\"error\":\"corrupt GIF: frame size 0x1\""
-check "PNG 100000x100000" "\"path\":\"$T/in/huge.png\",\"error\":\"image too large: 100000x100000"
-check "junk after JPEG magic" "\"path\":\"$T/in/junk.jpg\",\"error\":\"corrupt JPEG"
-check "directory loop" "\"error\":\"directory loop"
-check "good JPEG" "\"path\":\"$T/in/good.jpg\",\"kind\":\"image\",\"format\":\"jpeg\",\"width\":1600,\"height\":1004"
-check "good PNG" "\"path\":\"$T/in/good.png\",\"kind\":\"image\",\"format\":\"png\",\"width\":924,\"height\":735"
-check "good GIF" "\"path\":\"$T/in/good.gif\",\"kind\":\"image\",\"format\":\"gif\",\"width\":1,\"height\":1"
+has "empty file" "\"path\":\"$T/in/empty.jpg\",\"kind\":\"file\",\"size\":0,\"md5\":\"d41d8cd98f00b204e9800998ecf8427e\""
+has "truncated JPEG" "\"path\":\"$T/in/cut.jpg\",\"error\":\"truncated JPEG\""
+has "truncated PNG" "\"path\":\"$T/in/cut.png\",\"error\":\"truncated PNG\""
+has "truncated WebP" "\"path\":\"$T/in/cut.webp\",\"error\":\"truncated WebP\""
+has "truncated GIF" "\"path\":\"$T/in/cut.gif\",\"error\":\"truncated GIF\""
+has "GIF bogus frame" "\"path\":\"$T/in/bogus-frame.gif\",\"error\":\"corrupt GIF: frame size 0x1\""
+has "PNG 100000x100000" "\"path\":\"$T/in/huge.png\",\"error\":\"image too large: 100000x100000"
+has "junk after JPEG magic" "\"path\":\"$T/in/junk.jpg\",\"error\":\"corrupt JPEG"
+has "directory loop" "\"error\":\"directory loop"
+has "good JPEG" "\"path\":\"$T/in/good.jpg\",\"kind\":\"image\",\"format\":\"jpeg\",\"width\":1600,\"height\":1004"
+has "good PNG" "\"path\":\"$T/in/good.png\",\"kind\":\"image\",\"format\":\"png\",\"width\":924,\"height\":735"
+has "good GIF" "\"path\":\"$T/in/good.gif\",\"kind\":\"image\",\"format\":\"gif\",\"width\":1,\"height\":1"
 # Every line is either a result or an error, never both, never neither.
 bad_lines=$(grep -v -c -E '"(pdq|error)":|"kind":"file","size":0,' "$T/out.jsonl")
-if [ "$bad_lines" != 0 ]; then
-    echo "FAIL: $bad_lines output lines are neither a hash nor an error"
-    fails=$((fails + 1))
-fi
+check "$bad_lines output lines are neither a hash nor an error" '[ "$bad_lines" = 0 ]'
 
 # --- --max-pixels: the same good JPEG, now over the limit ---
 "$BULWARK" hash --json --max-pixels 1000 "$T/in/good.jpg" "$T/in/good.gif" > "$T/out.jsonl" 2> "$T/err.txt"
 rc=$?
-[ "$rc" = 1 ] || { echo "FAIL: --max-pixels: exit code $rc, want 1"; fails=$((fails + 1)); }
+check "--max-pixels: exit code $rc, want 1" '[ "$rc" = 1 ]'
 cat "$T/out.jsonl"
-check "--max-pixels" "\"path\":\"$T/in/good.jpg\",\"error\":\"image too large: 1600x1004"
-check "--max-pixels, small file" "\"path\":\"$T/in/good.gif\",\"kind\":\"image\""
+has "--max-pixels" "\"path\":\"$T/in/good.jpg\",\"error\":\"image too large: 1600x1004"
+has "--max-pixels, small file" "\"path\":\"$T/in/good.gif\",\"kind\":\"image\""
 
 # --- the same broken files one by one, each on its own: exit 1, an error ---
 for f in cut.jpg cut.png cut.webp cut.gif bogus-frame.gif huge.png junk.jpg; do
     for mode in "" --exact; do
         out=$("$BULWARK" hash --json $mode "$T/in/$f" 2>/dev/null)
         rc=$?
-        case "$out" in
-        *'"error":'*) ;;
-        *) echo "FAIL: $f $mode: no error object: $out"; fails=$((fails + 1)) ;;
-        esac
-        [ "$rc" = 1 ] || { echo "FAIL: $f $mode: exit code $rc, want 1"; fails=$((fails + 1)); }
+        check "$f $mode: no error object: $out" '[[ "$out" == *\"error\":* ]]'
+        check "$f $mode: exit code $rc, want 1" '[ "$rc" = 1 ]'
     done
 done
-
-if [ "$fails" != 0 ]; then
-    echo "$fails check(s) failed"
-    exit 1
-fi
-echo "all bad inputs reported, good ones hashed"
+bw_finish

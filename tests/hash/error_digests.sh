@@ -4,12 +4,8 @@
 # of a truncated JPEG and of a file over --max-file-size carries them (the
 # values from md5sum/sha1sum/sha256sum), an empty file is an ordinary record
 # with the digests of zero bytes, and `match` looks those digests up.
-set -u
-: "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_SOURCE_DIR:?}"
-T="$BW_TEST_TMP/hash_error_digests"; rm -rf "$T"; mkdir -p "$T"
+. "$(dirname "$0")/../lib.sh"; bw_setup hash_error_digests
 S="$BW_SOURCE_DIR/samples"
-export BULWARK_DB="$T/db.sqlite"
-. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 cd "$T" || exit 1
 head -c 300 "$S/hills-sunset.jpg" > t.jpg
 cp "$S/valley-morning.jpg" big.jpg
@@ -38,5 +34,4 @@ check "match t.jpg: the md5 match is reported with the error" \
     '[ "$(jq -r "[.matches[]? | select(.kind==\"md5\")] | length" m.jsonl)" = 1 ] && [ -n "$(jq -r ".error // empty" m.jsonl)" ]'
 check "match t.jpg: md5 in the record" '[ "$(jq -r .md5 m.jsonl)" = "$(md5sum t.jpg | cut -c1-32)" ]'
 
-echo "hash error_digests: $passes passed, $fails failed"
-[ $fails -eq 0 ]
+bw_finish

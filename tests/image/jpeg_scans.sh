@@ -11,19 +11,12 @@
 #   499 scans over 11000x11000 (YCbCr 4:2:0, refinement scans: 22 s with no
 #     limit), --exact with --limit max_decode_seconds=1:
 #     refused within a few seconds, naming max_decode_seconds
-set -u
-: "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_SOURCE_DIR:?}"
-T="$BW_TEST_TMP/image_jpeg_scans"; rm -rf "$T"; mkdir -p "$T"
-H="$BW_SOURCE_DIR/tests/limits/hostile.py"
-SAN=0; case "${BW_SANITIZE:-OFF}" in ON|on|1|TRUE|true) SAN=1 ;; esac
-fails=0; passes=0
-ok()  { passes=$((passes+1)); }
-bad() { echo "FAIL: $*" >&2; fails=$((fails+1)); }
+. "$(dirname "$0")/../lib.sh"; bw_setup image_jpeg_scans
 cd "$T" || exit 1
 res() { "$BULWARK" hash --json "$@" 2>/dev/null | jq -r '.error // ("pdq " + .pdq)'; }
 
 for n in 501 5000; do
-    python3 "$H" jpeg "s$n.jpg" 2048 2048 "$n"
+    bw_hostile jpeg "s$n.jpg" 2048 2048 "$n"
     fast=$(res "s$n.jpg"); exact=$(res --exact "s$n.jpg")
     case "$fast" in *max_jpeg_scans*) ok ;; *) bad "$n scans, fast path: $fast" ;; esac
     if [ "$fast" = "$exact" ]; then ok; else bad "$n scans: fast '$fast' but --exact '$exact'"; fi
@@ -32,17 +25,17 @@ for mode in "" --exact; do
     got=$(res $mode --limit max_jpeg_scans=501 s501.jpg)
     case "$got" in "pdq "*) ok ;; *) bad "501 scans $mode, limit 501: $got" ;; esac
 done
-python3 "$H" jpeg s500.jpg 2048 2048 500
+bw_hostile jpeg s500.jpg 2048 2048 500
 for mode in "" --exact; do
     got=$(res $mode s500.jpg)
     case "$got" in "pdq "*) ok ;; *) bad "500 scans $mode: $got" ;; esac
 done
 
 S=11000; [ "$SAN" = 1 ] && S=3000
-python3 "$H" jpeg s499.jpg "$S" "$S" 499 3 refine
-python3 "$H" peak s499.peak -- "$BULWARK" hash --json --exact --limit max_decode_seconds=1 s499.jpg >s499.out 2>/dev/null
+bw_hostile jpeg s499.jpg "$S" "$S" 499 3 refine
+bw_peak s499 "$BULWARK" hash --json --exact --limit max_decode_seconds=1 s499.jpg
 got=$(jq -r '.error // ("pdq " + .pdq)' s499.out)
-read -r _ _ _ cpu <s499.peak
+cpu=$PEAK_CPU
 if [ "$SAN" = 1 ]; then ok
 else case "$got" in *max_decode_seconds*) ok ;; *) bad "499 scans, --exact, 1 s: $got" ;; esac; fi
 # CPU time, not wall time: the machine may be busy
@@ -51,5 +44,4 @@ if [ "$SAN" = 1 ] || awk "BEGIN{exit !($cpu < 4)}"; then ok; else bad "499 scans
 got=$(res s499.jpg)
 case "$got" in "pdq "*) ok ;; *) bad "499 scans, fast path: $got" ;; esac
 
-echo "jpeg_scans: $passes passed, $fails failed"
-[ "$fails" = 0 ]
+bw_finish

@@ -5,21 +5,15 @@
 # hashes (default and --exact) to the PDQ of the same PNG without them. The
 # clean file and each laden copy are written by tests/limits/hostile.py; the
 # expected hash is the clean file's, which no extra chunk is in.
-set -u
-: "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_SOURCE_DIR:?}"
-T="$BW_TEST_TMP/image_png_chunks"; rm -rf "$T"; mkdir -p "$T"
-H="$BW_SOURCE_DIR/tests/limits/hostile.py"
-fails=0; passes=0
-ok()  { passes=$((passes+1)); }
-bad() { echo "FAIL: $*" >&2; fails=$((fails+1)); }
+. "$(dirname "$0")/../lib.sh"; bw_setup image_png_chunks
 cd "$T" || exit 1
 pdq_of() { "$BULWARK" hash --json "$@" 2>&1 | jq -r '.pdq // .error'; }
 
-python3 "$H" clean clean.png
+bw_hostile clean clean.png
 want=$(pdq_of clean.png)
 case "$want" in [0-9a-f]*) [ ${#want} = 64 ] && ok || bad "clean: $want" ;; *) bad "clean: $want" ;; esac
 for form in text1001 ztxt5000 itxt2000 private20m splt1500 unknown3000; do
-    python3 "$H" chunky clean.png "$form.png" "$form"
+    bw_hostile chunky clean.png "$form.png" "$form"
     for mode in "" --exact; do
         got=$(pdq_of $mode "$form.png")
         if [ "$got" = "$want" ]; then ok; else bad "$form $mode: $got (want $want)"; fi
@@ -29,5 +23,4 @@ done
 got=$("$BULWARK" hash --json -j 2 text1001.png ztxt5000.png private20m.png | jq -r .pdq | sort -u)
 if [ "$got" = "$want" ]; then ok; else bad "-j 2: $got"; fi
 
-echo "png_chunks: $passes passed, $fails failed"
-[ "$fails" = 0 ]
+bw_finish

@@ -15,11 +15,7 @@
 
 static int dist(const bw_pdq *a, const bw_pdq *b)
 {
-    int d = 0;
-    for (int i = 0; i < 4; i++)
-        for (uint64_t x = a->w[i] ^ b->w[i]; x; x &= x - 1)
-            d++;
-    return d;
+    return bw_test_pdq_distance(a, b);
 }
 
 static size_t load_hashes(const char *rel, bw_pdq **out)
@@ -103,19 +99,12 @@ static void test_needles_haystack(void **state)
 static uint64_t rng_state = 0x853c49e6748fea9bull;
 static uint64_t rnd(void)
 {
-    uint64_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return rng_state = x;
+    return bw_test_rand(&rng_state);
 }
 
 static void flip_bits(bw_pdq *h, int k)
 {
-    for (int i = 0; i < k; i++) {
-        unsigned b = (unsigned)(rnd() % 256);
-        h->w[b / 64] ^= 1ull << (b % 64);
-    }
+    bw_test_flip_bits(h, k, &rng_state);
 }
 
 static int cmp_u32(const void *a, const void *b)

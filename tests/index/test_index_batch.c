@@ -13,28 +13,17 @@
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 static uint64_t rnd(void)
 {
-    uint64_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return rng_state = x;
+    return bw_test_rand(&rng_state);
 }
 
 static int dist(const bw_pdq *a, const bw_pdq *b)
 {
-    int d = 0;
-    for (int i = 0; i < 4; i++)
-        for (uint64_t x = a->w[i] ^ b->w[i]; x; x &= x - 1)
-            d++;
-    return d;
+    return bw_test_pdq_distance(a, b);
 }
 
 static void flip_bits(bw_pdq *h, int k)
 {
-    for (int i = 0; i < k; i++) {
-        unsigned b = (unsigned)(rnd() % 256);
-        h->w[b / 64] ^= 1ull << (b % 64);
-    }
+    bw_test_flip_bits(h, k, &rng_state);
 }
 
 /* n hashes: random, the last `clustered` of them within 0-5 bits of the first 50. */

@@ -17,25 +17,18 @@
 # Under a sanitizer build (BW_SANITIZE=ON from tests/CMakeLists.txt) the RSS
 # figures mean nothing: the cases run on smaller inputs and must only not
 # crash and give the same errors.
-set -u
-: "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_SOURCE_DIR:?}"
-T="$BW_TEST_TMP/limits_memory"; rm -rf "$T"; mkdir -p "$T"
-H="$BW_SOURCE_DIR/tests/limits/hostile.py"
-SAN=0; case "${BW_SANITIZE:-OFF}" in ON|on|1|TRUE|true) SAN=1 ;; esac
-fails=0; passes=0
-ok()  { passes=$((passes+1)); }
-bad() { echo "FAIL: $*" >&2; fails=$((fails+1)); }
+. "$(dirname "$0")/../lib.sh"; bw_setup limits_memory
 cd "$T" || exit 1
 "$BULWARK" lists import demo "$BW_SOURCE_DIR/samples/sample-list.txt" >/dev/null 2>&1 ||
     bad "lists import"
 
-# run NAME LIMIT_MB [--stdin FILE] CMD...: run CMD under hostile.py peak; check
-# its peak RSS <= LIMIT_MB + 64 (unless a sanitizer build) and that it did not
-# crash (exit 0, 1 or 2 only). Leaves $T/NAME.out, .err, .peak.
+# run NAME LIMIT_MB CMD...: run CMD under bw_peak; check its peak RSS
+# <= LIMIT_MB + 64 (unless a sanitizer build) and that it did not crash
+# (exit 0, 1 or 2 only). Leaves $T/NAME.out, .err, .peak.
 run() {
     local name=$1 limit=$2; shift 2
-    python3 "$H" peak "$name.peak" -- "$@" >"$name.out" 2>"$name.err"
-    read -r kb secs rc cpu <"$name.peak"
+    bw_peak "$name" "$@"
+    local kb=$PEAK_KB secs=$PEAK_SECS rc=$PEAK_RC cpu=$PEAK_CPU
     echo "$name: peak $((kb / 1024)) MB, $secs s ($cpu s CPU), exit $rc (limit $limit MB + 64)"
     if [ "$rc" -gt 2 ] || [ "$rc" -lt 0 ]; then bad "$name: exit $rc"; sed 's/^/  /' "$name.err" >&2; return; fi
     if [ "$SAN" = 0 ] && [ "$kb" -gt $(((limit + 64) * 1024)) ]; then
@@ -60,7 +53,7 @@ done
 # ---- metadata bombs: nothing near the inflated size is ever held ----
 MIB=256; [ "$SAN" = 1 ] && MIB=64
 for kind in zTXt iTXt iCCP; do
-    python3 "$H" png-bomb "bomb_$kind.png" "$kind" "$MIB"
+    bw_hostile png-bomb "bomb_$kind.png" "$kind" "$MIB"
     cp "bomb_$kind.png" "bomb2_$kind.png"
     # 4 MiB of max_meta_bytes: 64 MB over it covers everything else
     for j in 1 2; do
@@ -74,7 +67,7 @@ done
 
 # ---- a large 16-bit PNG, two at a time: the shared budget ----
 S=11000; BUDGET=1000; [ "$SAN" = 1 ] && S=2000 && BUDGET=40
-python3 "$H" png16 big16.png "$S" "$S"; cp big16.png big16b.png
+bw_hostile png16 big16.png "$S" "$S"; cp big16.png big16b.png
 run big16_j1 "$BUDGET" "$BULWARK" hash --json -j 1 --limit "max_memory_bytes=${BUDGET}M" big16.png
 expect big16_j1 '"pdq":'
 run big16_j2 "$BUDGET" "$BULWARK" hash --json -j 2 --limit "max_memory_bytes=${BUDGET}M" big16.png big16b.png
@@ -86,16 +79,15 @@ expect big16_over 'max_memory_bytes'
 # ---- 499 scans over 11000x11000, full decode: budget and time limit ----
 # reserved: coefficients 363 MB + pixels 363 MB + PDQ floats 484 MB
 JBUDGET=1400; [ "$SAN" = 1 ] && JBUDGET=100
-python3 "$H" jpeg scans499.jpg "$S" "$S" 499 3 refine; cp scans499.jpg scans499b.jpg
+bw_hostile jpeg scans499.jpg "$S" "$S" 499 3 refine; cp scans499.jpg scans499b.jpg
 for j in 1 2; do
     run "scans_j$j" "$JBUDGET" "$BULWARK" hash --json --exact -j "$j" --limit "max_memory_bytes=${JBUDGET}M" \
         --limit max_decode_seconds=1 scans499.jpg scans499b.jpg
-    read -r _ _ _ cpu <"scans_j$j.peak"
+    cpu=$PEAK_CPU
     # refused by the time limit in about 1 s of CPU per image (CPU, not wall
     # time: the machine may be busy)
     if [ "$SAN" = 1 ] || awk "BEGIN{exit !($cpu < 6)}"; then ok; else bad "scans_j$j took $cpu s of CPU"; fi
 done
 if [ "$SAN" = 0 ]; then expect scans_j1 'max_decode_seconds'; fi
 
-echo "memory: $passes passed, $fails failed"
-[ "$fails" = 0 ]
+bw_finish

@@ -8,11 +8,8 @@
 # tool in the middle of a big import leaving the previous version intact
 # and PRAGMA integrity_check ok. Expected values are written here by hand
 # or taken from the PDQ reference data.
-set -u
-: "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_REFDATA:?}"
-T="$BW_TEST_TMP/lists_cli"; rm -rf "$T"; mkdir -p "$T"
-export BULWARK_DB="$T/store.db"
-. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
+. "$(dirname "$0")/../lib.sh"; bw_setup lists_cli
+: "${BW_REFDATA:?}"
 HAY="$BW_REFDATA/pdq/data/reg-test-input/haystack.txt"
 H1=$(sed -n 1p "$HAY"); H2=$(sed -n 2p "$HAY"); H3=$(sed -n 3p "$HAY")
 MD5=d41d8cd98f00b204e9800998ecf8427e                 # md5 of nothing
@@ -180,5 +177,4 @@ check "only live lists visible" '[ "$("$BULWARK" lists ls --json | grep -c "\"na
 check "the big import completes" '[ $rc -eq 0 ] && grep -q "1500000 entries" "$T/big.out"'
 check "re-import replaced A" '"$BULWARK" lists ls --json | grep -q "\"name\":\"A\",\"kinds\":{\"pdq\":1500000"'
 
-echo "lists.sh: $passes passed, $fails failed"
-[ $fails -eq 0 ]
+bw_finish

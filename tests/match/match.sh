@@ -8,11 +8,8 @@
 # nor a file gives an error object and exit 1 while the others are still
 # answered; usage errors exit 2. When the image decoders are built, an
 # image path is hashed and matched, and --dihedral finds a rotated copy.
-set -u
-: "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_REFDATA:?}"
-T="$BW_TEST_TMP/match_cli"; rm -rf "$T"; mkdir -p "$T"
-export BULWARK_DB="$T/store.db"
-. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
+. "$(dirname "$0")/../lib.sh"; bw_setup match_cli
+: "${BW_REFDATA:?}"
 P="$BW_REFDATA/pdq"
 HAY="$P/data/reg-test-input/haystack.txt"; NEEDLES="$P/data/reg-test-input/needles.txt"
 N1=$(sed -n 1p "$NEEDLES")
@@ -113,5 +110,4 @@ else
     echo "match.sh: no JPEG decoder in this build yet; image queries not tested" >&2
 fi
 
-echo "match.sh: $passes passed, $fails failed"
-[ $fails -eq 0 ]
+bw_finish

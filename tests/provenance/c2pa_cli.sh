@@ -4,11 +4,9 @@
 # (values as c2pa-rs reports them in ../shared/refdata/c2pa), a tampered
 # file, a control, a sidecar NAME.c2pa found next to its asset, stdin,
 # exit codes for missing inputs and bad options.
-set -u
-: "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_REFDATA:?}"
-T="$BW_TEST_TMP/c2pa_cli"; rm -rf "$T"; mkdir -p "$T"
+. "$(dirname "$0")/../lib.sh"; bw_setup c2pa_cli
+: "${BW_REFDATA:?}"
 C="$BW_REFDATA/c2pa"
-. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 field() { python3 -c 'import json,sys
 d=json.loads(sys.stdin.readline())
 for k in sys.argv[1].split("."):
@@ -59,5 +57,4 @@ check "unreadable --trust: exit 2" '[ $? -eq 2 ]'
 "$BULWARK" provenance >/dev/null 2>&1
 check "no input: exit 2" '[ $? -eq 2 ]'
 
-echo "c2pa_cli: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+bw_finish

@@ -6,12 +6,11 @@
 # that fail validation give ai_generated "claimed"; only a manifest that
 # validates (c2pa-rs's state in ../shared/refdata/c2pa) gives "yes". The
 # forged files are the benign samples/ images with chunks added by python3.
-set -u
-: "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_REFDATA:?}" "${BW_SOURCE_DIR:?}"
-T="$BW_TEST_TMP/claimed_cli"; rm -rf "$T"; mkdir -p "$T/in"
+. "$(dirname "$0")/../lib.sh"; bw_setup claimed_cli
+: "${BW_REFDATA:?}"
+mkdir -p "$T/in"
 C="$BW_REFDATA/c2pa"
 S="$BW_SOURCE_DIR/samples"
-. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 verdict() { "$BULWARK" provenance --no-watermark --json "$1" | jq -r .ai_generated; }
 signals() { "$BULWARK" provenance --no-watermark --json "$1" | jq -r '.signals | length'; }
 
@@ -105,5 +104,4 @@ check "scan: forged PNG record says claimed" \
 check "scan: valid manifest record says yes" \
     '[ "$(jq -r "select(.path != null and (.path|endswith(\"gen_trained_png.png\"))) | .ai_generated" "$T/scan.jsonl")" = yes ]'
 
-echo "claimed_cli: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+bw_finish

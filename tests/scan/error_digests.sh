@@ -7,12 +7,9 @@
 # list of their MD5s (from md5sum, not from bulwark) `scan --fail-on-match`
 # exits 3 even where the decode failed. A zip of 100,000 empty members
 # gives 100,000 ordinary records (no error lines) and exits 0.
-set -u
-: "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_SOURCE_DIR:?}"
-T="$BW_TEST_TMP/scan_error_digests"; rm -rf "$T"; mkdir -p "$T/in"
+. "$(dirname "$0")/../lib.sh"; bw_setup scan_error_digests
+mkdir -p "$T/in"
 S="$BW_SOURCE_DIR/samples"
-export BULWARK_DB="$T/db.sqlite"
-. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 md5of() { md5sum "$1" | cut -c1-32; }
 sha256of() { sha256sum "$1" | cut -c1-64; }
 # field PATH FIELD FILE: the value of .FIELD in the record of PATH ("" if none)
@@ -119,5 +116,4 @@ check "100k empty members: summary 100000 files, 0 errors" \
 check "100k empty members: each has the empty md5" \
     '[ "$(jq -r "select(.kind==\"file\") | .md5" empties.jsonl | sort -u)" = d41d8cd98f00b204e9800998ecf8427e ]'
 
-echo "error_digests: $passes passed, $fails failed"
-[ $fails -eq 0 ]
+bw_finish

@@ -5,12 +5,9 @@
 #  - `--resume` on a file that is not bulwark output refuses (exit 2, naming
 #    the file and the line) and leaves the file as it was, while a torn last
 #    record and zeros after a crash are still cut off as before.
-set -u
-: "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_SOURCE_DIR:?}"
-T="$BW_TEST_TMP/scan_fragments"; rm -rf "$T"; mkdir -p "$T/d"
+. "$(dirname "$0")/../lib.sh"; bw_setup scan_fragments
+mkdir -p "$T/d"
 S="$BW_SOURCE_DIR/samples"
-export BULWARK_DB="$T/db.sqlite"
-. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 cd "$T" || exit 1
 cp "$S/hills-sunset.jpg" "$S/rings.png" d/
 echo 0123456789abcdef0123456789abcdef > l.txt
@@ -59,5 +56,4 @@ head -n 1 d/out.jsonl > zeros.jsonl; head -c 600 /dev/zero >> zeros.jsonl
 "$BULWARK" scan --no-progress -o zeros.jsonl --resume d >/dev/null 2>/dev/null; rc=$?
 check "--resume after zeros: exit 0 (got $rc)" '[ $rc -eq 0 ] && [ "$(grep -c "\"kind\":\"image\"" zeros.jsonl)" -eq 2 ]'
 
-echo "fragments: $passes passed, $fails failed"
-[ $fails -eq 0 ]
+bw_finish

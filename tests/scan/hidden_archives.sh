@@ -8,12 +8,9 @@
 # member OUTER!MEMBER. The image before an appended archive keeps its own
 # image record. A compressed stream of a plain file is scanned as the
 # decompressed file; a gzip bomb of a plain file stops at the ratio limit.
-set -u
-: "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_SOURCE_DIR:?}"
-T="$BW_TEST_TMP/scan_hidden"; rm -rf "$T"; mkdir -p "$T/w"
+. "$(dirname "$0")/../lib.sh"; bw_setup scan_hidden
+mkdir -p "$T/w"
 S="$BW_SOURCE_DIR/samples"
-export BULWARK_DB="$T/db.sqlite"
-. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 want="the listed member"
 # scan3 NAME PATH-OF-MEMBER FILE: scan exits 3 and names the member as matched
 scan3() {
@@ -156,5 +153,4 @@ check "--max-depth 0: one image record, no members (rc $rc)" \
 check "plain images: exit 0, three image records, nothing appended" \
     '[ $rc -eq 0 ] && [ "$(jq -r "select(.kind==\"image\" and (has(\"appended\") | not)) | .path" plain.jsonl | wc -l)" = 3 ]'
 
-echo "hidden_archives: $passes passed, $fails failed"
-[ $fails -eq 0 ]
+bw_finish

@@ -8,13 +8,12 @@
 # Permissions: the tests run as root, where chmod 000 does not stop a read,
 # so the unopenable input is a dangling symlink named directly (and, only
 # when not root, also a chmod 000 file).
-set -u
-: "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_REFDATA:?}"
-T="$BW_TEST_TMP/scan_hostile"; rm -rf "$T"; mkdir -p "$T/w"
+. "$(dirname "$0")/../lib.sh"; bw_setup scan_hostile
+: "${BW_REFDATA:?}"
+mkdir -p "$T/w"
 # scan refuses a store without lists (exit 2): give it one that matches nothing
-printf '%032d\n' 0 >"$T.none.txt" && "$BULWARK" lists import none "$T.none.txt" >/dev/null
+bw_list none "$(printf '%032d' 0)"
 D="$BW_REFDATA/pdq/data"
-. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 err_of() { jq -r --arg p "$1" 'select(.path==$p) | .error // "NO ERROR"' "$2"; }
 # has PATH FIELD FILE: the record of PATH has FIELD
 has() { [ -n "$(jq -r --arg p "$1" "select(.path==\$p) | .$2 // empty" "$3")" ]; }
@@ -96,5 +95,4 @@ check "--max-depth 3: opened, exit 0" '[ $rc -eq 0 ] && [ "$(grep -c "two.zip!on
 check "--max-file-size 10K: members too large reported, exit 1" '[ $rc -eq 1 ] && [[ "$(err_of "five.zip!1.jpg" "$T/l7")" == *"too large"* ]]'
 check "--max-file-size 10K: files on disk too" '[[ "$(err_of good.jpg "$T/l7")" == *"too large"* ]]'
 
-echo "hostile.sh: $passes passed, $fails failed"
-[ $fails -eq 0 ]
+bw_finish

@@ -10,12 +10,10 @@
 # reported distance equals the Hamming distance between the record's pdq
 # and the listed hash (computed here), --list, --fail-on-match, -o, and
 # that --index fast and compact give the same records.
-set -u
-: "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_REFDATA:?}"
-T="$BW_TEST_TMP/scan_match"; rm -rf "$T"; mkdir -p "$T/in"
+. "$(dirname "$0")/../lib.sh"; bw_setup scan_match
+: "${BW_REFDATA:?}"
+mkdir -p "$T/in"
 D="$BW_REFDATA/pdq/data"; E="$BW_REFDATA/pdq/expected/cpp-reference-hashes.tsv"
-export BULWARK_DB="$T/store.db"
-. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 cd "$T" || exit 1
 
 refpdq() { awk -F'\t' -v p="$1" '$1==p {print $4}' "$E"; }
@@ -107,5 +105,4 @@ check "--index fast and compact: the same matches" 'cmp -s "$T/index.fast" "$T/i
 check "--index compact: 19 matched files" '[ "$(grep -c "\",\[{" "$T/index.compact")" -eq 19 ]'
 "$BULWARK" scan --index bogus in/wee.jpg >/dev/null 2>&1; check "--index bogus exits 2" '[ $? -eq 2 ]'
 
-echo "match.sh: $passes passed, $fails failed"
-[ $fails -eq 0 ]
+bw_finish

@@ -6,13 +6,12 @@
 # garbage after a crash are cut off, Ctrl-C (SIGINT) stops cleanly with the
 # summary marked interrupted, and --resume of a finished scan changes
 # nothing but the summary.
-set -u
-: "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_REFDATA:?}"
-T="$BW_TEST_TMP/scan_resume"; rm -rf "$T"; mkdir -p "$T/in/d1" "$T/in/d2" "$T/mk"
+. "$(dirname "$0")/../lib.sh"; bw_setup scan_resume
+: "${BW_REFDATA:?}"
+mkdir -p "$T/in/d1" "$T/in/d2" "$T/mk"
 # scan refuses a store without lists (exit 2): give it one that matches nothing
-printf '%032d\n' 0 >"$T.none.txt" && "$BULWARK" lists import none "$T.none.txt" >/dev/null
+bw_list none "$(printf '%032d' 0)"
 D="$BW_REFDATA/pdq/data"
-. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 
 # ~900 inputs: files in two directories, a tar and a zip of more.
 imgs=("$D"/bridge-mods/*.jpg "$D"/reg-test-input/labelme-subset/*.jpg "$D/misc-images/wee.jpg")
@@ -90,5 +89,4 @@ pid=$!; sleep 0.2
 kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 check "a second scan into the same output is refused" '[ $rc -eq 2 ] && grep -q "another scan" "$T/lock.err"'
 
-echo "resume.sh: $passes passed, $fails failed"
-[ $fails -eq 0 ]
+bw_finish

@@ -7,13 +7,12 @@
 # record comes last. Empty input is a file of zero bytes; an input over
 # --max-file-size is an error record that still has its digests (exit 1);
 # '-' twice and --resume with '-' are usage errors (exit 2).
-set -u
-: "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_REFDATA:?}"
-T="$BW_TEST_TMP/scan_stdin"; rm -rf "$T"; mkdir -p "$T/in"
+. "$(dirname "$0")/../lib.sh"; bw_setup scan_stdin
+: "${BW_REFDATA:?}"
+mkdir -p "$T/in"
 # scan refuses a store without lists (exit 2): give it one that matches nothing
-printf '%032d\n' 0 >"$T.none.txt" && "$BULWARK" lists import none "$T.none.txt" >/dev/null
+bw_list none "$(printf '%032d' 0)"
 D="$BW_REFDATA/pdq/data"
-. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 
 cd "$T/in" || exit 1
 cp "$D/bridge-mods/aaa-orig.jpg" "$D/misc-images/wee.jpg" "$D/reg-test-input/pen-and-coaster.png" .
@@ -60,5 +59,4 @@ check "'-' twice: exit 2" '[ $rc -eq 2 ]'
 "$BULWARK" scan --resume -o out.jsonl - </dev/null >/dev/null 2>&1; rc=$?
 check "--resume with '-': exit 2" '[ $rc -eq 2 ]'
 
-echo "stdin.sh: $passes passed, $fails failed"
-[ $fails -eq 0 ]
+bw_finish

@@ -5,13 +5,12 @@
 # bytes come out of unzip / tar / 7z, then `bulwark hash` on those bytes must
 # give the same record and sha256sum the same SHA-256. The set of paths is
 # compared with a list written by hand.
-set -u
-: "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_REFDATA:?}"
-T="$BW_TEST_TMP/scan_tree"; rm -rf "$T"; mkdir -p "$T/in" "$T/x"
+. "$(dirname "$0")/../lib.sh"; bw_setup scan_tree
+: "${BW_REFDATA:?}"
+mkdir -p "$T/in" "$T/x"
 # scan refuses a store without lists (exit 2): give it one that matches nothing
-printf '%032d\n' 0 >"$T.none.txt" && "$BULWARK" lists import none "$T.none.txt" >/dev/null
+bw_list none "$(printf '%032d' 0)"
 D="$BW_REFDATA/pdq/data"
-. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
 
 cd "$T/in" || exit 1
 mkdir -p photos/sub build
@@ -149,5 +148,4 @@ check "--provenance adds ai_generated" 'jq -e ".ai_generated" "$T/prov.jsonl" >/
 "$BULWARK" scan --progress -o "$T/prog.jsonl" in >/dev/null 2>"$T/prog.err"
 check "--progress draws done/total, rates and matches" 'grep -q "20/20 files .* img/s .* MB/s .* matched" "$T/prog.err"'
 
-echo "tree.sh: $passes passed, $fails failed"
-[ $fails -eq 0 ]
+bw_finish

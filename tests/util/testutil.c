@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <bulwark/pdq.h>
 #include "testutil.h"
 
 static const char *env_path(const char *var, const char *rel, char *buf, size_t n)
@@ -138,4 +139,30 @@ int bw_test_tsv_col(const bw_tsv *tsv, const char *name)
         if (strcmp(tsv->rows[0][j], name) == 0)
             return (int)j;
     return -1;
+}
+
+uint64_t bw_test_rand(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *state = x;
+}
+
+void bw_test_flip_bits(bw_pdq *h, int k, uint64_t *state)
+{
+    for (int i = 0; i < k; i++) {
+        unsigned b = (unsigned)(bw_test_rand(state) % 256);
+        h->w[b / 64] ^= 1ull << (b % 64);
+    }
+}
+
+int bw_test_pdq_distance(const bw_pdq *a, const bw_pdq *b)
+{
+    int d = 0;
+    for (int i = 0; i < 4; i++)
+        for (uint64_t x = a->w[i] ^ b->w[i]; x; x &= x - 1)
+            d++;
+    return d;
 }

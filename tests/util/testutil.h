@@ -37,4 +37,16 @@ void bw_test_tsv_free(bw_tsv *tsv);
 /* Index of a column named in the header row, or -1. */
 int bw_test_tsv_col(const bw_tsv *tsv, const char *name);
 
+/* xorshift64: the next pseudo-random number of *state (never 0 to start). */
+uint64_t bw_test_rand(uint64_t *state);
+
+/* Flip k bits of h picked by bw_test_rand(state) (the same bit may come
+ * up twice). */
+struct bw_pdq;
+void bw_test_flip_bits(struct bw_pdq *h, int k, uint64_t *state);
+
+/* The number of bits in which a and b differ, counted here (not by the
+ * library under test). */
+int bw_test_pdq_distance(const struct bw_pdq *a, const struct bw_pdq *b);
+
 #endif

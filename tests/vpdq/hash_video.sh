@@ -5,10 +5,8 @@
 # lines in refdata/vpdq/derived), --seconds-per-hash and --vpdq-size, the
 # people's line, and a truncated copy that gives an error object and exit 1
 # while a good video named after it in the same call is still hashed.
-set -u
-: "${BULWARK:?}" "${BW_TEST_TMP:?}" "${BW_REFDATA:?}"
-T="$BW_TEST_TMP/hash_video"; rm -rf "$T"; mkdir -p "$T"
-. "$(dirname "$0")/../lib.sh"   # check, ok, bad, json_ok, counters
+. "$(dirname "$0")/../lib.sh"; bw_setup hash_video
+: "${BW_REFDATA:?}"
 V="$BW_REFDATA/vpdq/sample-videos"; D="$BW_REFDATA/vpdq/derived"
 DOOR="$V/doorknob-hd-no-bar.mp4"
 
@@ -58,5 +56,4 @@ check "--seconds-per-hash -1: exit 2" '[ $rc -eq 2 ]'
 "$BULWARK" hash --vpdq-size 3 "$DOOR" >/dev/null 2>&1; rc=$?
 check "--vpdq-size 3: exit 2" '[ $rc -eq 2 ]'
 
-echo "hash_video.sh: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+bw_finish

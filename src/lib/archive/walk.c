@@ -136,6 +136,24 @@ static int grow(unsigned char **buf, size_t *cap, size_t need)
     return 0;
 }
 
+/* One more read of the member open in a onto (*buf)[*len..]: room for at
+ * least `room` more bytes first (grow), then a read of at most `most`
+ * bytes, or of all the room there is if that is less. Returns the bytes
+ * read, now counted in *len (0 at the member's end), or -1: then either
+ * n->abort is set (no memory, a limit), or e says why the member could not
+ * be read. */
+static la_ssize_t read_more(nest *n, struct archive *a, unsigned char **buf, size_t *cap,
+                            size_t *len, size_t room, size_t most, bw_error *e)
+{
+    la_ssize_t got;
+    if (grow(buf, cap, *len + room) != 0)
+        return nest_abort(n, BW_ERR_NOMEM, NULL);
+    got = read_data(n, a, *buf + *len, *cap - *len < most ? *cap - *len : most, e);
+    if (got > 0)
+        *len += (size_t)got;
+    return got;
+}
+
 /* A new libarchive reader for the formats bulwark opens. A compressed
  * stream is opened as the raw format only: its decompressed bytes are one
  * entry, which walk_level() reads as a tar when they start with one and
@@ -258,11 +276,7 @@ static void walk_nested(nest *n, struct archive *outer, unsigned char **bufp, si
                          (unsigned long long)n->lim->max_file_bytes);
                 goto failed;
             }
-            if (grow(bufp, &cap, len + CHUNK) != 0) {
-                nest_abort(n, BW_ERR_NOMEM, NULL);
-                goto out;
-            }
-            got = read_data(n, outer, *bufp + len, CHUNK, &e);
+            got = read_more(n, outer, bufp, &cap, &len, CHUNK, CHUNK, &e);
             if (got < 0) {
                 if (n->abort)
                     goto out;
@@ -270,7 +284,6 @@ static void walk_nested(nest *n, struct archive *outer, unsigned char **bufp, si
             }
             if (got == 0)
                 break;
-            len += (size_t)got;
         }
         opened = archive_read_open_memory(a, *bufp, len);
     } else {
@@ -391,12 +404,7 @@ static void do_member_from(nest *n, struct archive *a, struct archive_entry *ent
 
     /* The first bytes, enough to sniff. */
     while (len < BW_ARCHIVE_SNIFF_BYTES) {
-        la_ssize_t got;
-        if (grow(&buf, &cap, len + CHUNK) != 0) {
-            nest_abort(n, BW_ERR_NOMEM, NULL);
-            goto out;
-        }
-        got = read_data(n, a, buf + len, CHUNK, &e);
+        la_ssize_t got = read_more(n, a, &buf, &cap, &len, CHUNK, CHUNK, &e);
         if (got < 0) {
             if (!n->abort)
                 report(n, path, &e);
@@ -404,7 +412,6 @@ static void do_member_from(nest *n, struct archive *a, struct archive_entry *ent
         }
         if (got == 0)
             break;
-        len += (size_t)got;
     }
     fmt = bw_archive_sniff(buf, len);
     if (fmt != BW_ARCHIVE_NONE) {
@@ -426,23 +433,14 @@ static void do_member_from(nest *n, struct archive *a, struct archive_entry *ent
         goto out;
     }
     for (;;) {
-        la_ssize_t got;
-        size_t want;
-        if (len == cap && grow(&buf, &cap, cap + 1) != 0) {
-            nest_abort(n, BW_ERR_NOMEM, NULL);
-            goto out;
-        }
-        want = cap - len;
-        got = read_data(n, a, buf + len, want, &e);
+        /* a full buffer doubles; every read fills what room there is */
+        la_ssize_t got = read_more(n, a, &buf, &cap, &len, 1, SIZE_MAX, &e);
         if (got < 0) {
             if (!n->abort)
                 report(n, path, &e);
             goto out;
         }
-        if (got == 0)
-            break;
-        len += (size_t)got;
-        if (len > max)
+        if (got == 0 || len > max)
             break;
     }
     if (len > max) {
@@ -509,13 +507,7 @@ static bw_status walk_raw(nest *n, struct archive *a, struct archive_entry *ent,
     bw_error e;
     char *path;
     while (len < BW_ARCHIVE_SNIFF_BYTES) {
-        la_ssize_t got;
-        if (grow(&buf, &cap, len + CHUNK) != 0) {
-            free(buf);
-            nest_abort(n, BW_ERR_NOMEM, NULL);
-            return n->abort;
-        }
-        got = read_data(n, a, buf + len, CHUNK, &e);
+        la_ssize_t got = read_more(n, a, &buf, &cap, &len, CHUNK, CHUNK, &e);
         if (got < 0) {
             free(buf);
             if (n->abort)
@@ -525,7 +517,6 @@ static bw_status walk_raw(nest *n, struct archive *a, struct archive_entry *ent,
         }
         if (got == 0)
             break;
-        len += (size_t)got;
     }
     if (bw_archive_sniff(buf, len) == BW_ARCHIVE_TAR) {
         struct archive *in = new_reader(BW_ARCHIVE_TAR);

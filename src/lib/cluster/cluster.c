@@ -48,12 +48,7 @@ bw_status bw_clusterer_new(bw_clusterer **out, const bw_cluster_opts *opts, bw_e
     c->opts.min_quality = -1;
     if (opts)
         c->opts = *opts;
-    if (c->opts.max_distance < 0)
-        c->opts.max_distance = BW_PDQ_DEFAULT_MAX_DISTANCE;
-    if (c->opts.max_distance > 256)
-        c->opts.max_distance = 256;
-    if (c->opts.min_quality < 0)
-        c->opts.min_quality = BW_PDQ_DEFAULT_MIN_QUALITY;
+    bw__pdq_thresholds(&c->opts.max_distance, &c->opts.min_quality);
     *out = c;
     return BW_OK;
 }

@@ -18,6 +18,11 @@
  * status so that callers can `return bw__fail(err, ...)`. */
 bw_status bw__fail(bw_error *err, bw_status status, const char *fmt, ...) BW__PRINTF(3, 4);
 
+/* The PDQ match thresholds of a cluster or scan (core/limits.c): a
+ * negative max_distance or min_quality becomes its default (bulwark/pdq.h),
+ * a distance over 256 is 256. */
+void bw__pdq_thresholds(int *max_distance, int *min_quality);
+
 /* limits or the defaults when NULL. */
 static inline const bw_limits *bw__limits(const bw_limits *l)
 {

@@ -1,9 +1,21 @@
 /* limits.c -- the defaults of every input limit (bulwark/limits.h), and
- * setting one by name (the command line's --limit NAME=VALUE). */
+ * setting one by name (the command line's --limit NAME=VALUE); the
+ * defaults of the PDQ match thresholds. */
 #include <stddef.h>
 #include <string.h>
 #include "core/internal.h"
+#include "bulwark/pdq.h"
 #include "bulwark/version.h"
+
+void bw__pdq_thresholds(int *max_distance, int *min_quality)
+{
+    if (*max_distance < 0)
+        *max_distance = BW_PDQ_DEFAULT_MAX_DISTANCE;
+    if (*max_distance > 256)
+        *max_distance = 256;
+    if (*min_quality < 0)
+        *min_quality = BW_PDQ_DEFAULT_MIN_QUALITY;
+}
 
 static const bw_limits defaults = {
     .max_pixels = BW_DEFAULT_MAX_PIXELS,

@@ -165,7 +165,7 @@ void bw_prompt_scratch_free(bw_prompt_scratch *s)
 
 /* ---------------- matches ---------------- */
 
-static bw__match *new_match(bw_prompt_scratch *s)
+bw__match *bw__new_match(bw_prompt_scratch *s)
 {
     bw__match *m;
     if (bw__grow((void **)&s->m, &s->cm, s->nm + 1, sizeof *s->m)) {
@@ -207,7 +207,7 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
     k1 = s->bt[b1];
     if (k0 == UINT32_MAX || k1 == UINT32_MAX)
         return 0;
-    if (!(m = new_match(s)))
+    if (!(m = bw__new_match(s)))
         return 1; /* stop the scan: out of memory */
     m->term = id;
     m->cls = t->cls;
@@ -238,7 +238,7 @@ static void on_fuzzy(void *ctx, uint32_t term)
     fz_ctx *c = ctx;
     bw_prompt_scratch *s = c->s;
     const bw__tok *tk = &s->t[c->k];
-    bw__match *m = new_match(s);
+    bw__match *m = bw__new_match(s);
     if (!m)
         return;
     m->term = term;

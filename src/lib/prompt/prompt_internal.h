@@ -172,6 +172,10 @@ bw_status bw__normalise(const bw__fold *f, bw_prompt_scratch *s, const char *tex
 /* Grow helper: ensure *cap >= need elements of size sz. */
 int bw__grow(void **p, size_t *cap, size_t need, size_t sz);
 
+/* A new match at the end of s->m, all zero; NULL, with s->oom set, when
+ * there is no memory for it (guard.c). */
+bw__match *bw__new_match(bw_prompt_scratch *s);
+
 /* ---------------- fuzzy (fuzzy.c) ---------------- */
 typedef struct bw__fuzzy bw__fuzzy;
 bw_status bw__fuzzy_new(bw__fuzzy **out, const bw__term *terms, size_t nterms, bw_error *err);

@@ -168,13 +168,9 @@ static uint32_t lookup_right(const bw__split *sp, const bw__term *terms, const c
 static bw__match *add_part(bw_prompt_scratch *s, uint32_t term, uint8_t cls, uint32_t a,
                            uint32_t b, uint32_t k)
 {
-    bw__match *m;
-    if (bw__grow((void **)&s->m, &s->cm, s->nm + 1, sizeof *s->m)) {
-        s->oom = 1;
+    bw__match *m = bw__new_match(s);
+    if (!m)
         return NULL;
-    }
-    m = &s->m[s->nm++];
-    memset(m, 0, sizeof *m);
     m->term = term;
     m->cls = cls;
     m->s = s->as[a];

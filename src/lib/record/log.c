@@ -76,26 +76,6 @@ static void sync_parent(const char *path)
     free(copy);
 }
 
-/* Count one kept line into the totals. */
-static void count_line(bw_scan_totals *t, const bw_record_line *l)
-{
-    switch (l->kind) {
-    case BW_SCAN_FILE:
-        t->files++;
-        t->images += l->image != 0;
-        t->matched += l->matched != 0;
-        t->errors += l->appended_error != 0;
-        break;
-    case BW_SCAN_ARCHIVE:
-        t->archives++;
-        break;
-    case BW_SCAN_ERROR:
-        t->errors++;
-        t->matched += l->matched != 0;
-        break;
-    }
-}
-
 /* Whether the first line that is not a record may be cut off: what a
  * crash leaves (a torn last record, which starts with '{' and has no
  * newline; zeros, anywhere in a line) or the summary of the previous run.
@@ -199,7 +179,7 @@ static bw_status load(bw_scan_log *log, const char *path, const bw_limits *lim, 
                 free(buf);
                 return bw__fail(err, BW_ERR_NOMEM, "out of memory");
             }
-            count_line(&log->totals, &l);
+            bw__scan_totals_count(&log->totals, l.kind, l.image, l.matched, l.appended_error);
             bw_record_line_free(&l);
             log->kept++;
             start += llen + 1;

@@ -65,16 +65,17 @@ void bw_scan_record_json(bw_json *j, const bw_scan_record *rec)
     }
 }
 
-void bw_scan_totals_add(bw_scan_totals *t, const bw_scan_record *rec)
+void bw__scan_totals_count(bw_scan_totals *t, bw_scan_kind kind, int image, int matched,
+                           int appended_error)
 {
-    switch (rec->kind) {
+    switch (kind) {
     case BW_SCAN_FILE:
         t->files++;
-        if (rec->hash && rec->hash->kind == BW_KIND_IMAGE)
+        if (image)
             t->images++;
-        if (rec->matches && rec->matches->n)
+        if (matched)
             t->matched++;
-        if (rec->appended_error)
+        if (appended_error)
             t->errors++; /* the archive hidden in it failed (a limit, corrupt) */
         break;
     case BW_SCAN_ARCHIVE:
@@ -82,10 +83,16 @@ void bw_scan_totals_add(bw_scan_totals *t, const bw_scan_record *rec)
         break;
     case BW_SCAN_ERROR:
         t->errors++;
-        if (rec->matches && rec->matches->n)
+        if (matched)
             t->matched++; /* a digest match of a file that did not decode */
         break;
     }
+}
+
+void bw_scan_totals_add(bw_scan_totals *t, const bw_scan_record *rec)
+{
+    bw__scan_totals_count(t, rec->kind, rec->hash && rec->hash->kind == BW_KIND_IMAGE,
+                          rec->matches && rec->matches->n, rec->appended_error != NULL);
 }
 
 void bw_scan_summary_json(bw_json *j, const bw_scan_totals *t, double seconds, int interrupted)

@@ -473,12 +473,7 @@ bw_status bw_scanner_new(bw_scanner **out, const bw_scan_opts *opts, bw_scan_rec
     s->opts = *opts;
     s->limits = *bw__limits(opts->limits);
     s->opts.limits = &s->limits;
-    if (s->opts.max_distance < 0)
-        s->opts.max_distance = BW_PDQ_DEFAULT_MAX_DISTANCE;
-    if (s->opts.max_distance > 256)
-        s->opts.max_distance = 256;
-    if (s->opts.min_quality < 0)
-        s->opts.min_quality = BW_PDQ_DEFAULT_MIN_QUALITY;
+    bw__pdq_thresholds(&s->opts.max_distance, &s->opts.min_quality);
     s->fn = fn;
     s->ctx = ctx;
     nthreads = opts->jobs > 1 ? opts->jobs : 0;
