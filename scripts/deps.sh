@@ -15,6 +15,7 @@ libgif-dev libtiff-dev libheif-dev
 libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
 libarchive-dev libsqlite3-dev libssl-dev libicu-dev libvectorscan-dev
 libcbor-dev libyajl-dev libxml2-dev libcmocka-dev
+libpq-dev postgresql
 zip unzip p7zip-full xz-utils zstd jq python3 bc
 "
 CORPUS="mate-backgrounds plasma-workspace-wallpapers"

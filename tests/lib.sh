@@ -57,3 +57,28 @@ bw_peak() {
     PEAK_KB=0 PEAK_SECS=0 PEAK_RC=-1 PEAK_CPU=999   # no figures: a failure
     read -r PEAK_KB PEAK_SECS PEAK_RC PEAK_CPU <"$T/$name.peak"
 }
+
+# bw_pg_start: a PostgreSQL server of the test's own (issue 12): initdb into
+# $T/pg as an unprivileged user (postgres when the tests run as root), a
+# free port, its socket in that directory and no TCP listener, stopped when
+# the test exits. Sets BW_PG (the store's location, a libpq URI of database
+# "bulwark"). Returns 1 (and says why) when PostgreSQL is not installed.
+bw_pg_start() {
+    local bin pgdir port run
+    bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+    [ -x "$bin/initdb" ] || { echo "bw_pg_start: PostgreSQL is not installed (scripts/deps.sh)" >&2; return 1; }
+    pgdir="$T/pg"; mkdir -p "$pgdir"
+    run=""
+    if [ "$(id -u)" = 0 ]; then chown postgres "$pgdir"; chmod 755 "$T"; run="runuser -u postgres --"; fi
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    $run "$bin/initdb" -D "$pgdir/data" -A trust -U postgres -E UTF8 --no-locale >"$pgdir/initdb.log" 2>&1 ||
+        { cat "$pgdir/initdb.log" >&2; return 1; }
+    $run "$bin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w -t 60 \
+        -o "-p $port -k $pgdir -c listen_addresses= -c fsync=off" start >/dev/null ||
+        { cat "$pgdir/server.log" >&2; return 1; }
+    BW_PG_STOP="$run $bin/pg_ctl -D $pgdir/data -m fast -w stop"
+    trap 'bw_pg_stop' EXIT
+    $run "$bin/createdb" -h "$pgdir" -p "$port" -U postgres bulwark || return 1
+    BW_PG="postgresql:///bulwark?host=$pgdir&port=$port&user=postgres"
+}
+bw_pg_stop() { [ -n "${BW_PG_STOP:-}" ] && $BW_PG_STOP >/dev/null 2>&1; BW_PG_STOP=""; }

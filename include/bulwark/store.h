@@ -51,6 +51,10 @@ enum {
 bw_status bw_store_open(bw_store **out, const char *path, int flags, bw_error *err);
 void bw_store_close(bw_store *s);
 
+/* location as it may be shown (messages, logs): a password in a
+ * PostgreSQL URI (user:PASSWORD@ or password=) becomes ***. */
+void bw_store_location_safe(const char *location, char *out, size_t n);
+
 /* One entry of a list. Strings may be NULL; added_at 0 = unknown. */
 typedef struct bw_entry {
     bw_hash_kind kind;

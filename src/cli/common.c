@@ -157,26 +157,28 @@ int cli_open_matcher(const char *verb, const char *db, const char *const *lists,
         cli_warn(verb, "cannot tell where the store is: give --db PATH or set BULWARK_DB");
         return BW_EXIT_USAGE;
     }
+    char where[512];
+    bw_store_location_safe(path, where, sizeof where); /* no password in a message */
     bw_store *store = NULL;
     bw_status st = bw_store_open(&store, path, BW_STORE_MUST_EXIST, &err);
+    if (st == BW_ERR_NOT_FOUND) {
+        if (allow_empty)
+            return BW_EXIT_OK; /* nothing to match against, as asked */
+        cli_warn(verb,
+                 "%s: nothing to match against (create it with `bulwark lists "
+                 "import`, or give --allow-empty to run without lists)", bw_error_message(&err));
+        return BW_EXIT_USAGE;
+    }
     if (st == BW_OK) /* the matcher takes the store, and closes it on failure */
         st = bw_matcher_open_store(out, store, lists, nlists, iopts, &err);
     if (st != BW_OK) {
-        if (err.status == BW_ERR_NOT_FOUND && access(path, F_OK) != 0) {
-            if (allow_empty)
-                return BW_EXIT_OK; /* nothing to match against, as asked */
-            cli_warn(verb,
-                     "no store at %s: nothing to match against (create it with `bulwark lists "
-                     "import`, or give --allow-empty to run without lists)", path);
-            return BW_EXIT_USAGE;
-        }
         cli_warn(verb, "%s", bw_error_message(&err));
         return BW_EXIT_USAGE;
     }
     if (!allow_empty && bw_matcher_list_count(*out) == 0) {
         cli_warn(verb,
                  "the store %s has no lists: nothing to match against (import one with "
-                 "`bulwark lists import`, or give --allow-empty)", path);
+                 "`bulwark lists import`, or give --allow-empty)", where);
         bw_matcher_close(*out);
         *out = NULL;
         return BW_EXIT_USAGE;

@@ -48,6 +48,36 @@ const char *bw_test_tmpdir(const char *name)
     return buf;
 }
 
+const char *bw_test_store(const char *dir, const char *name)
+{
+    static char loc[4096];
+    char cmd[8192], schema[64];
+    const char *pg = getenv("BW_TEST_PG");
+    size_t n = 0;
+    if (!pg) {
+        char side[sizeof loc + 8];
+        snprintf(loc, sizeof loc, "%.3000s/%.200s", bw_test_tmpdir(dir), name);
+        remove(loc);
+        snprintf(side, sizeof side, "%s-wal", loc);
+        remove(side);
+        snprintf(side, sizeof side, "%s-shm", loc);
+        remove(side);
+        return loc;
+    }
+    /* the schema: the name's letters and digits */
+    for (const char *p = name; *p && n + 1 < sizeof schema; p++)
+        if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
+            schema[n++] = *p;
+    schema[n] = '\0';
+    snprintf(cmd, sizeof cmd,
+             "psql -q -v ON_ERROR_STOP=1 '%s' -c 'DROP SCHEMA IF EXISTS t_%s CASCADE' "
+             "-c 'CREATE SCHEMA t_%s' >/dev/null 2>&1", pg, schema, schema);
+    if (system(cmd) != 0)
+        return NULL;
+    snprintf(loc, sizeof loc, "%s&options=-csearch_path%%3Dt_%s", pg, schema);
+    return loc;
+}
+
 unsigned char *bw_test_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");

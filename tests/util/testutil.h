@@ -18,6 +18,13 @@ const char *bw_test_source(const char *rel);
 /* A scratch directory for this test program ($BW_TEST_TMP/<name>), created. */
 const char *bw_test_tmpdir(const char *name);
 
+/* A fresh, empty store location called name for a store test. With
+ * $BW_TEST_PG (a PostgreSQL URI, set by tests/store/backend_pg.sh) it is
+ * that database with a schema of its own, dropped and made again (psql);
+ * else a file in dir (its -wal and -shm removed). The suite of a store
+ * test thereby runs on either backend. Static buffer. */
+const char *bw_test_store(const char *dir, const char *name);
+
 /* Whole file into malloc'd memory (NULL on failure). */
 unsigned char *bw_test_read_file(const char *path, size_t *len);
 

@@ -6,20 +6,39 @@
  * backend table (store_internal.h); the SQLite backend is sqlite.c. */
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <strings.h>
 #include "core/internal.h"
 #include "store/store_internal.h"
 
-/* The backend a location names: a PostgreSQL URI (not yet), else a path
- * of an SQLite file. */
+/* The backend a location names: a PostgreSQL connection URI, else the
+ * path of an SQLite file. */
 static bw_status pick_backend(const char *location, const bw__store_backend **be, bw_error *err)
 {
     static const char *const postgres[] = {"postgresql://", "postgres://"};
     for (size_t i = 0; i < sizeof postgres / sizeof *postgres; i++)
         if (strncasecmp(location, postgres[i], strlen(postgres[i])) == 0)
-            return bw__fail(err, BW_ERR_UNSUPPORTED, "PostgreSQL stores come with a later release");
+            return (void)err, *be = &bw__store_postgres, BW_OK;
     *be = &bw__store_sqlite;
     return BW_OK;
+}
+
+void bw_store_location_safe(const char *location, char *out, size_t n)
+{
+    const char *scheme = strstr(location, "://");
+    const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+    const char *colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
+    if (colon) /* user:password@host */
+        snprintf(out, n, "%.*s:***%s", (int)(colon - location), location, at);
+    else
+        snprintf(out, n, "%s", location);
+    char *pw = strstr(out, "password=");
+    if (pw) { /* ?password=... up to the next parameter */
+        const char *rest = strchr(location + (pw - out), '&');
+        char tail[256];
+        snprintf(tail, sizeof tail, "%s", rest ? rest : "");
+        snprintf(pw, n - (size_t)(pw - out), "password=***%s", tail);
+    }
 }
 
 bw_status bw_store_open(bw_store **out, const char *path, int flags, bw_error *err)

@@ -117,7 +117,8 @@ struct bw__store_backend {
     void (*writer_end)(bw_store *s);
 };
 
-/* The backends (sqlite.c). */
+/* The backends (sqlite.c, postgres.c). */
 extern const bw__store_backend bw__store_sqlite;
+extern const bw__store_backend bw__store_postgres;
 
 #endif

@@ -1,0 +1,817 @@
+/* postgres.c -- the PostgreSQL backend of the store (the table of
+ * store_internal.h), on libpq: every PQ* call of libbulwark is in this
+ * file. A location is a libpq connection URI (postgresql://...); the store
+ * is a set of bw_* tables in the database's search path, with the schema
+ * version in bw_meta and forward migrations, as the SQLite backend keeps
+ * it in PRAGMA user_version.
+ *
+ * Schema (version 2, the same concepts as sqlite.c):
+ *   bw_meta(version, changes)  one row; `changes` is bumped by every commit
+ *     that changes a list, and is the data version other connections watch
+ *   bw_lists(id, name, source, imported_at, entries, duplicates, skipped,
+ *     n_pdq, n_md5, n_sha1, n_sha256, live), one live version per name
+ *   bw_entries(list_id -> bw_lists ON DELETE CASCADE, kind, hash bytea,
+ *     label, category, added_at), primary key (list_id, kind, hash)
+ *   bw_pdq_blocks(list_id, seq, n, data bytea): 4096 PDQ hashes a row
+ *
+ * Results are read in binary (int8 in network order, bytea as bytes).
+ * Streams (the index's runs, export) are server-side cursors fetched 4096
+ * rows at a time inside the transaction, so that memory stays bounded and
+ * several runs can be open at once. An import streams into a temporary
+ * table with COPY ... FROM STDIN (FORMAT binary), then one INSERT ...
+ * SELECT DISTINCT ON (kind, hash) keeps the first of each hash. */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libpq-fe.h>
+#include "core/internal.h"
+#include "store/store_internal.h"
+
+#define PDQ_BLOCK 4096
+#define FETCH_ROWS 4096
+#define COPY_FLUSH (256 * 1024)
+
+typedef struct pg_store {
+    bw_store base;          /* first: what the neutral code holds */
+    PGconn *db;
+    char where[256];        /* the location without its password, for messages */
+    int in_txn;
+    int copying;            /* a COPY into bw_import is open */
+    unsigned cursors;       /* cursor names are c1, c2, ... */
+    uint8_t *copy;          /* the COPY data not yet sent */
+    size_t copy_len, copy_cap;
+} pg_store;
+
+typedef struct pg_cursor {
+    char name[24];
+    PGresult *res;          /* the rows fetched */
+    int row, rows;
+    int done;               /* the last FETCH returned fewer than asked */
+} pg_cursor;
+
+static pg_store *pq(bw_store *s)
+{
+    return (pg_store *)s;
+}
+
+/* "what: <the server's message>", without its trailing newline. */
+static bw_status pg_fail(pg_store *q, bw_error *err, const char *what, const PGresult *res)
+{
+    const char *m = res ? PQresultErrorMessage(res) : NULL;
+    if (!m || !*m)
+        m = q && q->db ? PQerrorMessage(q->db) : "no store";
+    size_t n = strcspn(m, "\n");
+    return bw__fail(err, BW_ERR_DB, "%s: %.*s", what, (int)n, m);
+}
+
+/* ---------------- parameters and results ---------------- */
+
+/* Up to 8 parameters, each text, int8 or bytea, sent in binary. */
+typedef struct params {
+    int n;
+    const char *v[8];
+    int len[8], fmt[8];
+    Oid type[8];
+    uint8_t i8[8][8];
+} params;
+
+static void p_int(params *p, int64_t v)
+{
+    int i = p->n++;
+    for (int b = 0; b < 8; b++) /* network order */
+        p->i8[i][b] = (uint8_t)((uint64_t)v >> (56 - 8 * b));
+    p->v[i] = (const char *)p->i8[i];
+    p->len[i] = 8;
+    p->fmt[i] = 1;
+    p->type[i] = 20; /* int8 */
+}
+
+static void p_text(params *p, const char *t)
+{
+    int i = p->n++;
+    p->v[i] = t;
+    p->len[i] = 0;
+    p->fmt[i] = 0;
+    p->type[i] = 25; /* text */
+}
+
+static void p_bytes(params *p, const void *b, size_t n)
+{
+    int i = p->n++;
+    p->v[i] = b;
+    p->len[i] = (int)n;
+    p->fmt[i] = 1;
+    p->type[i] = 17; /* bytea */
+}
+
+/* Run sql with p (may be NULL), results in binary; *res (may be NULL:
+ * dropped) gets the result. Fails unless the command succeeds. */
+static bw_status run(pg_store *q, const char *sql, const params *p, const char *what,
+                     PGresult **res, bw_error *err)
+{
+    PGresult *r = PQexecParams(q->db, sql, p ? p->n : 0, p ? p->type : NULL, p ? p->v : NULL,
+                               p ? p->len : NULL, p ? p->fmt : NULL, 1);
+    ExecStatusType s = PQresultStatus(r);
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+        bw_status st = r ? pg_fail(q, err, what, r) : bw__fail(err, BW_ERR_NOMEM, "out of memory");
+        PQclear(r);
+        return st;
+    }
+    if (res)
+        *res = r;
+    else
+        PQclear(r);
+    return BW_OK;
+}
+
+/* Statements without parameters or results, several at once. */
+static bw_status exec(pg_store *q, const char *sql, const char *what, bw_error *err)
+{
+    PGresult *r = PQexec(q->db, sql);
+    bw_status st = BW_OK;
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+        st = r ? pg_fail(q, err, what, r) : bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    PQclear(r);
+    return st;
+}
+
+static int64_t get_i64(const PGresult *r, int row, int col)
+{
+    if (PQgetisnull(r, row, col) || PQgetlength(r, row, col) != 8)
+        return 0;
+    const unsigned char *b = (const unsigned char *)PQgetvalue(r, row, col);
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | b[i];
+    return (int64_t)v;
+}
+
+static const char *get_text(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}
+
+/* The one int8 a single-row query returns. */
+static bw_status query_i64(pg_store *q, const char *sql, const params *p, const char *what,
+                           int64_t *out, bw_error *err)
+{
+    PGresult *r;
+    bw_status st = run(q, sql, p, what, &r, err);
+    if (st != BW_OK)
+        return st;
+    if (PQntuples(r) == 1)
+        *out = get_i64(r, 0, 0);
+    else
+        st = bw__fail(err, BW_ERR_DB, "%s: no result", what);
+    PQclear(r);
+    return st;
+}
+
+/* ---------------- opening: schema version and migrations ---------------- */
+
+static const char *const migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE bw_meta(version int8 NOT NULL, changes int8 NOT NULL);"
+    "INSERT INTO bw_meta VALUES (0, 0);"
+    "CREATE TABLE bw_lists("
+    "  id bigserial PRIMARY KEY, name text NOT NULL, source text,"
+    "  imported_at int8 NOT NULL, entries int8 NOT NULL DEFAULT 0,"
+    "  duplicates int8 NOT NULL DEFAULT 0, skipped int8 NOT NULL DEFAULT 0,"
+    "  n_pdq int8 NOT NULL DEFAULT 0, n_md5 int8 NOT NULL DEFAULT 0,"
+    "  n_sha1 int8 NOT NULL DEFAULT 0, n_sha256 int8 NOT NULL DEFAULT 0,"
+    "  live boolean NOT NULL DEFAULT false);"
+    "CREATE UNIQUE INDEX bw_lists_live_name ON bw_lists(name) WHERE live;"
+    "CREATE TABLE bw_entries("
+    "  list_id int8 NOT NULL REFERENCES bw_lists(id) ON DELETE CASCADE,"
+    "  kind int8 NOT NULL CHECK (kind BETWEEN 0 AND 3), hash bytea NOT NULL,"
+    "  label text, category text, added_at int8,"
+    "  PRIMARY KEY (list_id, kind, hash));",
+    /* 1 -> 2 */
+    "CREATE TABLE bw_pdq_blocks("
+    "  list_id int8 NOT NULL REFERENCES bw_lists(id) ON DELETE CASCADE,"
+    "  seq int8 NOT NULL, n int8 NOT NULL, data bytea NOT NULL,"
+    "  PRIMARY KEY (list_id, seq));",
+};
+
+static bw_status migrate(pg_store *q, int readonly, int must_exist, bw_error *err)
+{
+    int64_t version = 0, exists = 0;
+    bw_status st = query_i64(q, "SELECT count(*) FROM pg_catalog.pg_tables WHERE "
+                                "tablename = 'bw_meta' AND schemaname = ANY(current_schemas(false))",
+                             NULL, "store: reading the schema version", &exists, err);
+    if (st != BW_OK)
+        return st;
+    if (!exists && (readonly || must_exist))
+        return bw__fail(err, BW_ERR_NOT_FOUND, "no store at %s", q->where);
+    if (exists && (st = query_i64(q, "SELECT version FROM bw_meta", NULL,
+                                  "store: reading the schema version", &version, err)) != BW_OK)
+        return st;
+    if (version > BW_STORE_SCHEMA_VERSION)
+        return bw__fail(err, BW_ERR_UNSUPPORTED,
+                        "store schema version %d is newer than this build knows (%d)", (int)version,
+                        BW_STORE_SCHEMA_VERSION);
+    if (version == BW_STORE_SCHEMA_VERSION)
+        return BW_OK;
+    if (readonly)
+        return bw__fail(err, BW_ERR_UNSUPPORTED, "store schema version %d needs migrating",
+                        (int)version);
+    /* one migrator at a time: a transaction-wide advisory lock */
+    if ((st = exec(q, "BEGIN; SELECT pg_advisory_xact_lock(7234001)", "store: migrating", err)) !=
+        BW_OK)
+        return st;
+    /* another process may have migrated while this one waited */
+    if ((st = query_i64(q, "SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = 'bw_meta' "
+                           "AND schemaname = ANY(current_schemas(false))",
+                        NULL, "store: migrating", &exists, err)) == BW_OK && exists)
+        st = query_i64(q, "SELECT version FROM bw_meta", NULL, "store: migrating", &version, err);
+    for (int v = (int)version; v < BW_STORE_SCHEMA_VERSION && st == BW_OK; v++) {
+        char sql[64];
+        st = exec(q, migrations[v], "store: migrating", err);
+        snprintf(sql, sizeof sql, "UPDATE bw_meta SET version = %d", v + 1);
+        if (st == BW_OK)
+            st = exec(q, sql, "store: migrating", err);
+    }
+    if (st == BW_OK)
+        return exec(q, "COMMIT", "store: migrating", err);
+    PQclear(PQexec(q->db, "ROLLBACK"));
+    return st;
+}
+
+static void pg_close(bw_store *s)
+{
+    pg_store *q = pq(s);
+    if (!q)
+        return;
+    if (q->db)
+        PQfinish(q->db);
+    free(q->copy);
+    free(q);
+}
+
+static bw_status pg_open(bw_store **out, const char *location, int flags, bw_error *err)
+{
+    bw_status st;
+    *out = NULL;
+    pg_store *q = bw__calloc(1, sizeof *q);
+    if (!q)
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    bw_store_location_safe(location, q->where, sizeof q->where);
+    q->db = PQconnectdb(location);
+    if (!q->db || PQstatus(q->db) != CONNECTION_OK) {
+        const char *m = q->db ? PQerrorMessage(q->db) : "out of memory";
+        st = bw__fail(err, BW_ERR_DB, "cannot open store %s: %.*s", q->where,
+                      (int)strcspn(m, "\n"), m);
+        pg_close(&q->base);
+        return st;
+    }
+    PQclear(PQexec(q->db, "SET client_min_messages = warning"));
+    if ((st = migrate(q, (flags & BW_STORE_READONLY) != 0, (flags & BW_STORE_MUST_EXIST) != 0,
+                      err)) != BW_OK) {
+        pg_close(&q->base);
+        return st;
+    }
+    *out = &q->base;
+    return BW_OK;
+}
+
+/* ---------------- transactions, change detection ---------------- */
+
+static bw_status pg_begin(bw_store *s, int mode, bw_error *err)
+{
+    pg_store *q = pq(s);
+    /* writers take one lock, as SQLite's BEGIN IMMEDIATE does */
+    bw_status st = exec(q, mode == BW__STORE_WRITE
+                               ? "BEGIN; SELECT pg_advisory_xact_lock(7234002)"
+                               : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                        "store", err);
+    q->in_txn = st == BW_OK;
+    return st;
+}
+
+static bw_status pg_commit(bw_store *s, bw_error *err)
+{
+    pg_store *q = pq(s);
+    q->in_txn = 0;
+    return exec(q, "COMMIT", "store", err);
+}
+
+static void pg_rollback(bw_store *s)
+{
+    pg_store *q = pq(s);
+    if (q->in_txn)
+        PQclear(PQexec(q->db, "ROLLBACK"));
+    q->in_txn = 0;
+}
+
+static bw_status pg_data_version(bw_store *s, int64_t *version, bw_error *err)
+{
+    return query_i64(pq(s), "SELECT changes FROM bw_meta", NULL, "store: reading the data version",
+                     version, err);
+}
+
+/* A commit that changes lists moves the data version. */
+static bw_status bump(pg_store *q, bw_error *err)
+{
+    return run(q, "UPDATE bw_meta SET changes = changes + 1", NULL, "store", NULL, err);
+}
+
+/* ---------------- list metadata ---------------- */
+
+static bw_status pg_lists(bw_store *s, const char *name, bw__store_list_fn fn, void *ctx,
+                          bw_error *err)
+{
+    pg_store *q = pq(s);
+    params p = {0};
+    PGresult *r;
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT id, name, source, imported_at, entries, duplicates, skipped, n_pdq, n_md5, "
+             "n_sha1, n_sha256 FROM bw_lists WHERE live %s",
+             name ? "AND name = $1" : "ORDER BY name COLLATE \"C\"");
+    if (name)
+        p_text(&p, name);
+    bw_status st = run(q, sql, &p, name ? "store: reading list" : "store: listing lists", &r, err);
+    if (st != BW_OK)
+        return st;
+    for (int i = 0; i < PQntuples(r) && st == BW_OK; i++) {
+        bw_list_info li;
+        memset(&li, 0, sizeof li);
+        li.name = (char *)get_text(r, i, 1);
+        li.source = (char *)get_text(r, i, 2);
+        li.imported_at = get_i64(r, i, 3);
+        li.entries = (uint64_t)get_i64(r, i, 4);
+        li.duplicates = (uint64_t)get_i64(r, i, 5);
+        li.skipped = (uint64_t)get_i64(r, i, 6);
+        for (int k = 0; k < BW_HASH_KIND_COUNT; k++)
+            li.kinds[k] = (uint64_t)get_i64(r, i, 7 + k);
+        if (fn(ctx, get_i64(r, i, 0), &li))
+            st = BW_ERR_INTERRUPTED;
+    }
+    PQclear(r);
+    return st;
+}
+
+static bw_status pg_count(bw_store *s, uint64_t *n, bw_error *err)
+{
+    int64_t v = 0;
+    bw_status st = query_i64(pq(s), "SELECT count(*) FROM bw_lists WHERE live", NULL,
+                             "store: counting lists", &v, err);
+    *n = (uint64_t)v;
+    return st;
+}
+
+static bw_status pg_list_id(bw_store *s, const char *name, const char *what, int64_t *id,
+                            bw_error *err)
+{
+    params p = {0};
+    PGresult *r;
+    p_text(&p, name);
+    *id = -1;
+    bw_status st = run(pq(s), "SELECT id FROM bw_lists WHERE live AND name = $1", &p, what, &r, err);
+    if (st == BW_OK && PQntuples(r) == 1)
+        *id = get_i64(r, 0, 0);
+    if (st == BW_OK)
+        PQclear(r);
+    return st;
+}
+
+static bw_status pg_remove(bw_store *s, int64_t id, bw_error *err)
+{
+    params p = {0};
+    p_int(&p, id);
+    bw_status st = run(pq(s), "DELETE FROM bw_lists WHERE id = $1", &p, "store: removing list",
+                       NULL, err);
+    return st == BW_OK ? bump(pq(s), err) : st;
+}
+
+/* ---------------- cursors ---------------- */
+
+/* DECLARE a cursor over sql (with p) inside the open transaction. */
+static bw_status cursor_open(bw_store *s, const char *sql, const params *p, const char *what,
+                             bw__store_cursor *c, bw_error *err)
+{
+    pg_store *q = pq(s);
+    char decl[768];
+    c->s = s;
+    c->impl = NULL;
+    c->what = what;
+    pg_cursor *k = bw__calloc(1, sizeof *k);
+    if (!k)
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    snprintf(k->name, sizeof k->name, "bw_c%u", ++q->cursors);
+    snprintf(decl, sizeof decl, "DECLARE %s BINARY NO SCROLL CURSOR FOR %s", k->name, sql);
+    bw_status st = run(q, decl, p, what, NULL, err);
+    if (st != BW_OK) {
+        free(k);
+        return st;
+    }
+    c->impl = k;
+    return BW_OK;
+}
+
+/* The next row of c into k->res/k->row; *more 0 at the end. */
+static bw_status cursor_step(bw__store_cursor *c, int *more, bw_error *err)
+{
+    pg_cursor *k = c->impl;
+    if (++k->row < k->rows) {
+        *more = 1;
+        return BW_OK;
+    }
+    PQclear(k->res);
+    k->res = NULL;
+    k->row = k->rows = 0;
+    if (k->done) {
+        *more = 0;
+        return BW_OK;
+    }
+    char sql[64];
+    snprintf(sql, sizeof sql, "FETCH %d FROM %s", FETCH_ROWS, k->name);
+    bw_status st = run(pq(c->s), sql, NULL, c->what, &k->res, err);
+    if (st != BW_OK)
+        return st;
+    k->rows = PQntuples(k->res);
+    k->done = k->rows < FETCH_ROWS;
+    *more = k->rows > 0;
+    return BW_OK;
+}
+
+static void pg_cursor_close(bw__store_cursor *c)
+{
+    pg_cursor *k = c->impl;
+    if (!k)
+        return;
+    PQclear(k->res);
+    if (c->s) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "CLOSE %s", k->name);
+        PQclear(PQexec(pq(c->s)->db, sql));
+    }
+    free(k);
+    c->impl = NULL;
+}
+
+static bw_status pg_next(bw__store_cursor *c, bw__store_row *row, int *more, bw_error *err)
+{
+    bw_status st = cursor_step(c, more, err);
+    pg_cursor *k = c->impl;
+    if (st != BW_OK || !*more)
+        return st;
+    row->n = (uint64_t)get_i64(k->res, k->row, 0);
+    row->data = (const uint8_t *)PQgetvalue(k->res, k->row, 1);
+    row->len = (size_t)PQgetlength(k->res, k->row, 1);
+    return BW_OK;
+}
+
+static bw_status pg_hashes(bw_store *s, int64_t id, bw_hash_kind kind, bw__store_cursor *c,
+                           bw_error *err)
+{
+    params p = {0};
+    p_int(&p, id);
+    p_int(&p, (int64_t)kind);
+    return cursor_open(s, "SELECT 1::int8, hash FROM bw_entries WHERE list_id = $1 AND kind = $2 "
+                          "ORDER BY hash", &p, "store: reading hashes", c, err);
+}
+
+static bw_status pg_pdq_blocks(bw_store *s, int64_t id, bw__store_cursor *c, bw_error *err)
+{
+    params p = {0};
+    p_int(&p, id);
+    return cursor_open(s, "SELECT n, data FROM bw_pdq_blocks WHERE list_id = $1 ORDER BY seq", &p,
+                       "store: reading PDQ blocks", c, err);
+}
+
+static bw_status pg_pdq_count(bw_store *s, int64_t id, uint64_t *n, bw_error *err)
+{
+    params p = {0};
+    int64_t v = 0;
+    p_int(&p, id);
+    bw_status st = query_i64(pq(s), "SELECT coalesce(sum(n), 0)::int8 FROM bw_pdq_blocks "
+                                    "WHERE list_id = $1", &p, "store: counting PDQ blocks", &v, err);
+    *n = (uint64_t)v;
+    return st;
+}
+
+/* ---------------- entries ---------------- */
+
+static void read_entry(const PGresult *r, int row, int col, bw_entry *e)
+{
+    /* columns: kind, hash, label, category, added_at */
+    memset(e, 0, sizeof *e);
+    e->kind = (bw_hash_kind)get_i64(r, row, col);
+    size_t n = (size_t)PQgetlength(r, row, col + 1);
+    memcpy(e->hash, PQgetvalue(r, row, col + 1), n < sizeof e->hash ? n : sizeof e->hash);
+    e->label = get_text(r, row, col + 2);
+    e->category = get_text(r, row, col + 3);
+    e->added_at = get_i64(r, row, col + 4);
+}
+
+static bw_status pg_entries(bw_store *s, int64_t id, bw_entry_fn fn, void *ctx, bw_error *err)
+{
+    pg_store *q = pq(s);
+    params p = {0};
+    bw__store_cursor c = {0};
+    int more = 1, own = !q->in_txn;
+    bw_status st = own ? pg_begin(s, BW__STORE_READ, err) : BW_OK;
+    p_int(&p, id);
+    if (st == BW_OK)
+        st = cursor_open(s, "SELECT kind, hash, label, category, added_at FROM bw_entries "
+                            "WHERE list_id = $1 ORDER BY kind, hash", &p, "store: reading entries",
+                         &c, err);
+    while (st == BW_OK && (st = cursor_step(&c, &more, err)) == BW_OK && more) {
+        bw_entry e;
+        pg_cursor *k = c.impl;
+        read_entry(k->res, k->row, 0, &e);
+        if (fn(ctx, &e))
+            st = BW_ERR_INTERRUPTED;
+    }
+    pg_cursor_close(&c);
+    if (own && st == BW_OK)
+        return pg_commit(s, err);
+    if (own)
+        pg_rollback(s);
+    return st;
+}
+
+static bw_status pg_find(bw_store *s, bw_hash_kind kind, const uint8_t *bytes, size_t nb,
+                         bw_store_hit_fn fn, void *ctx, bw_error *err)
+{
+    params p = {0};
+    PGresult *r = NULL;
+    p_int(&p, (int64_t)kind);
+    p_bytes(&p, bytes, nb);
+    bw_status st = run(pq(s),
+                       "SELECT l.name, e.kind, e.hash, e.label, e.category, e.added_at "
+                       "FROM bw_lists l JOIN bw_entries e ON e.list_id = l.id AND e.kind = $1 "
+                       "AND e.hash = $2 WHERE l.live ORDER BY l.name COLLATE \"C\"",
+                       &p, "store: looking up a hash", &r, err);
+    for (int i = 0; st == BW_OK && i < PQntuples(r); i++) {
+        bw_entry e;
+        read_entry(r, i, 1, &e);
+        if (fn(ctx, get_text(r, i, 0), &e))
+            st = BW_ERR_INTERRUPTED;
+    }
+    PQclear(r);
+    return st;
+}
+
+static bw_status pg_check(bw_store *s, bw_error *err)
+{
+    int64_t orphans = 0;
+    bw_status st = query_i64(pq(s), "SELECT count(*) FROM (SELECT name FROM bw_lists WHERE live "
+                                    "GROUP BY name HAVING count(*) > 1) d",
+                             NULL, "store integrity check", &orphans, err);
+    if (st == BW_OK && orphans)
+        st = bw__fail(err, BW_ERR_CORRUPT, "store integrity check: two live versions of a list");
+    return st;
+}
+
+/* ---------------- the list writer ---------------- */
+
+static void copy_put(pg_store *q, const void *b, size_t n)
+{
+    if (q->copy_len + n > q->copy_cap) {
+        size_t cap = q->copy_cap ? q->copy_cap * 2 : COPY_FLUSH * 2;
+        while (cap < q->copy_len + n)
+            cap *= 2;
+        uint8_t *nb = bw__realloc(q->copy, cap);
+        if (!nb) {
+            q->copy_cap = (size_t)-1; /* remembered: writer_add fails */
+            return;
+        }
+        q->copy = nb;
+        q->copy_cap = cap;
+    }
+    memcpy(q->copy + q->copy_len, b, n);
+    q->copy_len += n;
+}
+
+static void copy_i16(pg_store *q, uint16_t v)
+{
+    uint16_t b = htons(v);
+    copy_put(q, &b, 2);
+}
+
+static void copy_i32(pg_store *q, int32_t v)
+{
+    uint32_t b = htonl((uint32_t)v);
+    copy_put(q, &b, 4);
+}
+
+/* One field: its length (-1: NULL) and bytes. */
+static void copy_field(pg_store *q, const void *b, size_t n)
+{
+    copy_i32(q, b ? (int32_t)n : -1);
+    if (b)
+        copy_put(q, b, n);
+}
+
+static bw_status copy_flush(pg_store *q, bw_error *err)
+{
+    if (q->copy_cap == (size_t)-1)
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    if (q->copy_len && PQputCopyData(q->db, (const char *)q->copy, (int)q->copy_len) != 1)
+        return pg_fail(q, err, "store: adding entries", NULL);
+    q->copy_len = 0;
+    return BW_OK;
+}
+
+static bw_status pg_writer_begin(bw_store *s, const char *name, const char *source,
+                                 int64_t imported_at, int64_t *id, bw_error *err)
+{
+    pg_store *q = pq(s);
+    params p = {0};
+    static const char header[] = "PGCOPY\n\377\r\n";
+    p_text(&p, name);
+    p_text(&p, source);
+    p_int(&p, imported_at);
+    bw_status st = run(q,
+                       "CREATE TEMP TABLE IF NOT EXISTS bw_import(seq bigserial, kind int8, "
+                       "hash bytea, label text, category text, added_at int8) ON COMMIT DELETE ROWS",
+                       NULL, "store: creating list", NULL, err);
+    if (st == BW_OK)
+        st = query_i64(q, "INSERT INTO bw_lists(name, source, imported_at, live) "
+                          "VALUES ($1, $2, $3, false) RETURNING id", &p, "store: creating list", id,
+                       err);
+    if (st != BW_OK)
+        return st;
+    PGresult *r = PQexec(q->db, "COPY bw_import(kind, hash, label, category, added_at) "
+                                "FROM STDIN (FORMAT binary)");
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        st = pg_fail(q, err, "store: adding entries", r);
+        PQclear(r);
+        return st;
+    }
+    PQclear(r);
+    q->copying = 1;
+    q->copy_len = 0;
+    copy_put(q, header, 11);
+    copy_i32(q, 0); /* flags */
+    copy_i32(q, 0); /* header extension */
+    return BW_OK;
+}
+
+static bw_status pg_writer_add(bw_store *s, const bw_entry *e, bw_error *err)
+{
+    pg_store *q = pq(s);
+    uint64_t kind = (uint64_t)e->kind, added = (uint64_t)e->added_at;
+    uint8_t k8[8], a8[8];
+    for (int i = 0; i < 8; i++) {
+        k8[i] = (uint8_t)(kind >> (56 - 8 * i));
+        a8[i] = (uint8_t)(added >> (56 - 8 * i));
+    }
+    copy_i16(q, 5);
+    copy_field(q, k8, 8);
+    copy_field(q, e->hash, bw_hash_kind_bytes(e->kind));
+    copy_field(q, e->label, e->label ? strlen(e->label) : 0);
+    copy_field(q, e->category, e->category ? strlen(e->category) : 0);
+    copy_field(q, e->added_at ? a8 : NULL, 8);
+    return q->copy_len >= COPY_FLUSH || q->copy_cap == (size_t)-1 ? copy_flush(q, err) : BW_OK;
+}
+
+/* End the COPY: sent whole (ok) or cancelled. */
+static bw_status copy_end(pg_store *q, int ok, bw_error *err)
+{
+    bw_status st = BW_OK;
+    if (!q->copying)
+        return BW_OK;
+    q->copying = 0;
+    if (ok) {
+        copy_i16(q, (uint16_t)-1); /* the trailer */
+        st = copy_flush(q, err);
+    }
+    if (PQputCopyEnd(q->db, ok && st == BW_OK ? NULL : "aborted") != 1 && st == BW_OK)
+        st = pg_fail(q, err, "store: adding entries", NULL);
+    PGresult *r;
+    while ((r = PQgetResult(q->db)) != NULL) {
+        if (ok && st == BW_OK && PQresultStatus(r) != PGRES_COMMAND_OK)
+            st = pg_fail(q, err, "store: adding entries", r);
+        PQclear(r);
+    }
+    q->copy_len = 0;
+    return st;
+}
+
+static void pg_writer_end(bw_store *s)
+{
+    copy_end(pq(s), 0, NULL);
+}
+
+/* Pack the list's PDQ hashes into blocks of PDQ_BLOCK. */
+static bw_status pack_pdq(pg_store *q, int64_t id, bw_error *err)
+{
+    params p = {0};
+    bw__store_cursor c = {0};
+    uint8_t *buf = bw__malloc((size_t)PDQ_BLOCK * 32);
+    size_t n = 0;
+    int64_t seq = 0;
+    int more = 1;
+    bw_status st;
+    if (!buf)
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    p_int(&p, id);
+    st = cursor_open(&q->base, "SELECT 1::int8, hash FROM bw_entries WHERE list_id = $1 AND "
+                               "kind = 0 ORDER BY hash", &p, "store: packing PDQ hashes", &c, err);
+    while (st == BW_OK && more) {
+        bw__store_row row;
+        if ((st = pg_next(&c, &row, &more, err)) != BW_OK)
+            break;
+        if (more && row.len == 32)
+            memcpy(buf + 32 * n++, row.data, 32);
+        if (n == PDQ_BLOCK || (!more && n)) {
+            params b = {0};
+            p_int(&b, id);
+            p_int(&b, seq++);
+            p_int(&b, (int64_t)n);
+            p_bytes(&b, buf, n * 32);
+            st = run(q, "INSERT INTO bw_pdq_blocks(list_id, seq, n, data) VALUES ($1, $2, $3, $4)",
+                     &b, "store: packing PDQ hashes", NULL, err);
+            n = 0;
+        }
+    }
+    pg_cursor_close(&c);
+    free(buf);
+    return st;
+}
+
+static bw_status pg_writer_store(bw_store *s, int64_t id, uint64_t *stored,
+                                 uint64_t kinds[BW_HASH_KIND_COUNT], bw_error *err)
+{
+    pg_store *q = pq(s);
+    params p = {0};
+    PGresult *r;
+    bw_status st = copy_end(q, 1, err);
+    p_int(&p, id);
+    if (st == BW_OK)
+        st = run(q,
+                 "INSERT INTO bw_entries(list_id, kind, hash, label, category, added_at) "
+                 "SELECT DISTINCT ON (kind, hash) $1::int8, kind, hash, label, category, added_at "
+                 "FROM bw_import ORDER BY kind, hash, seq",
+                 &p, "store: writing entries", &r, err);
+    if (st != BW_OK)
+        return st;
+    *stored = strtoull(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    if ((st = pack_pdq(q, id, err)) != BW_OK ||
+        (st = run(q, "SELECT kind, count(*) FROM bw_entries WHERE list_id = $1 GROUP BY kind", &p,
+                  "store: writing entries", &r, err)) != BW_OK)
+        return st;
+    memset(kinds, 0, BW_HASH_KIND_COUNT * sizeof *kinds);
+    for (int i = 0; i < PQntuples(r); i++) {
+        int64_t k = get_i64(r, i, 0);
+        if (k >= 0 && k < BW_HASH_KIND_COUNT)
+            kinds[k] = (uint64_t)get_i64(r, i, 1);
+    }
+    PQclear(r);
+    return run(q, "TRUNCATE bw_import", NULL, "store: writing entries", NULL, err);
+}
+
+static bw_status pg_writer_publish(bw_store *s, int64_t id, const bw_list_info *info,
+                                   bw_error *err)
+{
+    pg_store *q = pq(s);
+    params p = {0};
+    p_int(&p, id);
+    bw_status st = run(q, "DELETE FROM bw_lists WHERE live AND name = "
+                          "(SELECT name FROM bw_lists WHERE id = $1)",
+                       &p, "store: replacing the previous version", NULL, err);
+    if (st != BW_OK)
+        return st;
+    p_int(&p, (int64_t)info->entries);
+    p_int(&p, (int64_t)info->duplicates);
+    p_int(&p, (int64_t)info->skipped);
+    for (int k = 0; k < BW_HASH_KIND_COUNT; k++)
+        p_int(&p, (int64_t)info->kinds[k]);
+    st = run(q, "UPDATE bw_lists SET live = true, entries = $2, duplicates = $3, skipped = $4, "
+                "n_pdq = $5, n_md5 = $6, n_sha1 = $7, n_sha256 = $8 WHERE id = $1",
+             &p, "store: publishing the list", NULL, err);
+    return st == BW_OK ? bump(q, err) : st;
+}
+
+const bw__store_backend bw__store_postgres = {
+    .name = "PostgreSQL",
+    .open = pg_open,
+    .close = pg_close,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .data_version = pg_data_version,
+    .lists = pg_lists,
+    .count = pg_count,
+    .list_id = pg_list_id,
+    .remove = pg_remove,
+    .entries = pg_entries,
+    .find = pg_find,
+    .check = pg_check,
+    .hashes = pg_hashes,
+    .pdq_blocks = pg_pdq_blocks,
+    .pdq_count = pg_pdq_count,
+    .next = pg_next,
+    .cursor_close = pg_cursor_close,
+    .writer_begin = pg_writer_begin,
+    .writer_add = pg_writer_add,
+    .writer_store = pg_writer_store,
+    .writer_publish = pg_writer_publish,
+    .writer_end = pg_writer_end,
+};
