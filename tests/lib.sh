@@ -12,6 +12,7 @@
 # json_ok           stdin is JSON Lines (every line parses)
 # bw_list NAME HASH...   imports a list of these hashes into $BULWARK_DB
 # bw_setup NAME     $T = a fresh scratch directory; $BULWARK_DB removed
+# bw_pg_start       a PostgreSQL server of the test's own; $BW_PG its location
 #                   ($T.db if ctest did not set it); $SAMPLES
 # bw_hostile ARGS...     tests/limits/hostile.py ARGS (writes hostile inputs)
 # bw_peak NAME CMD...    runs CMD with stdout $T/NAME.out, stderr $T/NAME.err;
@@ -59,17 +60,19 @@ bw_peak() {
 }
 
 # bw_pg_start: a PostgreSQL server of the test's own (issue 12): initdb into
-# $T/pg as an unprivileged user (postgres when the tests run as root), a
-# free port, its socket in that directory and no TCP listener, stopped when
-# the test exits. Sets BW_PG (the store's location, a libpq URI of database
+# a fresh directory under /tmp (reachable by the server's user whatever the
+# checkout's permissions) as an unprivileged user (postgres when the tests
+# run as root), a free port, its socket in that directory and no TCP
+# listener; stopped and removed when the test exits. Sets BW_PG (the store's location, a libpq URI of database
 # "bulwark"). Returns 1 (and says why) when PostgreSQL is not installed.
 bw_pg_start() {
     local bin pgdir port run
     bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
     [ -x "$bin/initdb" ] || { echo "bw_pg_start: PostgreSQL is not installed (scripts/deps.sh)" >&2; return 1; }
-    pgdir="$T/pg"; mkdir -p "$pgdir"
+    pgdir=$(mktemp -d /tmp/bw-pg.XXXXXX) || return 1
+    BW_PG_DIR=$pgdir
     run=""
-    if [ "$(id -u)" = 0 ]; then chown postgres "$pgdir"; chmod 755 "$T"; run="runuser -u postgres --"; fi
+    if [ "$(id -u)" = 0 ]; then chown postgres "$pgdir"; run="runuser -u postgres --"; fi
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     $run "$bin/initdb" -D "$pgdir/data" -A trust -U postgres -E UTF8 --no-locale >"$pgdir/initdb.log" 2>&1 ||
         { cat "$pgdir/initdb.log" >&2; return 1; }
@@ -81,4 +84,9 @@ bw_pg_start() {
     $run "$bin/createdb" -h "$pgdir" -p "$port" -U postgres bulwark || return 1
     BW_PG="postgresql:///bulwark?host=$pgdir&port=$port&user=postgres"
 }
-bw_pg_stop() { [ -n "${BW_PG_STOP:-}" ] && $BW_PG_STOP >/dev/null 2>&1; BW_PG_STOP=""; }
+bw_pg_stop() {
+    [ -n "${BW_PG_STOP:-}" ] && $BW_PG_STOP >/dev/null 2>&1
+    BW_PG_STOP=""
+    [ -n "${BW_PG_DIR:-}" ] && rm -rf "$BW_PG_DIR"
+    BW_PG_DIR=""
+}

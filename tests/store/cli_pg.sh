@@ -47,7 +47,7 @@ check "the rows are in PostgreSQL" '[ "$(psql -At "$BW_PG" -c "SELECT entries FR
 "$BULWARK" lists ls --db "postgresql://bw:s3cret@127.0.0.1:1/x?connect_timeout=2" >"$T/pw.out" 2>&1; rc=$?
 check "an unreachable server: exit 1, the location named" '[ $rc -eq 1 ] && grep -q "cannot open store postgresql://bw:\*\*\*@127.0.0.1:1/x" "$T/pw.out"'
 check "... without its password" '! grep -q s3cret "$T/pw.out"'
-"$BULWARK" match --db "postgresql:///bulwark?host=$T/pg&port=1&password=s3cret" 00000000000000000000000000000001 >"$T/pw2.out" 2>&1
+"$BULWARK" match --db "postgresql:///bulwark?host=$BW_PG_DIR&port=1&password=s3cret" 00000000000000000000000000000001 >"$T/pw2.out" 2>&1
 check "password= in the query is hidden too" 'grep -q "password=\*\*\*" "$T/pw2.out" && ! grep -q s3cret "$T/pw2.out"'
 # a running matcher follows an import made by another process
 mkfifo "$T/q"
