@@ -68,7 +68,18 @@ typedef struct bw_scan_opts {
     /* A file never to scan, by device and inode (the scan's own output,
      * when it lies inside the tree being scanned). exclude_ino 0: none. */
     uint64_t exclude_dev, exclude_ino;
+    /* Work splitting (--shard K/N): with shard_count > 1, only the files
+     * on disk whose path falls in shard shard_index (0-based) are scanned,
+     * by bw_scan_shard_of; an archive goes whole with its own path. N
+     * workers given the same paths, one per shard, scan disjoint sets whose
+     * union is the whole input. */
+    uint32_t shard_index, shard_count;
 } bw_scan_opts;
+
+/* The shard (0..count-1) of a path: FNV-1a of its bytes, finalised as
+ * MurmurHash3's fmix64, modulo count.
+ * The same on every machine for the same path string. */
+uint32_t bw_scan_shard_of(const char *path, uint32_t count);
 
 typedef enum bw_scan_kind {
     BW_SCAN_FILE = 0,           /* a file or member, hashed */

@@ -19,7 +19,21 @@ typedef struct scan_args {
     int resume, fail_on_match, dihedral, provenance, exact;
     int progress;           /* 1 --progress, 0 --no-progress, -1: when stderr is a terminal */
     long long queue;
+    uint32_t shard[2];      /* --shard K/N: K-1 and N */
 } scan_args;
+
+static int opt_shard(const char *verb, const cli_opt *o, const char *arg, void *field)
+{
+    uint32_t *sh = field;
+    unsigned k, n;
+    char end;
+    (void)o;
+    if (sscanf(arg, "%u/%u%c", &k, &n, &end) != 2 || n < 1 || n > 65536 || k < 1 || k > n)
+        return cli_usage_error(verb, "--shard takes K/N, 1 <= K <= N <= 65536, e.g. 2/5");
+    sh[0] = k - 1;
+    sh[1] = n;
+    return 0;
+}
 
 static const cli_opt scan_opts[] = {
     CLI_OPT_JSON("one JSON object per record on stdout (JSON Lines)"),
@@ -47,6 +61,10 @@ static const cli_opt scan_opts[] = {
     CLI_OPT_SET("progress", scan_args, progress, 1,
                 "draw the progress bar even when stderr is not a TTY"),
     CLI_OPT_SET("no-progress", scan_args, progress, 0, "never draw it"),
+    CLI_OPT_CALL("shard", "K/N", scan_args, shard, opt_shard,
+                 "scan only shard K of N: the files whose path falls in it (a hash of the path), "
+                 "for N workers (a Slurm array, an Indexed Job) given the same PATHs; archives go "
+                 "whole; not with '-'"),
     CLI_OPT_NUM("queue", 0, "N", scan_args, queue, 1, 65536,
                 "records in flight at most (default: 4 per worker)"),
     CLI_OPT_HEADING("Limits for hostile input (a limit hit is reported and the scan goes on):"),
@@ -195,14 +213,15 @@ static void on_record(void *ctx, const bw_sink_record *srec)
         print_human(rec);
 }
 
-/* --resume needs -o, and cannot continue stdin. */
+/* --resume needs -o; neither it nor --shard takes stdin. */
 static int check_resume(const scan_args *a, int argc, char **argv, int first)
 {
     if (a->resume && !a->output)
         return cli_usage_error("scan", "--resume needs -o OUT.jsonl");
-    for (int i = first; a->resume && i < argc; i++)
-        if (strcmp(argv[i], "-") == 0)
-            return cli_usage_error("scan", "--resume cannot continue stdin ('-')");
+    for (int i = first; i < argc; i++)
+        if (strcmp(argv[i], "-") == 0 && (a->resume || a->shard[1] > 1))
+            return cli_usage_error("scan", a->resume ? "--resume cannot continue stdin ('-')"
+                                                     : "--shard cannot split stdin ('-')");
     return 0;
 }
 
@@ -282,6 +301,8 @@ int cmd_scan(int argc, char **argv)
     so.min_quality = a.c.min_quality;
     so.provenance = a.provenance;
     so.stop = &stop_flag;
+    so.shard_index = a.shard[0];
+    so.shard_count = a.shard[1];
     rc = cli_open_lists("scan", &a.c, &so.matcher);
     cli_args_free(&scan_cmd, &a);
     if (rc != BW_EXIT_OK)

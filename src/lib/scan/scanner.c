@@ -442,11 +442,25 @@ static int scan_file(bw_scanner *s, const char *path, uint64_t size)
     return submit(s, jb);
 }
 
+uint32_t bw_scan_shard_of(const char *path, uint32_t count)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    h ^= h >> 33; /* a finaliser: every bit of the path reaches the low ones */
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return count > 1 ? (uint32_t)(h % count) : 0;
+}
+
 static int on_entry(void *ctx, const bw_walk_entry *ent)
 {
     bw_scanner *s = ctx;
     if (stopping(s) || s->fatal)
         return 1;
+    if (s->opts.shard_count > 1 &&
+        bw_scan_shard_of(ent->path, s->opts.shard_count) != s->opts.shard_index)
+        return 0; /* another worker's */
     if (ent->error) {
         if (s->opts.skip && s->opts.skip(s->opts.skip_ctx, ent->path))
             return 0;
