@@ -8,7 +8,9 @@
  * and `bw_store_build_index` (what `match` and `scan` do at start-up), in
  * the FAST and the COMPACT layout.
  * Prints seconds and the ratio to the anchor; peak memory is in the
- * `maxrss` line (the import streams, so it must not grow with N). */
+ * `maxrss` line (the import streams, so it must not grow with N).
+ * BW_BENCH_STORE names the store to use instead of a fresh SQLite file
+ * (bench/pg_import.sh: a PostgreSQL server of its own). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,9 @@ int main(int argc, char **argv)
     char file[4096], db[4096], side[4200];
     snprintf(file, sizeof file, "%s/bw_bench_import_%d.txt", tmp ? tmp : "/tmp", (int)getpid());
     snprintf(db, sizeof db, "%s/bw_bench_import_%d.db", tmp ? tmp : "/tmp", (int)getpid());
+    const char *store = getenv("BW_BENCH_STORE");
+    if (store)
+        snprintf(db, sizeof db, "%s", store);
     FILE *f = fopen(file, "w");
     if (!f) {
         perror(file);
@@ -62,7 +67,8 @@ int main(int argc, char **argv)
                 (unsigned long long)w[1], (unsigned long long)w[2], (unsigned long long)w[3], i);
     }
     fclose(f);
-    printf("bench_import: %zu-line hex file of random PDQ hashes with labels\n", n);
+    printf("bench_import: %zu-line hex file of random PDQ hashes with labels, store %s\n", n,
+           store ? "PostgreSQL (BW_BENCH_STORE)" : "SQLite");
 
     /* anchor: read the bytes */
     double t0 = bench_now();
@@ -135,7 +141,8 @@ int main(int argc, char **argv)
            t_load_c, t_load_c / t_read, loaded,
            plan.layout == BW_INDEX_COMPACT ? "COMPACT" : "FAST (too small for COMPACT)", bph);
     remove(file);
-    remove(db);
+    if (!store)
+        remove(db);
     snprintf(side, sizeof side, "%s-wal", db);
     remove(side);
     snprintf(side, sizeof side, "%s-shm", db);

@@ -33,4 +33,8 @@ done
 echo
 echo "== scan_cli.sh (the tool: scan -j 2 vs hash -j 1)"
 sh "$here/bench/scan_cli.sh" "$build/bulwark" || status=1
+echo
+echo "== pg_import.sh (the store: SQLite against PostgreSQL)"
+n=10000000; [ "${BW_BENCH_QUICK:-0}" = 1 ] && n=1000000
+bash "$here/bench/pg_import.sh" "$build" "$n" || status=1
 exit $status
