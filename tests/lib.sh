@@ -77,7 +77,7 @@ bw_pg_start() {
     $run "$bin/initdb" -D "$pgdir/data" -A trust -U postgres -E UTF8 --no-locale >"$pgdir/initdb.log" 2>&1 ||
         { cat "$pgdir/initdb.log" >&2; return 1; }
     $run "$bin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w -t 60 \
-        -o "-p $port -k $pgdir -c listen_addresses= -c fsync=off" start >/dev/null ||
+        -o "-p $port -k $pgdir -c listen_addresses= -c fsync=off ${BW_PG_OPTS:-}" start >/dev/null ||
         { cat "$pgdir/server.log" >&2; return 1; }
     BW_PG_STOP="$run $bin/pg_ctl -D $pgdir/data -m fast -w stop"
     trap 'bw_pg_stop' EXIT

@@ -10,9 +10,11 @@
  *     that changes a list, and is the data version other connections watch
  *   bw_lists(id, name, source, imported_at, entries, duplicates, skipped,
  *     n_pdq, n_md5, n_sha1, n_sha256, live), one live version per name
- *   bw_entries(list_id -> bw_lists ON DELETE CASCADE, kind, hash bytea,
- *     label, category, added_at), primary key (list_id, kind, hash)
+ *   bw_entries(list_id, kind, hash bytea, label, category, added_at),
+ *     primary key (list_id, kind, hash)
  *   bw_pdq_blocks(list_id, seq, n, data bytea): 4096 PDQ hashes a row
+ *   A version's rows are deleted with it by drop_version (no foreign key:
+ *   its check per inserted row cost most of an import's time).
  *
  * Results are read in binary (int8 in network order, bytea as bytes).
  * Streams (the index's runs, export) are server-side cursors fetched 4096
@@ -184,13 +186,13 @@ static const char *const migrations[] = {
     "  live boolean NOT NULL DEFAULT false);"
     "CREATE UNIQUE INDEX bw_lists_live_name ON bw_lists(name) WHERE live;"
     "CREATE TABLE bw_entries("
-    "  list_id int8 NOT NULL REFERENCES bw_lists(id) ON DELETE CASCADE,"
+    "  list_id int8 NOT NULL,"
     "  kind int8 NOT NULL CHECK (kind BETWEEN 0 AND 3), hash bytea NOT NULL,"
     "  label text, category text, added_at int8,"
     "  PRIMARY KEY (list_id, kind, hash));",
     /* 1 -> 2 */
     "CREATE TABLE bw_pdq_blocks("
-    "  list_id int8 NOT NULL REFERENCES bw_lists(id) ON DELETE CASCADE,"
+    "  list_id int8 NOT NULL,"
     "  seq int8 NOT NULL, n int8 NOT NULL, data bytea NOT NULL,"
     "  PRIMARY KEY (list_id, seq));",
 };
@@ -377,12 +379,23 @@ static bw_status pg_list_id(bw_store *s, const char *name, const char *what, int
     return st;
 }
 
+/* A version and all its rows (what ON DELETE CASCADE does in SQLite).
+ * $1 is the version's id. */
+static bw_status drop_version(pg_store *q, const params *p, const char *what, bw_error *err)
+{
+    bw_status st = run(q, "DELETE FROM bw_entries WHERE list_id = $1", p, what, NULL, err);
+    if (st == BW_OK)
+        st = run(q, "DELETE FROM bw_pdq_blocks WHERE list_id = $1", p, what, NULL, err);
+    if (st == BW_OK)
+        st = run(q, "DELETE FROM bw_lists WHERE id = $1", p, what, NULL, err);
+    return st;
+}
+
 static bw_status pg_remove(bw_store *s, int64_t id, bw_error *err)
 {
     params p = {0};
     p_int(&p, id);
-    bw_status st = run(pq(s), "DELETE FROM bw_lists WHERE id = $1", &p, "store: removing list",
-                       NULL, err);
+    bw_status st = drop_version(pq(s), &p, "store: removing list", err);
     return st == BW_OK ? bump(pq(s), err) : st;
 }
 
@@ -564,6 +577,13 @@ static bw_status pg_check(bw_store *s, bw_error *err)
                              NULL, "store integrity check", &orphans, err);
     if (st == BW_OK && orphans)
         st = bw__fail(err, BW_ERR_CORRUPT, "store integrity check: two live versions of a list");
+    if (st == BW_OK)
+        st = query_i64(pq(s), "SELECT count(*) FROM (SELECT list_id FROM bw_entries UNION "
+                              "SELECT list_id FROM bw_pdq_blocks) r WHERE NOT EXISTS "
+                              "(SELECT 1 FROM bw_lists l WHERE l.id = r.list_id)",
+                       NULL, "store integrity check", &orphans, err);
+    if (st == BW_OK && orphans) /* what SQLite's foreign_key_check finds */
+        st = bw__fail(err, BW_ERR_CORRUPT, "store integrity check: entries without a list");
     return st;
 }
 
@@ -771,11 +791,16 @@ static bw_status pg_writer_publish(bw_store *s, int64_t id, const bw_list_info *
                                    bw_error *err)
 {
     pg_store *q = pq(s);
-    params p = {0};
+    params p = {0}, old = {0};
+    int64_t prev = -1;
     p_int(&p, id);
-    bw_status st = run(q, "DELETE FROM bw_lists WHERE live AND name = "
-                          "(SELECT name FROM bw_lists WHERE id = $1)",
-                       &p, "store: replacing the previous version", NULL, err);
+    bw_status st = query_i64(q, "SELECT coalesce((SELECT id FROM bw_lists WHERE live AND name = "
+                                "(SELECT name FROM bw_lists WHERE id = $1)), -1)",
+                             &p, "store: replacing the previous version", &prev, err);
+    if (st == BW_OK && prev >= 0) {
+        p_int(&old, prev);
+        st = drop_version(q, &old, "store: replacing the previous version", err);
+    }
     if (st != BW_OK)
         return st;
     p_int(&p, (int64_t)info->entries);
