@@ -76,14 +76,18 @@ bw_pg_start() {
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     $run "$bin/initdb" -D "$pgdir/data" -A trust -U postgres -E UTF8 --no-locale >"$pgdir/initdb.log" 2>&1 ||
         { cat "$pgdir/initdb.log" >&2; return 1; }
-    $run "$bin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w -t 60 \
-        -o "-p $port -k $pgdir -c listen_addresses= -c fsync=off ${BW_PG_OPTS:-}" start >/dev/null ||
-        { cat "$pgdir/server.log" >&2; return 1; }
-    BW_PG_STOP="$run $bin/pg_ctl -D $pgdir/data -m fast -w stop"
+    BW_PG_CTL="$run $bin/pg_ctl -D $pgdir/data -l $pgdir/server.log -w -t 60"
+    BW_PG_OPTIONS="-p $port -k $pgdir -c listen_addresses= -c fsync=off ${BW_PG_OPTS:-}"
+    $BW_PG_CTL -o "$BW_PG_OPTIONS" start >/dev/null || { cat "$pgdir/server.log" >&2; return 1; }
+    BW_PG_STOP="$BW_PG_CTL -m fast stop"
     trap 'bw_pg_stop' EXIT
     $run "$bin/createdb" -h "$pgdir" -p "$port" -U postgres bulwark || return 1
     BW_PG="postgresql:///bulwark?host=$pgdir&port=$port&user=postgres"
 }
+# bw_pg_down / bw_pg_up: stop the server and start it again (same port,
+# same data), as a database restart or a network cut looks to a client.
+bw_pg_down() { $BW_PG_CTL -m immediate stop >/dev/null 2>&1; }
+bw_pg_up() { $BW_PG_CTL -o "$BW_PG_OPTIONS" start >/dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; }  # the server keeps no fd of the test
 bw_pg_stop() {
     [ -n "${BW_PG_STOP:-}" ] && $BW_PG_STOP >/dev/null 2>&1
     BW_PG_STOP=""

@@ -241,6 +241,12 @@ static bw_status migrate(pg_store *q, int readonly, int must_exist, bw_error *er
     return st;
 }
 
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 static void pg_close(bw_store *s)
 {
     pg_store *q = pq(s);
@@ -268,6 +274,7 @@ static bw_status pg_open(bw_store **out, const char *location, int flags, bw_err
         pg_close(&q->base);
         return st;
     }
+    PQsetNoticeProcessor(q->db, quiet, NULL); /* the library never prints */
     PQclear(PQexec(q->db, "SET client_min_messages = warning"));
     if ((st = migrate(q, (flags & BW_STORE_READONLY) != 0, (flags & BW_STORE_MUST_EXIST) != 0,
                       err)) != BW_OK) {
@@ -280,9 +287,21 @@ static bw_status pg_open(bw_store **out, const char *location, int flags, bw_err
 
 /* ---------------- transactions, change detection ---------------- */
 
+/* A connection the server or the network dropped is made again at the
+ * next transaction or data-version check (never inside a transaction):
+ * a long-running matcher outlives a database restart. */
+static void reconnect_if_lost(pg_store *q)
+{
+    if (!q->in_txn && PQstatus(q->db) == CONNECTION_BAD) {
+        PQreset(q->db);
+        q->copying = 0;
+    }
+}
+
 static bw_status pg_begin(bw_store *s, int mode, bw_error *err)
 {
     pg_store *q = pq(s);
+    reconnect_if_lost(q);
     /* writers take one lock, as SQLite's BEGIN IMMEDIATE does */
     bw_status st = exec(q, mode == BW__STORE_WRITE
                                ? "BEGIN; SELECT pg_advisory_xact_lock(7234002)"
@@ -309,8 +328,15 @@ static void pg_rollback(bw_store *s)
 
 static bw_status pg_data_version(bw_store *s, int64_t *version, bw_error *err)
 {
-    return query_i64(pq(s), "SELECT changes FROM bw_meta", NULL, "store: reading the data version",
-                     version, err);
+    pg_store *q = pq(s);
+    static const char sql[] = "SELECT changes FROM bw_meta";
+    reconnect_if_lost(q);
+    bw_status st = query_i64(q, sql, NULL, "store: reading the data version", version, err);
+    if (st != BW_OK && !q->in_txn) { /* a connection that failed only now: once more */
+        PQreset(q->db);
+        st = query_i64(q, sql, NULL, "store: reading the data version", version, err);
+    }
+    return st;
 }
 
 /* A commit that changes lists moves the data version. */
@@ -552,6 +578,7 @@ static bw_status pg_find(bw_store *s, bw_hash_kind kind, const uint8_t *bytes, s
 {
     params p = {0};
     PGresult *r = NULL;
+    reconnect_if_lost(pq(s));
     p_int(&p, (int64_t)kind);
     p_bytes(&p, bytes, nb);
     bw_status st = run(pq(s),
