@@ -472,7 +472,7 @@ static bw_status op_prompt_run(void)
     if (st == BW_OK)
         st = bw_prompt_guard_compile(l, NULL, &g, &err);
     if (st == BW_OK) {
-        bw_prompt_request req = {texts, 3, -1, g, NULL, 2};
+        bw_prompt_request req = {texts, 3, -1, g, NULL, 2, NULL, 0};
         bw_sink sink = {1, on_prompt_record, &c};
         st = bw_prompt_run(&req, &sink, &failed, &err);
     }
