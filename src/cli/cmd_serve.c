@@ -34,7 +34,9 @@ static const cli_opt serve_opts[] = {
     CLI_OPT_NUM("max-connections", 0, "N", serve_args, max_connections, 1, 1000000,
                 "connections open at once (default 4096)"),
     CLI_OPT_NUM("timeout", 0, "SECONDS", serve_args, timeout, 1, 86400,
-                "close a connection idle for this long (default 30)"),
+                "the longest a connection may take over one request, from its opening or its "
+                "previous reply to the next reply (default 30): idle and slow clients are cut "
+                "off"),
     CLI_OPT_ALLOW_EMPTY,
     CLI_OPT_INDEX,
     CLI_OPT_STRS("policy", "FILE", serve_args, policies,

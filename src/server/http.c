@@ -297,12 +297,31 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
     return r;
 }
 
+/* A connection opens or closes: its deadline starts or ends. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    srv_service *svc = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = ci ? srv_conn_open(svc->deadlines, ci->connect_fd) : NULL;
+    } else if (*socket_context) {
+        srv_conn_close(svc->deadlines, *socket_context);
+        *socket_context = NULL;
+    }
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     srv_service *svc = cls;
     req *r = *req_cls;
-    (void)c, (void)toe;
+    (void)toe;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (ci && ci->socket_context) /* the next request's time starts now */
+        srv_conn_restart(svc->deadlines, ci->socket_context);
     if (!r)
         return;
     if (r->counted)
@@ -327,7 +346,8 @@ struct MHD_Daemon *srv_http_start(srv_service *svc, int fd, int ipv6)
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->timeout,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)svc,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)svc, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)svc,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)svc, MHD_OPTION_END);
     if (!d)
         fprintf(stderr, "bulwark: serve: cannot start the HTTP server (libmicrohttpd)\n");
     return d;

@@ -217,15 +217,19 @@ static int serve(srv_service *svc, const struct addrinfo *ai, bw_store *store,
         bw_store_close(store);
         return 2;
     }
-    struct MHD_Daemon *d = srv_http_start(svc, fd, ai->ai_family == AF_INET6);
-    if (!d || pthread_create(&th, NULL, load, &ld) != 0) {
+    struct MHD_Daemon *d = NULL;
+    if (!(svc->deadlines = srv_deadlines_start(svc->cfg->timeout)) ||
+        !(d = srv_http_start(svc, fd, ai->ai_family == AF_INET6)) ||
+        pthread_create(&th, NULL, load, &ld) != 0) {
         if (d)
             srv_http_stop(d);
+        srv_deadlines_stop(svc->deadlines);
         close(fd);
         bw_store_close(store);
         return 2;
     }
     wait_and_drain(svc, d, set);
+    srv_deadlines_stop(svc->deadlines);
     pthread_join(th, NULL);
     bw_store_close(ld.store);
     close(fd);
@@ -235,7 +239,7 @@ static int serve(srv_service *svc, const struct addrinfo *ai, bw_store *store,
 
 int srv_run(const srv_config *cfg)
 {
-    srv_service svc = {cfg, NULL, NULL, 0, 0, srv_routes, srv_nroutes};
+    srv_service svc = {cfg, NULL, NULL, 0, 0, srv_routes, srv_nroutes, NULL};
     struct addrinfo *ai = NULL;
     bw_store *store = NULL;
     sigset_t set;

@@ -6,7 +6,9 @@
  *   serve.c    the life of the process: the listening socket, the
  *              matcher loaded behind it, signals, the drain on SIGTERM
  *   http.c     libmicrohttpd: requests in, limits, tokens, replies out
- *   routes.c   the route table and one small handler per route */
+ *   routes.c   the route table and one small handler per route
+ *   router.c   request targets parsed, routes found (no HTTP library)
+ *   deadline.c the watchdog that cuts requests slower than --timeout */
 #ifndef BW_SERVER_H
 #define BW_SERVER_H
 
@@ -26,7 +28,7 @@ typedef struct srv_config {
     uint64_t max_body;           /* bytes of one request body */
     unsigned max_inflight;       /* requests at once; more get 503 */
     unsigned max_connections;    /* connections at once */
-    unsigned timeout;            /* seconds a connection may stay idle */
+    unsigned timeout;            /* seconds one request (or an idle connection) may take */
     int allow_empty;             /* start without a store: wait for one */
     bw_index_opts iopts;
     const bw_prompt_guard *guard;
@@ -37,6 +39,16 @@ int srv_run(const srv_config *cfg);
 
 /* ---- what http.c, routes.c and serve.c share ---- */
 
+/* The deadline of every connection's current request (deadline.c): a
+ * watchdog cuts a connection whose request takes longer than --timeout. */
+typedef struct srv_deadlines srv_deadlines;
+typedef struct srv_conn srv_conn;
+srv_deadlines *srv_deadlines_start(unsigned seconds);
+void srv_deadlines_stop(srv_deadlines *dl);
+srv_conn *srv_conn_open(srv_deadlines *dl, int fd);
+void srv_conn_restart(srv_deadlines *dl, srv_conn *c); /* a reply went out */
+void srv_conn_close(srv_deadlines *dl, srv_conn *c);
+
 typedef struct srv_service {
     const srv_config *cfg;
     bw_tokens *tokens;
@@ -45,6 +57,7 @@ typedef struct srv_service {
     atomic_uint inflight;
     const struct srv_route *routes;
     size_t nroutes;
+    srv_deadlines *deadlines;
 } srv_service;
 
 /* One request as a handler sees it. */

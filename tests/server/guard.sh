@@ -89,4 +89,37 @@ check "the request in flight finished: 200" 'grep -q "^HTTP/1.1 200" "$T/infligh
 check "and the next one is served" '[ "$(code "$URL/m/index/status")" = 200 ]'
 bw_serve_stop
 check "SIGTERM: exit 0" '[ "$SERVE_RC" = 0 ]'
+
+# a client sending a byte every 0.3 s is cut off by --timeout, the others served meanwhile
+bw_serve --timeout 2
+port=${URL##*:}
+python3 - "$port" >"$T/slow" <<'EOF' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+t0 = time.monotonic()
+req = b"GET /status HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 200
+try:
+    for b in req:
+        s.sendall(bytes([b]))
+        time.sleep(0.3)
+        s.setblocking(False)
+        try:
+            if s.recv(1) == b"":
+                break
+        except BlockingIOError:
+            pass
+        finally:
+            s.setblocking(True)
+except OSError:
+    pass
+print("%.1f" % (time.monotonic() - t0))
+EOF
+slow=$!
+sleep 0.5
+check "while a slow client trickles, the others are served" '[ "$(code "$URL/status")" = 200 ]'
+wait $slow
+check "the slow client is cut off after --timeout 2 (between 1.5 and 8 s)" '[ "$(echo "$(cat "$T/slow") >= 1.5 && $(cat "$T/slow") < 8" | bc)" = 1 ]'
+check "and the server goes on" '[ "$(code "$URL/status")" = 200 ]'
+bw_serve_stop
+check "SIGTERM after a cut connection: exit 0" '[ "$SERVE_RC" = 0 ]'
 bw_finish
