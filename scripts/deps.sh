@@ -14,9 +14,9 @@ libturbojpeg0-dev libjpeg62-turbo-dev libspng-dev zlib1g-dev libwebp-dev
 libgif-dev libtiff-dev libheif-dev
 libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
 libarchive-dev libsqlite3-dev libssl-dev libicu-dev libvectorscan-dev
-libcbor-dev libyajl-dev libxml2-dev libcmocka-dev
+libcbor-dev libyajl-dev libxml2-dev libcmocka-dev libmicrohttpd-dev
 libpq-dev postgresql
-zip unzip p7zip-full xz-utils zstd jq python3 bc
+zip unzip p7zip-full xz-utils zstd jq python3 bc curl
 "
 CORPUS="mate-backgrounds plasma-workspace-wallpapers"
 

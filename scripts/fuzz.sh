@@ -21,7 +21,7 @@ failed="" summary=""
 # path; the binary formats keep libFuzzer's default (the largest seed).
 max_len() {
     case $1 in
-    import_*|prompt_policy) echo 4096 ;;
+    import_*|prompt_policy|router) echo 4096 ;;
     prompt|scan_jsonl) echo 8192 ;;
     *) echo 0 ;;
     esac

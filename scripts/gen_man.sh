@@ -30,7 +30,7 @@ hashes, never content.
 With \\fB\\-\\-json\\fR, standard output is JSON Lines, one object per input; diagnostics
 and progress go to standard error.
 EOF2
-for verb in hash lists match scan cluster prompt provenance; do
+for verb in hash lists match scan cluster prompt provenance serve; do
     echo ".SH $(echo "$verb" | tr a-z A-Z)"
     "$bw" "$verb" --help-man
 done

@@ -56,7 +56,7 @@ run provenance "$bw" provenance s/C.jpg s/CA.jpg s/XCA.jpg s/rings.png
 run provenance-json "$bw" provenance --json s/C.jpg s/CA.jpg s/XCA.jpg s/rings.png
 run usage "$bw" scan
 run unknown "$bw" frobnicate
-for v in hash lists match scan cluster prompt provenance; do
+for v in hash lists match scan cluster prompt provenance serve; do
     run "help-$v" "$bw" "$v" --help
 done
 run help "$bw" --help

@@ -12,7 +12,6 @@
 # json_ok           stdin is JSON Lines (every line parses)
 # bw_list NAME HASH...   imports a list of these hashes into $BULWARK_DB
 # bw_setup NAME     $T = a fresh scratch directory; $BULWARK_DB removed
-# bw_pg_start       a PostgreSQL server of the test's own; $BW_PG its location
 #                   ($T.db if ctest did not set it); $SAMPLES
 # bw_hostile ARGS...     tests/limits/hostile.py ARGS (writes hostile inputs)
 # bw_peak NAME CMD...    runs CMD with stdout $T/NAME.out, stderr $T/NAME.err;
@@ -22,6 +21,13 @@
 #                   PEAK_RC -1 if it left none)
 # $SAN              1 in a sanitizer build (BW_SANITIZE=ON), else 0: memory
 #                   and time figures mean nothing there
+# bw_serve ARGS...  starts `bulwark serve ARGS` on a free loopback port and
+#                   waits for /status/live: $URL, $SERVE_PID, $SERVE_LOG;
+#                   the server is stopped when the test exits
+# bw_serve_stop     SIGTERM to the server; $SERVE_RC its exit code
+# bw_pg_start       a PostgreSQL server of the test's own; $BW_PG its location;
+#                   bw_pg_down / bw_pg_up restart it
+# bw_on_exit CMD    run CMD when the test exits (the servers above use it)
 set -u
 : "${BULWARK:?BULWARK (the built tool) must be set; run through ctest}"
 : "${BW_TEST_TMP:?}" "${BW_SOURCE_DIR:?}"
@@ -30,6 +36,11 @@ SAN=0; case "${BW_SANITIZE:-OFF}" in ON|on|1|TRUE|true) SAN=1 ;; esac
 ok()    { passes=$((passes+1)); }
 bad()   { echo "FAIL: $*" >&2; fails=$((fails+1)); }
 check() { if eval "$2"; then ok; else bad "$1"; fi; }
+BW_EXIT_HOOKS=""
+bw_on_exit() {
+    case " $BW_EXIT_HOOKS " in *" $1 "*) ;; *) BW_EXIT_HOOKS="$BW_EXIT_HOOKS $1" ;; esac
+    trap 'for h in $BW_EXIT_HOOKS; do $h; done' EXIT
+}
 json_ok() { python3 -c 'import json,sys
 for l in sys.stdin:
     json.loads(l)'; }
@@ -45,6 +56,31 @@ bw_list() {
     local name=$1; shift
     printf '%s\n' "$@" >"$T/list-$name.txt"
     "$BULWARK" lists import "$name" "$T/list-$name.txt" >/dev/null
+}
+bw_serve() {
+    SERVE_N=$(( ${SERVE_N:-0} + 1 )); SERVE_LOG="$T/serve-$SERVE_N.log"; SERVE_RC=
+    "$BULWARK" serve --listen 127.0.0.1:0 "$@" 2>"$SERVE_LOG" &
+    SERVE_PID=$!
+    bw_on_exit bw_serve_stop
+    local port= i
+    for i in $(seq 1 400); do
+        port=$(sed -n 's/^bulwark: serve: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$SERVE_LOG")
+        [ -n "$port" ] && break
+        kill -0 "$SERVE_PID" 2>/dev/null || { cat "$SERVE_LOG" >&2; SERVE_PID=; return 1; }
+        sleep 0.05
+    done
+    URL="http://127.0.0.1:$port"
+    for i in $(seq 1 400); do
+        curl -s -o /dev/null "$URL/status/live" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+bw_serve_stop() {
+    [ -n "${SERVE_PID:-}" ] || return 0
+    kill -TERM "$SERVE_PID" 2>/dev/null
+    wait "$SERVE_PID"; SERVE_RC=$?
+    SERVE_PID=
 }
 bw_finish() {
     echo "$passes passed, $fails failed"
@@ -80,7 +116,7 @@ bw_pg_start() {
     BW_PG_OPTIONS="-p $port -k $pgdir -c listen_addresses= -c fsync=off ${BW_PG_OPTS:-}"
     $BW_PG_CTL -o "$BW_PG_OPTIONS" start >/dev/null || { cat "$pgdir/server.log" >&2; return 1; }
     BW_PG_STOP="$BW_PG_CTL -m fast stop"
-    trap 'bw_pg_stop' EXIT
+    bw_on_exit bw_pg_stop
     $run "$bin/createdb" -h "$pgdir" -p "$port" -U postgres bulwark || return 1
     BW_PG="postgresql:///bulwark?host=$pgdir&port=$port&user=postgres"
 }

@@ -31,5 +31,7 @@
 #include "store.h"
 #include "lists.h"
 #include "match.h"
+#include "auth.h"
+#include "hma.h"
 
 #endif

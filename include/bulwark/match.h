@@ -90,6 +90,12 @@ void bw_matcher_set_refresh(bw_matcher *m, int interval_ms);
 uint64_t bw_matcher_list_count(bw_matcher *m);
 uint64_t bw_matcher_reloads(bw_matcher *m);
 
+/* The lists of the store as they are now (only those the matcher was
+ * opened with, when it was given names), by name, read under the
+ * matcher's lock: what a service shows of its lists between lookups. Free
+ * with bw_list_infos_free. */
+bw_status bw_matcher_lists(bw_matcher *m, bw_list_info **out, size_t *n, bw_error *err);
+
 /* The current index (a reference: bw_index_unref it). */
 bw_index *bw_matcher_index(bw_matcher *m);
 

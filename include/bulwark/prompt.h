@@ -119,7 +119,8 @@ void bw_prompt_result_json(bw_json *j, const char *text, size_t len,
 
 /* What to check: texts (ntexts of them), or, when ntexts is 0, one prompt
  * per line of lines_fd (a line over limits->max_line_bytes is an error
- * record, never held in memory). */
+ * record, never held in memory) or of the bytes at lines (a request body:
+ * the same records as the same bytes on lines_fd). */
 typedef struct bw_prompt_request {
     const char *const *texts;
     size_t ntexts;
@@ -127,6 +128,9 @@ typedef struct bw_prompt_request {
     const bw_prompt_guard *guard;
     const bw_limits *limits;   /* max_line_bytes (NULL: defaults) */
     unsigned jobs;             /* worker threads; 0 or 1: the caller's thread */
+    const char *lines;         /* when not NULL (and ntexts is 0): the lines_len bytes here
+                                  are read instead of lines_fd, with the same records */
+    size_t lines_len;
 } bw_prompt_request;
 
 /* The result of a prompt record (also given for a failed one). */

@@ -31,6 +31,7 @@ int cmd_scan(int argc, char **argv);
 int cmd_cluster(int argc, char **argv);
 int cmd_prompt(int argc, char **argv);
 int cmd_provenance(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* s made safe for a terminal (bulwark/text.h: control characters, stray
  * bytes and bidirectional controls escaped). The result lives until 8
@@ -89,6 +90,13 @@ int cli_open_lists(const char *verb, const cli_common *c, bw_matcher **out);
  * more than once. 0 when they are fine, else BW_EXIT_USAGE. */
 int cli_check_operands(const char *verb, int argc, char **argv, int first, const char *none);
 
+
+/* The prompt guard: the word lists of data (NULL: the source tree's
+ * data/prompt, else the installed share/bulwark/prompt), the policies
+ * applied in order, compiled with limits. Returns an exit code (the
+ * message printed as verb's). */
+int cli_load_prompt_guard(const char *verb, const char *data, const cli_strv *policies,
+                          const bw_limits *limits, bw_prompt_guard **guard);
 
 /* Default worker threads: the number of online cores. */
 unsigned cli_default_jobs(void);

@@ -10,16 +10,8 @@
  * an over-long line is skipped without being held in memory. */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
-
-#ifndef BW_SOURCE_DATA_DIR
-#define BW_SOURCE_DATA_DIR ""
-#endif
-#ifndef BW_INSTALL_DATA_DIR
-#define BW_INSTALL_DATA_DIR "/usr/local/share/bulwark"
-#endif
 
 typedef struct prompt_args {
     cli_common c;
@@ -108,47 +100,6 @@ static void on_record(void *ctx, const bw_sink_record *rec)
     }
 }
 
-static const char source_root[] = BW_SOURCE_DATA_DIR;
-
-static int is_dir(const char *p)
-{
-    struct stat st;
-    return p && *p && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* The word lists (--data, else the source tree's, else the installed
- * ones), the policies in order, compiled once. Returns an exit code. */
-static int load_guard(const prompt_args *a, bw_prompt_guard **guard)
-{
-    char srcdir[4096], instdir[4096];
-    const char *data = a->data;
-    bw_prompt_lists *lists = NULL;
-    bw_error err;
-    int rc = BW_EXIT_OK;
-
-    snprintf(srcdir, sizeof srcdir, "%s/prompt", BW_SOURCE_DATA_DIR);
-    snprintf(instdir, sizeof instdir, "%s/prompt", BW_INSTALL_DATA_DIR);
-    if (!data)
-        data = source_root[0] && is_dir(srcdir) ? srcdir : instdir;
-    /* --max-line is about prompts: the word lists are read with the defaults */
-    if (bw_prompt_lists_new(&lists, NULL, &err) != BW_OK ||
-        bw_prompt_lists_load_dir(lists, data, &err) != BW_OK) {
-        cli_warn("prompt", "%s", bw_error_message(&err));
-        rc = BW_EXIT_USAGE;
-    }
-    for (size_t i = 0; rc == BW_EXIT_OK && i < a->policies.n; i++)
-        if (bw_prompt_lists_apply_policy(lists, a->policies.v[i], &err) != BW_OK) {
-            cli_warn("prompt", "%s: %s", a->policies.v[i], bw_error_message(&err));
-            rc = BW_EXIT_USAGE;
-        }
-    if (rc == BW_EXIT_OK && bw_prompt_guard_compile(lists, &a->c.limits, guard, &err) != BW_OK) {
-        cli_warn("prompt", "%s", bw_error_message(&err));
-        rc = BW_EXIT_USAGE;
-    }
-    bw_prompt_lists_free(lists);
-    return rc;
-}
-
 int cmd_prompt(int argc, char **argv)
 {
     prompt_args a;
@@ -161,13 +112,13 @@ int cmd_prompt(int argc, char **argv)
     cli_common_init(&a.c);
     if ((rc = cli_parse(&prompt_cmd, argc, argv, &a, &first)) != 0)
         return rc < 0 ? BW_EXIT_OK : rc;
-    rc = load_guard(&a, &guard);
+    rc = cli_load_prompt_guard("prompt", a.data, &a.policies, &a.c.limits, &guard);
     cli_args_free(&prompt_cmd, &a);
     if (rc != BW_EXIT_OK)
         return rc;
     bw_prompt_request req = {(const char *const *)argv + first, (size_t)(argc - first),
                              STDIN_FILENO, guard, &a.c.limits,
-                             first >= argc ? (unsigned)a.c.jobs : 1};
+                             first >= argc ? (unsigned)a.c.jobs : 1, NULL, 0};
     run rn = {a.c.json, !a.c.json && cli_stdout_tty(), 0};
     bw_sink sink = {a.c.json, on_record, &rn};
     if (bw_prompt_run(&req, &sink, &failed, &err) != BW_OK) {

@@ -7,6 +7,13 @@
 #include <unistd.h>
 #include "cli.h"
 
+#ifndef BW_SOURCE_DATA_DIR
+#define BW_SOURCE_DATA_DIR ""
+#endif
+#ifndef BW_INSTALL_DATA_DIR
+#define BW_INSTALL_DATA_DIR "/usr/local/share/bulwark"
+#endif
+
 const char *cli_esc(const char *s)
 {
     /* a ring, so that one printf may escape several strings */
@@ -285,4 +292,43 @@ int cli_parse_index_layout(const char *verb, const char *arg, bw_index_layout *o
     else
         return cli_usage_error(verb, "--index takes fast or compact");
     return 0;
+}
+
+static const char source_root[] = BW_SOURCE_DATA_DIR;
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return p && *p && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int cli_load_prompt_guard(const char *verb, const char *data, const cli_strv *policies,
+                          const bw_limits *limits, bw_prompt_guard **guard)
+{
+    char srcdir[4096], instdir[4096];
+    bw_prompt_lists *lists = NULL;
+    bw_error err;
+    int rc = BW_EXIT_OK;
+
+    snprintf(srcdir, sizeof srcdir, "%s/prompt", BW_SOURCE_DATA_DIR);
+    snprintf(instdir, sizeof instdir, "%s/prompt", BW_INSTALL_DATA_DIR);
+    if (!data)
+        data = source_root[0] && is_dir(srcdir) ? srcdir : instdir;
+    /* --max-line is about prompts: the word lists are read with the defaults */
+    if (bw_prompt_lists_new(&lists, NULL, &err) != BW_OK ||
+        bw_prompt_lists_load_dir(lists, data, &err) != BW_OK) {
+        cli_warn(verb, "%s", bw_error_message(&err));
+        rc = BW_EXIT_USAGE;
+    }
+    for (size_t i = 0; rc == BW_EXIT_OK && i < policies->n; i++)
+        if (bw_prompt_lists_apply_policy(lists, policies->v[i], &err) != BW_OK) {
+            cli_warn(verb, "%s: %s", policies->v[i], bw_error_message(&err));
+            rc = BW_EXIT_USAGE;
+        }
+    if (rc == BW_EXIT_OK && bw_prompt_guard_compile(lists, limits, guard, &err) != BW_OK) {
+        cli_warn(verb, "%s", bw_error_message(&err));
+        rc = BW_EXIT_USAGE;
+    }
+    bw_prompt_lists_free(lists);
+    return rc;
 }

@@ -16,6 +16,7 @@ static const cli_verb verbs[] = {
     {"prompt", "prompt guard: block requests for sexual content of minors", cmd_prompt},
     {"provenance", "is it AI-generated, and by what (C2PA, metadata, watermarks)",
      cmd_provenance},
+    {"serve", "the matching service: HMA's HTTP API and bulwark's own", cmd_serve},
 };
 
 static void usage(FILE *f)

@@ -8,7 +8,7 @@
 # version, help, unknown verb, missing args
 v=$("$BULWARK" --version); check "--version prints bulwark X.Y.Z" '[[ "$v" =~ ^bulwark\ [0-9]+\.[0-9]+\.[0-9]+$ ]]'
 "$BULWARK" --help >"$T/help" 2>&1; check "--help exits 0" '[ $? -eq 0 ]'
-check "--help lists every verb" 'for w in hash lists match scan cluster prompt provenance; do grep -q "^  $w " "$T/help" || exit 1; done'
+check "--help lists every verb" 'for w in hash lists match scan cluster prompt provenance serve; do grep -q "^  $w " "$T/help" || exit 1; done'
 "$BULWARK" frobnicate >/dev/null 2>&1; check "unknown verb exits 2" '[ $? -eq 2 ]'
 "$BULWARK" >/dev/null 2>&1; check "no verb exits 2" '[ $? -eq 2 ]'
 "$BULWARK" hash >/dev/null 2>&1; check "hash without PATH exits 2" '[ $? -eq 2 ]'

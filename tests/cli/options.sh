@@ -53,7 +53,7 @@ check "--max-line 2G: the range in sizes" '[ "$(err prompt --max-line 2G | tail 
 check "--max-pixels 100 is applied: the 480x480 image is refused (exit 1)" '[ $rc -eq 1 ] && grep -q "too large" "$T/e"'
 
 # --help and the man page list the same options, verb by verb
-for v in hash lists match scan cluster prompt provenance; do
+for v in hash lists match scan cluster prompt provenance serve; do
     "$BULWARK" "$v" --help >"$T/help" || bad "$v --help failed"
     "$BULWARK" "$v" --help-man >"$T/man" || bad "$v --help-man failed"
     grep -o '^  \(-[a-z], \)\?--[a-z-]*' "$T/help" | sed 's/.*--//' | sort >"$T/h.opts"
@@ -64,7 +64,7 @@ for v in hash lists match scan cluster prompt provenance; do
     check "$v: the man page has the same options as --help" 'cmp -s "$T/h.opts" "$T/m.opts"'
 done
 # an option the table does not have is refused, by every verb
-for v in hash match scan cluster prompt provenance; do
+for v in hash match scan cluster prompt provenance serve; do
     "$BULWARK" "$v" --no-such-option "$T/f" >/dev/null 2>&1
     check "$v --no-such-option: exit 2" '[ $? -eq 2 ]'
 done

@@ -472,7 +472,7 @@ static bw_status op_prompt_run(void)
     if (st == BW_OK)
         st = bw_prompt_guard_compile(l, NULL, &g, &err);
     if (st == BW_OK) {
-        bw_prompt_request req = {texts, 3, -1, g, NULL, 2};
+        bw_prompt_request req = {texts, 3, -1, g, NULL, 2, NULL, 0};
         bw_sink sink = {1, on_prompt_record, &c};
         st = bw_prompt_run(&req, &sink, &failed, &err);
     }
@@ -485,6 +485,57 @@ static bw_status op_prompt_run(void)
     return st;
 }
 
+/* The prompt verb over a request body's bytes (what /v1/prompt runs). */
+static bw_status op_prompt_lines(void)
+{
+    bw_prompt_lists *l = NULL;
+    bw_prompt_guard *g = NULL;
+    bw_error err;
+    static const char words[] = "minor kid\nsexual nude\n";
+    static const char body[] = "nude kid\na lake\r\n\xff bad\nlast";
+    scan_count c = {0, 0};
+    uint64_t failed = 0;
+    bw_status st = bw_prompt_lists_new(&l, NULL, &err);
+    if (st == BW_OK)
+        st = bw_prompt_lists_load_text(l, "t.txt", "xx", words, sizeof words - 1, &err);
+    if (st == BW_OK)
+        st = bw_prompt_guard_compile(l, NULL, &g, &err);
+    if (st == BW_OK) {
+        bw_prompt_request req = {NULL, 0, -1, g, NULL, 1, body, sizeof body - 1};
+        bw_sink sink = {1, on_prompt_record, &c};
+        st = bw_prompt_run(&req, &sink, &failed, &err);
+    }
+    bw_prompt_guard_free(g);
+    bw_prompt_lists_free(l);
+    if (st == BW_OK && (c.errors > 1 || failed != 1))
+        st = BW_ERR_NOMEM; /* the one invalid line fails; any other failure is memory */
+    return st;
+}
+
+/* The service's token file and HMA's bodies. */
+static bw_status op_service(void)
+{
+    static const char file[] =
+        "a match sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n"
+        "b admin,curate sha256:0000000000000000000000000000000000000000000000000000000000000000\n";
+    const char *routes[] = {"/status", "/c/banks", "/m/lookup"};
+    bw_tokens *t = NULL;
+    bw_error err;
+    bw_json j;
+    bw_status st = bw_tokens_parse(&t, "tokens", file, sizeof file - 1, &err);
+    if (st == BW_OK && bw_tokens_check(t, "Bearer abc", BW_SCOPE_MATCH, NULL) != BW_AUTH_OK)
+        st = BW_ERR_CORRUPT;
+    bw_tokens_free(t);
+    bw_json_init(&j);
+    bw_hma_site_map_json(&j, routes, 3);
+    if (st == BW_OK)
+        st = bw_json_status(&j);
+    bw_json_free(&j);
+    return st;
+}
+
+static void test_prompt_lines(void **s) { (void)s; each_failing("prompt lines", op_prompt_lines); }
+static void test_service(void **s) { (void)s; each_failing("service", op_service); }
 static void test_json(void **s) { (void)s; each_failing("json", op_json); }
 static void test_hash_png(void **s) { (void)s; each_failing("hash png", op_hash_png); }
 static void test_hash_jpeg(void **s) { (void)s; each_failing("hash jpeg", op_hash_jpeg); }
@@ -566,6 +617,7 @@ int main(void)
         cmocka_unit_test(test_scan),       cmocka_unit_test(test_list_parse),
         cmocka_unit_test(test_record),     cmocka_unit_test(test_matcher),
         cmocka_unit_test(test_hash_run),   cmocka_unit_test(test_provenance_run),
+        cmocka_unit_test(test_prompt_lines), cmocka_unit_test(test_service),
         cmocka_unit_test(test_cluster_run), cmocka_unit_test(test_match_run),
         cmocka_unit_test(test_prompt_run), cmocka_unit_test(test_scan_run),
         cmocka_unit_test(test_matcher_store),

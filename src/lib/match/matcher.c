@@ -282,6 +282,33 @@ bw_status bw_matcher_reload(bw_matcher *m, bw_error *err)
     return st;
 }
 
+bw_status bw_matcher_lists(bw_matcher *m, bw_list_info **out, size_t *n, bw_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (!m)
+        return BW_OK; /* no store: no lists */
+    pthread_mutex_lock(&m->lock);
+    bw_status st = bw_store_lists(m->store, out, n, err);
+    pthread_mutex_unlock(&m->lock);
+    if (st != BW_OK || !m->nlists)
+        return st;
+    size_t w = 0; /* keep the chosen lists */
+    for (size_t i = 0; i < *n; i++) {
+        int want = 0;
+        for (size_t k = 0; k < m->nlists && !want; k++)
+            want = !strcmp(m->lists[k], (*out)[i].name);
+        if (want)
+            (*out)[w++] = (*out)[i];
+        else {
+            free((*out)[i].name);
+            free((*out)[i].source);
+        }
+    }
+    *n = w;
+    return BW_OK;
+}
+
 bw_index *bw_matcher_index(bw_matcher *m)
 {
     return m ? bw_index_slot_get(m->slot) : NULL;

@@ -115,9 +115,28 @@ static int submit(bw_pool *pool, size_t lineno, const char *text, size_t len, in
     return bw_pool_submit(pool, jb) == BW_OK ? 0 : -1;
 }
 
+/* Where the lines come from: a descriptor, or bytes in memory read as if
+ * they came through one. */
+typedef struct line_source {
+    int fd;
+    const char *mem;
+    size_t len, pos;
+} line_source;
+
+static ssize_t source_read(line_source *src, char *buf, size_t n)
+{
+    if (!src->mem)
+        return read(src->fd, buf, n);
+    if (n > src->len - src->pos)
+        n = src->len - src->pos;
+    memcpy(buf, src->mem + src->pos, n);
+    src->pos += n;
+    return (ssize_t)n;
+}
+
 /* stdin, one prompt per line; a line longer than max is reported and
  * skipped without being kept. */
-static int read_lines(bw_pool *pool, int fd, size_t max)
+static int read_lines(bw_pool *pool, line_source *src, size_t max)
 {
     size_t cap = 65536, have = 0, lineno = 0, skipping = 0;
     char *buf = bw__malloc(cap);
@@ -127,7 +146,7 @@ static int read_lines(bw_pool *pool, int fd, size_t max)
     while (!eof || have) {
         char *nl;
         if (!eof && have < cap) {
-            ssize_t got = read(fd, buf + have, cap - have);
+            ssize_t got = source_read(src, buf + have, cap - have);
             if (got < 0 && errno == EINTR)
                 continue;
             if (got <= 0)
@@ -206,6 +225,7 @@ bw_status bw_prompt_run(const bw_prompt_request *req, const bw_sink *sink, uint6
     }
     if (st == BW_OK)
         st = bw_pool_new(&pool, nthreads, 0, work, ctxs, done, &rn, err);
+    line_source src = {req->lines_fd, req->lines, req->lines ? req->lines_len : 0, 0};
     if (st == BW_OK) {
         if (req->ntexts) {
             for (size_t i = 0; i < req->ntexts && st == BW_OK; i++) {
@@ -213,7 +233,7 @@ bw_status bw_prompt_run(const bw_prompt_request *req, const bw_sink *sink, uint6
                 if (submit(pool, 0, req->texts[i], n, n > max) != 0)
                     st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
             }
-        } else if (read_lines(pool, req->lines_fd, max) != 0) {
+        } else if (read_lines(pool, &src, max) != 0) {
             st = bw__fail(err, BW_ERR_NOMEM, "out of memory reading the prompts");
         }
         bw_pool_free(pool);

@@ -1,0 +1,104 @@
+/* bulwark/hma.h -- the shapes of HMA's HTTP API, written by the library.
+ *
+ * `bulwark serve` speaks the API of Meta's Hasher-Matcher-Actioner 1.1.7
+ * (OpenMediaMatch: facebook/ThreatExchange, hasher-matcher-actioner/src/
+ * OpenMediaMatch/blueprints/ and schemas/), so that the tools that
+ * call HMA can call bulwark by changing a URL. Every JSON body of those
+ * routes is written here, with HMA's keys and types; the server only
+ * routes and calls these. Facts taken from HMA, never its code:
+ *
+ *   - a bank is a list; HMA's banks carry {name, matching_enabled_ratio}
+ *     (schemas/curation.py BankConfig); a list always matches: ratio 1.0;
+ *   - signal types are named as python-threatexchange names them: "pdq"
+ *     (64 lowercase hex digits) and "video_md5" (32 hex digits, stripped
+ *     and lowercased), each with HMA's validation message;
+ *   - a match is {bank_content_id: int, distance: str} (schemas/matching.py
+ *     MatchWithDistance); distance is the PDQ distance as a string, "-" for
+ *     exact kinds (python-threatexchange SignalSimilarityInfo.pretty_str);
+ *   - errors are {"message": "..."} (utils/flask_utils.py
+ *     api_error_handler).
+ *
+ * bank_content_id: HMA numbers each piece of banked content. bulwark's
+ * lists have no such number yet, so each entry's id is derived from what
+ * the entry is -- the first 53 bits of SHA-256(list NUL kind NUL hash) --
+ * stable across reloads and re-imports of the same content, and exact in
+ * a JavaScript number. */
+#ifndef BULWARK_HMA_H
+#define BULWARK_HMA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "status.h"
+#include "kinds.h"
+#include "json.h"
+#include "index.h"
+#include "store.h"
+#include "match.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The signal types served, in the order /m/index/status lists them. */
+#define BW_HMA_SIGNAL_TYPES 2
+
+/* The kind of HMA signal type name: "pdq", "video_md5" (and "md5", an
+ * alias bulwark adds). BW_ERR_NOT_FOUND with HMA's message ("No such
+ * SignalType 'x'") otherwise. */
+bw_status bw_hma_signal_type(const char *name, bw_hash_kind *kind, bw_error *err);
+/* HMA's name of the i-th signal type served ("pdq", "video_md5"), and its
+ * kind; NULL past the last. */
+const char *bw_hma_signal_type_at(size_t i, bw_hash_kind *kind);
+
+/* A signal of a kind, validated as python-threatexchange does (PDQ:
+ * ^[0-9a-f]{64}$; MD5: stripped, lowercased, ^[0-9a-f]{32}$), into bytes.
+ * BW_ERR_ARG with HMA's message ("invalid signal: invalid PDQ hash"). */
+bw_status bw_hma_parse_signal(bw_hash_kind kind, const char *signal,
+                              uint8_t bytes[BW_HASH_MAX_BYTES], bw_error *err);
+
+/* HMA's bank_content_id of a list entry (see above): 0 .. 2^53 - 1. */
+int64_t bw_hma_content_id(const char *list, bw_hash_kind kind, const uint8_t *hash);
+
+/* Whether bank is among HMA's `banks` parameter (comma-separated names,
+ * compared exactly); NULL or "" selects every bank. */
+int bw_hma_bank_selected(const char *banks, const char *bank);
+
+/* Whether name is a bank name HMA accepts: ^[A-Z_][A-Z0-9_]*$. */
+int bw_hma_bank_name_ok(const char *name);
+
+/* GET /m/raw_lookup: {"matches": [bank_content_id, ...]}, or with
+ * include_distance {"matches": [{"bank_content_id", "distance"}, ...]}
+ * (schemas/matching.py RawLookupResponse), of the matches in the selected
+ * banks, in m's order. */
+void bw_hma_raw_lookup_json(bw_json *j, const bw_matches *m, const char *banks,
+                            int include_distance);
+
+/* GET /m/lookup with a signal: {"BANK": [{"bank_content_id", "distance"},
+ * ...], ...} (blueprints/matching.py lookup, TMatchByBank), banks in the
+ * order of their nearest match. */
+void bw_hma_lookup_json(bw_json *j, const bw_matches *m, const char *banks);
+
+/* One bank: {"name", "matching_enabled_ratio"} (GET /c/bank/NAME); all of
+ * them as an array (GET /c/banks). */
+void bw_hma_bank_json(bw_json *j, const bw_list_info *list);
+void bw_hma_banks_json(bw_json *j, const bw_list_info *lists, size_t n);
+
+/* GET /m/index/status: {"pdq": {"present", "built_to", "size"},
+ * "video_md5": {...}} (blueprints/matching.py index_status): present when
+ * an index is loaded (ix not NULL), built_to the newest list's import time
+ * (Unix seconds, -1 when none), size its hashes of that kind. only: one
+ * signal type's name, or NULL for all. */
+void bw_hma_index_status_json(bw_json *j, const bw_index *ix, int64_t built_to,
+                              const char *only);
+
+/* GET /site-map: the routes as a sorted array of strings (app.py
+ * site_map). */
+void bw_hma_site_map_json(bw_json *j, const char *const *routes, size_t n);
+
+/* An error: {"message": message} (utils/flask_utils.py). */
+void bw_hma_error_json(bw_json *j, const char *message);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

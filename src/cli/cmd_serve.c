@@ -1,0 +1,100 @@
+/* cmd_serve.c -- `bulwark serve`: the matching service (src/server/,
+ * docs/serve.md). The options become a srv_config; the prompt guard is
+ * loaded here as `prompt` loads it; srv_run does the rest until SIGTERM. */
+#include <string.h>
+#include "cli.h"
+#include "server.h"
+
+typedef struct serve_args {
+    cli_common c;
+    const char *listen;
+    const char *tokens;
+    long long max_body;
+    long long max_inflight;
+    long long max_connections;
+    long long timeout;
+    cli_strv policies;
+    const char *data;
+} serve_args;
+
+static const cli_opt serve_opts[] = {
+    CLI_OPT_STR("listen", 0, "HOST:PORT", serve_args, listen,
+                "the address to listen on (default 127.0.0.1:5100, HMA's port; port 0: any free "
+                "port, printed on stderr); without --tokens only loopback addresses"),
+    CLI_OPT_DB,
+    CLI_OPT_STR("tokens", 0, "FILE", serve_args, tokens,
+                "bearer tokens, one per line: NAME SCOPE[,SCOPE] sha256:HEX (the SHA-256 of the "
+                "token; scopes match, curate, report, admin)"),
+    {CLI_NUM, "jobs", 'j', "N", CLI_C(jobs), 1, 1024, NULL,
+     "threads answering requests (default: all cores)"},
+    CLI_OPT_SIZE("max-body", "SIZE", serve_args, max_body, 1, 1ll << 40,
+                 "largest request body, e.g. 16M (default 64M); larger ones get 413"),
+    CLI_OPT_NUM("max-inflight", 0, "N", serve_args, max_inflight, 1, 1000000,
+                "requests handled at once (default 256); more get 503 with Retry-After"),
+    CLI_OPT_NUM("max-connections", 0, "N", serve_args, max_connections, 1, 1000000,
+                "connections open at once (default 4096)"),
+    CLI_OPT_NUM("timeout", 0, "SECONDS", serve_args, timeout, 1, 86400,
+                "the longest a connection may take over one request, from its opening or its "
+                "previous reply to the next reply (default 30): idle and slow clients are cut "
+                "off"),
+    CLI_OPT_ALLOW_EMPTY,
+    CLI_OPT_INDEX,
+    CLI_OPT_STRS("policy", "FILE", serve_args, policies,
+                 "prompt guard policy for /v1/prompt, as `prompt --policy` (repeatable)"),
+    CLI_OPT_STR("data", 0, "DIR", serve_args, data,
+                "the prompt guard's word lists, as `prompt --data`"),
+    CLI_OPT_END};
+
+static const cli_cmd serve_cmd = {
+    "serve",
+    "bulwark serve [--listen HOST:PORT] [--db PATH] [--tokens FILE] [-j N]\n"
+    "                     [--max-body SIZE] [--max-inflight N] [--timeout SECONDS]\n"
+    "                     [--allow-empty] [--index fast|compact]",
+    "The matching service for platforms: HMA's API (GET /m/raw_lookup, /m/lookup,\n"
+    "/m/index/status, /c/banks, /c/bank/NAME, /status, /status/live, /site-map)\n"
+    "and bulwark's own (GET /v1/lookup, /v1/lists, POST /v1/prompt), over the\n"
+    "lists of the store (--db PATH). A list changed by another process is matched\n"
+    "within two seconds. /status is 503 INDEX-NOT-LOADED until the index is\n"
+    "loaded. SIGTERM or SIGINT stops accepting, finishes the requests in flight\n"
+    "and exits. Routes, tokens and limits: docs/serve.md.\n\n",
+    serve_opts,
+    "Exit: 0 stopped by SIGTERM or SIGINT, 1 the store could not be loaded,\n"
+    "2 usage or configuration error (nothing served).\n"};
+
+int cmd_serve(int argc, char **argv)
+{
+    serve_args a;
+    bw_prompt_guard *guard = NULL;
+    int first, rc;
+
+    memset(&a, 0, sizeof a);
+    cli_common_init(&a.c);
+    a.listen = "127.0.0.1:5100";
+    a.max_body = 64ll << 20;
+    a.max_inflight = 256;
+    a.max_connections = 4096;
+    a.timeout = 30;
+    if ((rc = cli_parse(&serve_cmd, argc, argv, &a, &first)) != 0)
+        return rc < 0 ? BW_EXIT_OK : rc;
+    if (first < argc) {
+        cli_args_free(&serve_cmd, &a);
+        return cli_usage_error("serve", "serve takes no operands ('%s')", argv[first]);
+    }
+    const char *db = cli_db_path(a.c.db);
+    if (!db) {
+        cli_args_free(&serve_cmd, &a);
+        cli_warn("serve", "cannot tell where the store is: give --db PATH or set BULWARK_DB");
+        return BW_EXIT_USAGE;
+    }
+    rc = cli_load_prompt_guard("serve", a.data, &a.policies, NULL, &guard);
+    cli_args_free(&serve_cmd, &a);
+    if (rc != BW_EXIT_OK)
+        return rc;
+    srv_config cfg = {a.listen, db, a.tokens, (unsigned)a.c.jobs, (uint64_t)a.max_body,
+                      (unsigned)a.max_inflight, (unsigned)a.max_connections,
+                      (unsigned)a.timeout, a.c.allow_empty, {0}, guard};
+    cfg.iopts.layout = a.c.index;
+    rc = srv_run(&cfg);
+    bw_prompt_guard_free(guard);
+    return rc;
+}

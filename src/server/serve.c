@@ -1,0 +1,262 @@
+/* serve.c -- the life of `bulwark serve` (server.h): the configuration is
+ * checked before anything is bound (tokens, loopback without them, the
+ * store); the socket is bound and its address printed; the HTTP pool
+ * starts at once, so /status/live answers while a loader thread builds
+ * the index (/status is 503 INDEX-NOT-LOADED until then); the main thread
+ * waits for SIGTERM or SIGINT, then stops accepting, lets the requests in
+ * flight finish, and exits 0. */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include "router.h"
+#include "server.h"
+
+#define DRAIN_SECONDS 30    /* the longest SIGTERM waits for requests in flight */
+#define STORE_POLL_MS 500   /* --allow-empty without a store: how often to look for one */
+
+static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("bulwark: serve: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* ---------------- the address ---------------- */
+
+/* HOST:PORT or [V6]:PORT resolved (numeric port); NULL after a message. */
+static struct addrinfo *resolve(const char *listen)
+{
+    char host[256];
+    const char *colon = strrchr(listen, ':'), *h = listen;
+    size_t hn = colon ? (size_t)(colon - listen) : 0;
+    if (hn >= 2 && listen[0] == '[' && listen[hn - 1] == ']')
+        h++, hn -= 2;
+    if (!colon || !colon[1] || hn == 0 || hn >= sizeof host) {
+        warn("--listen takes HOST:PORT, e.g. 127.0.0.1:5100 ('%s')", listen);
+        return NULL;
+    }
+    memcpy(host, h, hn);
+    host[hn] = '\0';
+    struct addrinfo hints = {0}, *ai = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    int rc = getaddrinfo(host, colon + 1, &hints, &ai);
+    if (rc != 0) {
+        warn("cannot listen on %s: %s", listen, gai_strerror(rc));
+        return NULL;
+    }
+    return ai;
+}
+
+static int is_loopback(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+    }
+    return 0;
+}
+
+/* Bind and listen; print the address (with the port chosen for 0). */
+static int open_socket(const struct addrinfo *ai)
+{
+    char host[NI_MAXHOST], port[NI_MAXSERV];
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    int one = 1;
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 1024) != 0 ||
+        getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
+        getnameinfo((struct sockaddr *)&ss, sl, host, sizeof host, port, sizeof port,
+                    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+        warn("cannot listen: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    if (ai->ai_family == AF_INET6)
+        warn("listening on [%s]:%s", host, port);
+    else
+        warn("listening on %s:%s", host, port);
+    return fd;
+}
+
+/* ---------------- the store and the index ---------------- */
+
+/* Open the store now: a configuration error shows before anything is
+ * bound. *store stays NULL for a missing store with --allow-empty.
+ * Returns an exit code. */
+static int check_store(const srv_config *cfg, bw_store **store)
+{
+    bw_error err;
+    uint64_t n = 0;
+    *store = NULL;
+    bw_status st = bw_store_open(store, cfg->db, BW_STORE_MUST_EXIST, &err);
+    if (st == BW_ERR_NOT_FOUND && access(cfg->db, F_OK) != 0) {
+        if (cfg->allow_empty)
+            return 0;
+        warn("no store at %s: nothing to match against (create it with `bulwark lists import`, "
+             "or give --allow-empty to start without lists)", cfg->db);
+        return 2;
+    }
+    if (st == BW_OK)
+        st = bw_store_list_count(*store, &n, &err);
+    if (st != BW_OK) {
+        warn("%s", bw_error_message(&err));
+        bw_store_close(*store);
+        *store = NULL;
+        return 2;
+    }
+    if (n == 0 && !cfg->allow_empty) {
+        warn("the store %s has no lists: nothing to match against (import one with `bulwark "
+             "lists import`, or give --allow-empty)", cfg->db);
+        bw_store_close(*store);
+        *store = NULL;
+        return 2;
+    }
+    return 0;
+}
+
+typedef struct loader {
+    srv_service *svc;
+    bw_store *store;
+    pthread_t main;
+    int failed;
+} loader;
+
+/* The loader thread: wait for the store if there is none yet, build the
+ * index, publish the matcher. A failure stops the server (exit 1). */
+static void *load(void *arg)
+{
+    loader *ld = arg;
+    srv_service *svc = ld->svc;
+    bw_error err;
+    bw_matcher *m = NULL;
+    while (!ld->store && !atomic_load(&svc->stopping)) {
+        if (bw_store_open(&ld->store, svc->cfg->db, BW_STORE_MUST_EXIST, NULL) != BW_OK) {
+            ld->store = NULL;
+            sleep_ms(STORE_POLL_MS);
+        }
+    }
+    if (!ld->store)
+        return NULL;
+    bw_store *s = ld->store;
+    ld->store = NULL; /* the matcher takes it, also on failure */
+    if (bw_matcher_open_store(&m, s, NULL, 0, &svc->cfg->iopts, &err) != BW_OK) {
+        warn("cannot load the lists: %s", bw_error_message(&err));
+        ld->failed = 1;
+        pthread_kill(ld->main, SIGTERM);
+        return NULL;
+    }
+    atomic_store(&svc->matcher, m);
+    return NULL;
+}
+
+/* ---------------- running ---------------- */
+
+/* The checks before binding: the tokens, loopback without them. */
+static int check_config(const srv_config *cfg, srv_service *svc, struct addrinfo **ai)
+{
+    bw_error err;
+    if (cfg->tokens && bw_tokens_load(&svc->tokens, cfg->tokens, &err) != BW_OK) {
+        warn("--tokens: %s", bw_error_message(&err));
+        return 2;
+    }
+    if (!(*ai = resolve(cfg->listen)))
+        return 2;
+    if (!svc->tokens && !is_loopback((*ai)->ai_addr)) {
+        warn("refusing to listen on %s without --tokens: only loopback addresses may be bound "
+             "without authentication", cfg->listen);
+        return 2;
+    }
+    return 0;
+}
+
+/* Until SIGTERM or SIGINT; then stop accepting and drain. */
+static void wait_and_drain(srv_service *svc, struct MHD_Daemon *d, const sigset_t *set)
+{
+    int sig = 0;
+    sigwait(set, &sig);
+    atomic_store(&svc->stopping, 1);
+    srv_http_quiesce(d);
+    for (int i = 0; i < DRAIN_SECONDS * 100 && atomic_load(&svc->inflight) > 0; i++)
+        sleep_ms(10);
+    srv_http_stop(d);
+}
+
+static int serve(srv_service *svc, const struct addrinfo *ai, bw_store *store,
+                 const sigset_t *set)
+{
+    loader ld = {svc, store, pthread_self(), 0};
+    pthread_t th;
+    int fd = open_socket(ai);
+    if (fd < 0) {
+        bw_store_close(store);
+        return 2;
+    }
+    struct MHD_Daemon *d = NULL;
+    if (!(svc->deadlines = srv_deadlines_start(svc->cfg->timeout)) ||
+        !(d = srv_http_start(svc, fd, ai->ai_family == AF_INET6)) ||
+        pthread_create(&th, NULL, load, &ld) != 0) {
+        if (d)
+            srv_http_stop(d);
+        srv_deadlines_stop(svc->deadlines);
+        close(fd);
+        bw_store_close(store);
+        return 2;
+    }
+    wait_and_drain(svc, d, set);
+    srv_deadlines_stop(svc->deadlines);
+    pthread_join(th, NULL);
+    bw_store_close(ld.store);
+    close(fd);
+    bw_matcher_close(atomic_load(&svc->matcher));
+    return ld.failed ? 1 : 0;
+}
+
+int srv_run(const srv_config *cfg)
+{
+    srv_service svc = {cfg, NULL, NULL, 0, 0, srv_routes, srv_nroutes, NULL};
+    struct addrinfo *ai = NULL;
+    bw_store *store = NULL;
+    sigset_t set;
+    int rc = check_config(cfg, &svc, &ai);
+    if (rc == 0)
+        rc = check_store(cfg, &store);
+    if (rc == 0) {
+        /* every thread started from here on leaves these signals to sigwait */
+        sigemptyset(&set);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &set, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        rc = serve(&svc, ai, store, &set);
+    }
+    if (ai)
+        freeaddrinfo(ai);
+    bw_tokens_free(svc.tokens);
+    return rc;
+}
