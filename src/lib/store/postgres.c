@@ -210,15 +210,9 @@ static bw_status migrate(pg_store *q, int readonly, int must_exist, bw_error *er
     if (exists && (st = query_i64(q, "SELECT version FROM bw_meta", NULL,
                                   "store: reading the schema version", &version, err)) != BW_OK)
         return st;
-    if (version > BW_STORE_SCHEMA_VERSION)
-        return bw__fail(err, BW_ERR_UNSUPPORTED,
-                        "store schema version %d is newer than this build knows (%d)", (int)version,
-                        BW_STORE_SCHEMA_VERSION);
-    if (version == BW_STORE_SCHEMA_VERSION)
-        return BW_OK;
-    if (readonly)
-        return bw__fail(err, BW_ERR_UNSUPPORTED, "store schema version %d needs migrating",
-                        (int)version);
+    int need = 0;
+    if ((st = bw__store_version_check(version, readonly, &need, err)) != BW_OK || !need)
+        return st;
     /* one migrator at a time: a transaction-wide advisory lock */
     if ((st = exec(q, "BEGIN; SELECT pg_advisory_xact_lock(7234001)", "store: migrating", err)) !=
         BW_OK)

@@ -231,15 +231,9 @@ static bw_status migrate(sq_store *q, int readonly, bw_error *err)
         return rc;
     if (version < 0)
         return sq_fail(q, err, "store: reading the schema version");
-    if (version > BW_STORE_SCHEMA_VERSION)
-        return bw__fail(err, BW_ERR_UNSUPPORTED,
-                        "store schema version %d is newer than this build knows (%d)", (int)version,
-                        BW_STORE_SCHEMA_VERSION);
-    if (version == BW_STORE_SCHEMA_VERSION)
-        return BW_OK;
-    if (readonly)
-        return bw__fail(err, BW_ERR_UNSUPPORTED, "store schema version %d needs migrating",
-                        (int)version);
+    int need = 0;
+    if ((rc = bw__store_version_check(version, readonly, &need, err)) != BW_OK || !need)
+        return rc;
     if ((rc = sq_exec(q, "BEGIN IMMEDIATE", err)) != BW_OK)
         return rc;
     for (int v = (int)version; v < BW_STORE_SCHEMA_VERSION; v++) {

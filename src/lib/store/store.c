@@ -23,6 +23,22 @@ static bw_status pick_backend(const char *location, const bw__store_backend **be
     return BW_OK;
 }
 
+bw_status bw__store_version_check(int64_t version, int readonly, int *migrate, bw_error *err)
+{
+    *migrate = 0;
+    if (version > BW_STORE_SCHEMA_VERSION)
+        return bw__fail(err, BW_ERR_UNSUPPORTED,
+                        "store schema version %d is newer than this build knows (%d)", (int)version,
+                        BW_STORE_SCHEMA_VERSION);
+    if (version == BW_STORE_SCHEMA_VERSION)
+        return BW_OK;
+    if (readonly)
+        return bw__fail(err, BW_ERR_UNSUPPORTED, "store schema version %d needs migrating",
+                        (int)version);
+    *migrate = 1;
+    return BW_OK;
+}
+
 void bw_store_location_safe(const char *location, char *out, size_t n)
 {
     const char *scheme = strstr(location, "://");

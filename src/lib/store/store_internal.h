@@ -117,6 +117,11 @@ struct bw__store_backend {
     void (*writer_end)(bw_store *s);
 };
 
+/* What a backend does with the schema version it found (store.c): BW_OK
+ * with *migrate 0 (current) or 1 (older: migrate forward, unless
+ * readonly, which is an error), or the error of a newer version. */
+bw_status bw__store_version_check(int64_t version, int readonly, int *migrate, bw_error *err);
+
 /* The backends (sqlite.c, postgres.c). */
 extern const bw__store_backend bw__store_sqlite;
 extern const bw__store_backend bw__store_postgres;
