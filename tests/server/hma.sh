@@ -30,6 +30,13 @@ printf '%s\trings md5\n' "$md5" >"$T/md5.txt"
 "$BULWARK" lists import BANK_MD5 "$T/md5.txt" --kind md5 >/dev/null
 up=0; for i in $(seq 1 40); do [ "$(get /status)" = 200 ] && { up=1; break; }; sleep 0.05; done
 check "GET /status: 200 I-AM-ALIVE within 2 s of the store appearing" '[ $up = 1 ] && [ "$(body)" = I-AM-ALIVE ]'
+# the server may have loaded the store between the two imports: the checks
+# below need both lists, which a reload brings within 2 s of the second
+both=0; for i in $(seq 1 60); do
+    [ "$(get /m/index/status)" = 200 ] && jq -e ".video_md5.size == 1" "$T/body" >/dev/null 2>&1 && { both=1; break; }
+    sleep 0.05
+done
+check "both lists are in the index within 3 s of the second import" '[ $both = 1 ]'
 
 # raw_lookup (RawLookupResponse: matches: list[int | MatchWithDistance])
 check "raw_lookup pdq at distance 0: 200, one integer id" '[ "$(get "/m/raw_lookup?signal_type=pdq&signal=$pdq")" = 200 ] && jq -e "(.matches | length == 1) and (.matches[0] | type == \"number\" and . == floor and . >= 0)" "$T/body" >/dev/null'
