@@ -9,18 +9,16 @@
 bw_pg_start || { bad "no PostgreSQL server"; # the database goes away and comes back: a running matcher keeps answering
 # from its index, and after the restart it reconnects by itself and sees an
 # import made meanwhile
-mkfifo "$T/q2"
-("$BULWARK" match --db "$BW_PG" - <"$T/q2" >"$T/restart.out" 2>&1) &
-exec 7>"$T/q2"
-echo 0123456789abcdef0123456789abcdef >&7; sleep 0.5
+live_match "$T/restart.out"
+ask 0123456789abcdef0123456789abcdef; sleep 0.5
 bw_pg_down; sleep 1.2
-echo ffffffffffffffffffffffffffffffff >&7; sleep 0.5
+ask ffffffffffffffffffffffffffffffff; sleep 0.5
 bw_pg_up
 printf 'fedcba9876543210fedcba9876543210\tafter restart\n' >"$T/after.txt"
 "$BULWARK" lists import after "$T/after.txt" --db "$BW_PG" >/dev/null
 sleep 2.2
-echo fedcba9876543210fedcba9876543210 >&7
-exec 7>&-; wait
+ask fedcba9876543210fedcba9876543210
+end_match
 check "before the restart: matched" 'sed -n 1p "$T/restart.out" | grep -q "1 match"'
 check "the database down: an unlisted hash is still answered" 'grep -q "^ffffffffffffffffffffffffffffffff: no match" "$T/restart.out"'
 check "after the restart: reconnected, the new list matched" 'tail -2 "$T/restart.out" | grep -q "after restart"'
@@ -69,32 +67,37 @@ check "... without its password" '! grep -q s3cret "$T/pw.out"'
 "$BULWARK" match --db "postgresql:///bulwark?host=$BW_PG_DIR&port=1&password=s3cret" 00000000000000000000000000000001 >"$T/pw2.out" 2>&1
 check "password= in the query is hidden too" 'grep -q "password=\*\*\*" "$T/pw2.out" && ! grep -q s3cret "$T/pw2.out"'
 # a running matcher follows an import made by another process
-mkfifo "$T/q"
-("$BULWARK" match --db "$BW_PG" - <"$T/q" >"$T/live.out" 2>&1) &
-exec 7>"$T/q"
-echo 0123456789abcdef0123456789abcdef >&7; sleep 0.5
+# live_match OUT: a `match -` on the PostgreSQL store, its queries written
+# to fd 7 (ask HASH), its answers in OUT; end_match closes it and waits
+live_match() {
+    rm -f "$T/q"; mkfifo "$T/q"
+    ("$BULWARK" match --db "$BW_PG" - <"$T/q" >"$1" 2>&1) &
+    exec 7>"$T/q"
+}
+ask() { echo "$1" >&7; }
+end_match() { exec 7>&-; wait; }
+live_match "$T/live.out"
+ask 0123456789abcdef0123456789abcdef; sleep 0.5
 printf '0123456789abcdef0123456789abcdef\tlate\n' >"$T/late.txt"
 "$BULWARK" lists import late "$T/late.txt" --db "$BW_PG" >/dev/null
 sleep 1.5
-echo 0123456789abcdef0123456789abcdef >&7
-exec 7>&-; wait
+ask 0123456789abcdef0123456789abcdef
+end_match
 check "a running match - sees another process's import within 2 s" \
     '[ "$(head -1 "$T/live.out" | grep -c "no match")" = 1 ] && tail -2 "$T/live.out" | grep -q "late"'
 # the database goes away and comes back: a running matcher keeps answering
 # from its index, and after the restart it reconnects by itself and sees an
 # import made meanwhile
-mkfifo "$T/q2"
-("$BULWARK" match --db "$BW_PG" - <"$T/q2" >"$T/restart.out" 2>&1) &
-exec 7>"$T/q2"
-echo 0123456789abcdef0123456789abcdef >&7; sleep 0.5
+live_match "$T/restart.out"
+ask 0123456789abcdef0123456789abcdef; sleep 0.5
 bw_pg_down; sleep 1.2
-echo ffffffffffffffffffffffffffffffff >&7; sleep 0.5
+ask ffffffffffffffffffffffffffffffff; sleep 0.5
 bw_pg_up
 printf 'fedcba9876543210fedcba9876543210\tafter restart\n' >"$T/after.txt"
 "$BULWARK" lists import after "$T/after.txt" --db "$BW_PG" >/dev/null
 sleep 2.2
-echo fedcba9876543210fedcba9876543210 >&7
-exec 7>&-; wait
+ask fedcba9876543210fedcba9876543210
+end_match
 check "before the restart: matched" 'sed -n 1p "$T/restart.out" | grep -q "1 match"'
 check "the database down: an unlisted hash is still answered" 'grep -q "^ffffffffffffffffffffffffffffffff: no match" "$T/restart.out"'
 check "after the restart: reconnected, the new list matched" 'tail -2 "$T/restart.out" | grep -q "after restart"'
