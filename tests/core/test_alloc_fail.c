@@ -97,6 +97,18 @@ static bw_status op_provenance(void)
     return st;
 }
 
+/* A guard of two clinical rules, for the prompt cases below. */
+static bw_status small_guard(bw_prompt_lists **l, bw_prompt_guard **g, bw_error *err)
+{
+    static const char words[] = "minor kid\nsexual nude\n";
+    bw_status st = bw_prompt_lists_new(l, NULL, err);
+    if (st == BW_OK)
+        st = bw_prompt_lists_load_text(*l, "t.txt", "xx", words, sizeof words - 1, err);
+    if (st == BW_OK)
+        st = bw_prompt_guard_compile(*l, NULL, g, err);
+    return st;
+}
+
 static bw_status op_prompt(void)
 {
     bw_prompt_lists *l = NULL;
@@ -104,12 +116,7 @@ static bw_status op_prompt(void)
     bw_prompt_scratch *s = NULL;
     bw_prompt_result r;
     bw_error err;
-    static const char words[] = "minor kid\nsexual nude\n";
-    bw_status st = bw_prompt_lists_new(&l, NULL, &err);
-    if (st == BW_OK)
-        st = bw_prompt_lists_load_text(l, "t.txt", "xx", words, sizeof words - 1, &err);
-    if (st == BW_OK)
-        st = bw_prompt_guard_compile(l, NULL, &g, &err);
+    bw_status st = small_guard(&l, &g, &err);
     if (st == BW_OK)
         st = bw_prompt_scratch_new(g, &s, &err);
     if (st == BW_OK)
@@ -462,15 +469,10 @@ static bw_status op_prompt_run(void)
     bw_prompt_lists *l = NULL;
     bw_prompt_guard *g = NULL;
     bw_error err;
-    static const char words[] = "minor kid\nsexual nude\n";
     const char *texts[] = {"nude kid", "nude\xe2\x81\xa0kid", "a lake"};
     scan_count c = {0, 0};
     uint64_t failed = 0;
-    bw_status st = bw_prompt_lists_new(&l, NULL, &err);
-    if (st == BW_OK)
-        st = bw_prompt_lists_load_text(l, "t.txt", "xx", words, sizeof words - 1, &err);
-    if (st == BW_OK)
-        st = bw_prompt_guard_compile(l, NULL, &g, &err);
+    bw_status st = small_guard(&l, &g, &err);
     if (st == BW_OK) {
         bw_prompt_request req = {texts, 3, -1, g, NULL, 2, NULL, 0};
         bw_sink sink = {1, on_prompt_record, &c};
@@ -491,15 +493,10 @@ static bw_status op_prompt_lines(void)
     bw_prompt_lists *l = NULL;
     bw_prompt_guard *g = NULL;
     bw_error err;
-    static const char words[] = "minor kid\nsexual nude\n";
     static const char body[] = "nude kid\na lake\r\n\xff bad\nlast";
     scan_count c = {0, 0};
     uint64_t failed = 0;
-    bw_status st = bw_prompt_lists_new(&l, NULL, &err);
-    if (st == BW_OK)
-        st = bw_prompt_lists_load_text(l, "t.txt", "xx", words, sizeof words - 1, &err);
-    if (st == BW_OK)
-        st = bw_prompt_guard_compile(l, NULL, &g, &err);
+    bw_status st = small_guard(&l, &g, &err);
     if (st == BW_OK) {
         bw_prompt_request req = {NULL, 0, -1, g, NULL, 1, body, sizeof body - 1};
         bw_sink sink = {1, on_prompt_record, &c};

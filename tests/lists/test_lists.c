@@ -198,17 +198,12 @@ static void test_json_depth_limit(void **state)
     assert_string_equal(err.msg, "line 1: JSON nested deeper than 4 levels");
 }
 
+/* A fresh SQLite store file (these cases also test file paths: a junk
+ * file, a missing one), whatever $BW_TEST_PG says. */
 static const char *db_path(const char *name)
 {
-    static char path[4096];
-    snprintf(path, sizeof path, "%s/%s", bw_test_tmpdir("lists_api"), name);
-    char wal[4200];
-    remove(path);
-    snprintf(wal, sizeof wal, "%s-wal", path);
-    remove(wal);
-    snprintf(wal, sizeof wal, "%s-shm", path);
-    remove(wal);
-    return path;
+    unsetenv("BW_TEST_PG");
+    return bw_test_store("lists_api", name);
 }
 
 static void import_text(bw_store *s, const char *name, const char *text)
