@@ -21,6 +21,7 @@
 
 #define DRAIN_SECONDS 30    /* the longest SIGTERM waits for requests in flight */
 #define STORE_POLL_MS 500   /* --allow-empty without a store: how often to look for one */
+#define REFRESH_MS 500      /* how often the loader asks the store whether a list changed */
 
 static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void warn(const char *fmt, ...)
@@ -147,8 +148,26 @@ typedef struct loader {
     int failed;
 } loader;
 
+/* After the first load the loader thread is the refresher: every
+ * REFRESH_MS it asks the store whether another connection committed (a
+ * list imported, re-imported or removed by any process or node) and if so
+ * builds the new index beside the old one and swaps it in. Lookups never
+ * refresh themselves, so none of them waits for a rebuild, and a change
+ * is matched within 2 s even when no lookup comes (/m/index/status shows
+ * it). A failed check keeps the index there is and is tried again. */
+static void refresh_until_stopped(srv_service *svc, bw_matcher *m)
+{
+    while (!atomic_load(&svc->stopping)) {
+        for (int t = 0; t < REFRESH_MS && !atomic_load(&svc->stopping); t += 50)
+            sleep_ms(50);
+        if (!atomic_load(&svc->stopping))
+            bw_matcher_refresh(m, NULL, NULL);
+    }
+}
+
 /* The loader thread: wait for the store if there is none yet, build the
- * index, publish the matcher. A failure stops the server (exit 1). */
+ * index, publish the matcher, then keep it fresh. A failed first load
+ * stops the server (exit 1). */
 static void *load(void *arg)
 {
     loader *ld = arg;
@@ -171,7 +190,9 @@ static void *load(void *arg)
         pthread_kill(ld->main, SIGTERM);
         return NULL;
     }
+    bw_matcher_set_refresh(m, -1); /* this thread refreshes, not the lookups */
     atomic_store(&svc->matcher, m);
+    refresh_until_stopped(svc, m);
     return NULL;
 }
 

@@ -94,6 +94,15 @@ done
 t1=$(date +%s.%N)
 check "a list imported by another process is matched within 2 s" '[ $seen = 1 ] && [ "$(echo "$t1 - $t0 < 2" | bc)" = 1 ]'
 
+# with no lookup at all, the server itself notices a change: a list removed
+# by another process leaves /m/index/status within 2 s
+"$BULWARK" lists rm BANK_MD5 >/dev/null
+gone=0; for i in $(seq 1 40); do
+    [ "$(get /m/index/status)" = 200 ] && jq -e ".video_md5.size == 0 and .pdq.size == 2" "$T/body" >/dev/null 2>&1 && { gone=1; break; }
+    sleep 0.05
+done
+check "a list removed by another process leaves /m/index/status within 2 s, without lookups" '[ $gone = 1 ]'
+
 # SIGTERM: stops and exits 0
 bw_serve_stop
 check "SIGTERM: exit 0" '[ "$SERVE_RC" = 0 ]'
