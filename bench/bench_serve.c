@@ -95,10 +95,8 @@ int main(int argc, char **argv)
         matched += jobs[t].matched;
     }
     double el = bench_now() - t0;
-    bw_index *ix = bw_matcher_index(m);
     printf("in-process: %.0f lookups/s on %d threads (%llu matched of %llu), index %zu bytes\n",
-           done / el, threads, matched, done, bw_index_memory_bytes(ix));
-    bw_index_unref(ix);
+           done / el, threads, matched, done, bw_matcher_index_bytes(m));
     bw_matcher_close(m);
     free(jobs);
     free(th);

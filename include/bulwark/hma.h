@@ -85,10 +85,11 @@ void bw_hma_banks_json(bw_json *j, const bw_list_info *lists, size_t n);
 
 /* GET /m/index/status: {"pdq": {"present", "built_to", "size"},
  * "video_md5": {...}} (blueprints/matching.py index_status): present when
- * an index is loaded (ix not NULL), built_to the newest list's import time
- * (Unix seconds, -1 when none), size its hashes of that kind. only: one
+ * an index is loaded (m not NULL), built_to the newest list's import time
+ * (Unix seconds, -1 when none), size its hashes of that kind
+ * (bw_matcher_index_count). only: one
  * signal type's name, or NULL for all. */
-void bw_hma_index_status_json(bw_json *j, const bw_index *ix, int64_t built_to,
+void bw_hma_index_status_json(bw_json *j, bw_matcher *m, int64_t built_to,
                               const char *only);
 
 /* GET /site-map: the routes as a sorted array of strings (app.py

@@ -193,10 +193,8 @@ static void h_index_status(srv_service *svc, const srv_request *rq, srv_reply *r
         reply_failure(rp, &err);
         return;
     }
-    bw_index *ix = bw_matcher_index(m);
     bw_json_init(&j);
-    bw_hma_index_status_json(&j, ix, newest_import(lists, n), only);
-    bw_index_unref(ix);
+    bw_hma_index_status_json(&j, m, newest_import(lists, n), only);
     bw_list_infos_free(lists, n);
     reply_json_free(rp, 200, &j);
 }

@@ -215,7 +215,7 @@ void bw_hma_banks_json(bw_json *j, const bw_list_info *lists, size_t n)
     bw_json_array_end(j);
 }
 
-void bw_hma_index_status_json(bw_json *j, const bw_index *ix, int64_t built_to,
+void bw_hma_index_status_json(bw_json *j, bw_matcher *m, int64_t built_to,
                               const char *only)
 {
     bw_hash_kind kind;
@@ -227,11 +227,11 @@ void bw_hma_index_status_json(bw_json *j, const bw_index *ix, int64_t built_to,
         bw_json_key(j, name);
         bw_json_object_begin(j);
         bw_json_key(j, "present");
-        bw_json_bool(j, ix != NULL);
+        bw_json_bool(j, m != NULL);
         bw_json_key(j, "built_to");
-        bw_json_int(j, ix ? built_to : -1);
+        bw_json_int(j, m ? built_to : -1);
         bw_json_key(j, "size");
-        bw_json_uint(j, ix ? bw_index_count(ix, kind) : 0);
+        bw_json_uint(j, m ? bw_matcher_index_count(m, kind, NULL) : 0);
         bw_json_object_end(j);
     }
     bw_json_object_end(j);
