@@ -233,6 +233,8 @@ static int disposition(const char *v, size_t n, mp_part *p, const char **why)
         return -1;
     }
     rc = param_get(v, n, "name", p->name, sizeof p->name, why);
+    if (rc == 1 && !p->name[0])
+        rc = 0; /* name="" names nothing */
     if (rc == 0)
         *why = "a part without a name in its Content-Disposition";
     if (rc <= 0)

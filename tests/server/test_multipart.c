@@ -178,6 +178,8 @@ static void test_bad_headers(void **state)
                    "not form-data");
     assert_refused(CT, "--XyZ\r\nContent-Disposition: form-data; filename=\"a\"\r\n\r\nx\r\n--XyZ--",
                    "a part without a name");
+    assert_refused(CT, "--XyZ\r\nContent-Disposition: form-data; name=\"\"\r\n\r\nx\r\n--XyZ--",
+                   "a part without a name");
     assert_refused(CT, "--XyZ\r\nContent-Disposition: form-data; name=\"a\r\n\r\nx\r\n--XyZ--",
                    "unterminated quoted string");
     assert_refused(CT, "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n"
