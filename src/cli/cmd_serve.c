@@ -51,12 +51,16 @@ static const cli_cmd serve_cmd = {
     "                     [--max-body SIZE] [--max-inflight N] [--timeout SECONDS]\n"
     "                     [--allow-empty] [--index fast|compact]",
     "The matching service for platforms: HMA's API (GET /m/raw_lookup, /m/lookup,\n"
-    "/m/index/status, /c/banks, /c/bank/NAME, /status, /status/live, /site-map)\n"
-    "and bulwark's own (GET /v1/lookup, /v1/lists, POST /v1/prompt), over the\n"
-    "lists of the store (--db PATH). A list changed by another process is matched\n"
-    "within two seconds. /status is 503 INDEX-NOT-LOADED until the index is\n"
-    "loaded. SIGTERM or SIGINT stops accepting, finishes the requests in flight\n"
-    "and exits. Routes, tokens and limits: docs/serve.md.\n\n",
+    "/m/index/status, /c/banks, /c/bank/NAME, /status, /status/live, /site-map;\n"
+    "POST /h/hash and /m/lookup with a multipart photo or video upload) and\n"
+    "bulwark's own (GET /v1/lookup, /v1/lists; POST /v1/prompt, /v1/scan and\n"
+    "/v1/provenance, the last two answering for an uploaded file what `scan\n"
+    "--json` and `provenance --json` answer for it on stdin), over the lists of\n"
+    "the store (--db PATH). Uploads are held in memory (--max-body) and never\n"
+    "written to disk. A list changed by another process is matched within two\n"
+    "seconds. /status is 503 INDEX-NOT-LOADED until the index is loaded. SIGTERM\n"
+    "or SIGINT stops accepting, finishes the requests in flight and exits.\n"
+    "Routes, tokens and limits: docs/serve.md.\n\n",
     serve_opts,
     "Exit: 0 stopped by SIGTERM or SIGINT, 1 the store could not be loaded,\n"
     "2 usage or configuration error (nothing served).\n"};
