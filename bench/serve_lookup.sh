@@ -93,6 +93,34 @@ rss1=$(rss "$SERVE_PID")
 printf 'server RSS after the runs %s MB; the goal: under 1.2 x index + 100 MB = %.0f MB\n' \
     "$rss1" "$(echo "1.2 * $ixb / 1048576 + 100" | bc -l)"
 
+# reload under load: while wrk drives lookups, lists are imported and
+# removed by another process; each new hash must match within 2 s of its
+# import's commit, with no request failed
+nchg=${BW_CHANGES:-100}
+echo "== reload under load: $nchg imports and removals while wrk -t2 -c16 runs"
+wrk -t2 -c16 -d"$((nchg + 30))s" --latency -s "$T/raw_lookup.lua" "$URL" -- "$T/queries.txt" >"$T/reload.txt" &
+w=$!
+sleep 1
+worst=0; late=0; sum=0
+for i in $(seq 1 $((nchg / 2))); do
+    h=$(python3 -c 'import os; print(os.urandom(32).hex())')
+    printf '%s\tchange %s\n' "$h" "$i" >"$T/c.txt"
+    "$BULWARK" lists import "CHANGE_$i" "$T/c.txt" >/dev/null || exit 1
+    t0=$(date +%s%N)
+    until curl -s "$URL/m/raw_lookup?signal_type=pdq&signal=$h" | grep -q '"matches":\[[0-9]'; do
+        [ $(( $(date +%s%N) - t0 )) -gt 10000000000 ] && break
+        sleep 0.02
+    done
+    ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    sum=$((sum + ms)); [ $ms -gt $worst ] && worst=$ms; [ $ms -ge 2000 ] && late=$((late + 1))
+    [ "$i" -gt 1 ] && { "$BULWARK" lists rm "CHANGE_$((i - 1))" >/dev/null || exit 1; }
+done
+kill -INT $w 2>/dev/null; wait $w
+grep -E "requests in|Non-2xx|Socket errors|^ +99%" "$T/reload.txt"
+printf 'reload under load: %d imports + %d removals; new hash matched after %d ms on average, %d ms at worst, %d later than 2 s\n' \
+    "$((nchg / 2))" "$((nchg / 2 - 1))" "$((sum / (nchg / 2)))" "$worst" "$late"
+curl -s "$URL/m/index/status" | { cat; echo; }
+
 if [ -n "${BW_SOAK:-}" ]; then
     echo "== soak: ${BW_SOAK} s, RSS every 30 s (MB)"
     wrk -t2 -c64 -d"${BW_SOAK}s" --latency -s "$T/raw_lookup.lua" "$URL" -- "$T/queries.txt" >"$T/soak.txt" &

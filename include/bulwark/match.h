@@ -92,8 +92,10 @@ void bw_matcher_set_refresh(bw_matcher *m, int interval_ms);
  * times the index has been reloaded after a change. */
 uint64_t bw_matcher_list_count(bw_matcher *m);
 uint64_t bw_matcher_reloads(bw_matcher *m);
-/* How many full rebuilds have run in the background (see below). */
+/* How many full rebuilds have run in the background (see below), and
+ * whether one is wanted or running now. */
 uint64_t bw_matcher_compactions(bw_matcher *m);
+int bw_matcher_rebuilding(bw_matcher *m);
 
 /* The index in numbers: the hashes of one kind and the bytes it takes.
  * A change adds a small index beside the big one instead of rebuilding it

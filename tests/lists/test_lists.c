@@ -413,20 +413,16 @@ static int compactions_reach(bw_matcher *m, uint64_t n)
     return bw_matcher_compactions(m) >= n;
 }
 
-/* Wait up to 5 s until m is one index and no rebuild has ended for 300 ms
+/* Wait up to 5 s until m is one index with no rebuild wanted or running
  * (each change may have asked for one). */
 static int compactions_settle(bw_matcher *m)
 {
-    uint64_t last = bw_matcher_compactions(m);
-    for (int i = 0, quiet = 0; i < 500; i++) {
+    for (int i = 0; i < 500; i++) {
         size_t parts = 0;
-        usleep(10000);
         bw_matcher_index_count(m, BW_HASH_MD5, &parts);
-        uint64_t now = bw_matcher_compactions(m);
-        quiet = now == last && parts == 1 ? quiet + 1 : 0;
-        last = now;
-        if (quiet >= 30)
+        if (parts == 1 && !bw_matcher_rebuilding(m))
             return 1;
+        usleep(10000);
     }
     return 0;
 }

@@ -1,9 +1,8 @@
 /* matcher.c -- looking hashes up against the lists of a store
  * (bulwark/match.h): the index answers which hashes are near, the store
  * says which lists hold them and with what label. The matcher owns a
- * bw_store handle (whatever its backend: it calls store.h, and
- * store.h for what incremental builds need) and keeps the current
- * view of the index, so lookups run concurrently and a change swaps a new
+ * bw_store handle (whatever its backend: it only calls store.h) and keeps
+ * the current view of the index, so lookups run concurrently and a change swaps a new
  * view in; the one store connection of the lookups is shared under a
  * mutex, taken only when a lookup found something.
  *
@@ -12,20 +11,20 @@
  * most once per refresh interval a lookup (or the server's refresher,
  * bw_matcher_refresh) asks the store whether any other connection has
  * committed since (bw_store_data_version; for SQLite PRAGMA data_version,
- * a read of the connection's own counter, no I/O). If so, nothing is
- * rebuilt whole. The index is a view of parts: the base, built from every
- * list, and beside it up to MAX_PARTS - 1 small indexes of the list
- * versions that came since (store.h: each version is a number, so
- * the new ones are the ones no part holds). A change builds the small
- * index of the new versions only -- a list of a thousand hashes beside ten
- * million takes milliseconds -- and publishes base + parts; a lookup asks
- * every part. A removed version needs nothing for lookups to be right:
- * entries are always read from the store by hash, never by a row id kept
- * in the index, so a part a moment old can miss a new hash but never
- * names a deleted row. Removals, and parts piling up, ask for a full
- * rebuild (compaction), which a thread of the matcher's own runs on a
- * second connection to the store, while lookups go on with the view
- * there is; it then swaps in its base with the parts that came after it. */
+ * a read of the connection's own counter, no I/O). If so, the big index
+ * is not rebuilt. The index is a view of two parts: the base, built from
+ * every list, and beside it a small index of the list versions that came
+ * since (each version is a number that never comes back, store.h), built
+ * anew from all of them at each change: a list of a thousand hashes
+ * beside ten million takes milliseconds. A lookup asks both parts. A
+ * removed version needs nothing for lookups to be right: entries are
+ * always read from the store by hash, never by a row id kept in the
+ * index, so a part a moment old can miss a new hash but never names a
+ * deleted row. A version of the base gone (a removal, a re-import), or
+ * the small part grown past an eighth of the base, asks for a full
+ * rebuild, which a thread of the matcher's own runs on a second
+ * connection to the store while lookups go on with the view there is; it
+ * then swaps in its base with what came while it was built. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -35,8 +34,7 @@
 #include "bulwark/store.h"
 #include "core/internal.h"
 
-#define MAX_PARTS 9          /* the base and up to 8 small indexes beside it */
-#define COMPACT_PARTS 4      /* from this many parts on, ask for a full rebuild */
+#define MAX_PARTS 2          /* the base and the small index beside it */
 
 /* What lookups ask: immutable once published, freed by its last user. */
 typedef struct view {
@@ -62,7 +60,7 @@ struct bw_matcher {
     pthread_mutex_t clock;  /* the compactor's state below */
     pthread_cond_t wake;
     pthread_t compactor;
-    int compactor_started, compact_wanted, closing;
+    int compactor_started, compact_wanted, compacting, closing;
     bw_store *store2;       /* the compactor's own connection */
     atomic_int refresh_ms;  /* <0: never; 0: every lookup */
     atomic_llong last_check_ms;
@@ -212,24 +210,6 @@ static int has_id(const int64_t *ids, size_t n, int64_t id)
     return n && bsearch(&id, ids, n, sizeof id, cmp_id) != NULL;
 }
 
-/* Every version some part of v holds, sorted (NULL with *n 0 if none). */
-static int64_t *view_ids(const view *v, size_t *n)
-{
-    size_t total = 0, w = 0;
-    for (size_t i = 0; i < v->n; i++)
-        total += v->nids[i];
-    *n = 0;
-    int64_t *all = total ? bw__malloc(total * sizeof *all) : NULL;
-    if (!all)
-        return NULL;
-    for (size_t i = 0; i < v->n; i++)
-        for (size_t k = 0; k < v->nids[i]; k++)
-            all[w++] = v->ids[i][k];
-    qsort(all, w, sizeof *all, cmp_id);
-    *n = w;
-    return all;
-}
-
 /* ---------------- building ---------------- */
 
 /* Build the index of every chosen list on store s: a view of one part. */
@@ -283,20 +263,29 @@ static void want_compaction(bw_matcher *m)
     pthread_mutex_unlock(&m->clock);
 }
 
-/* The change since the view: a part of the versions it lacks, appended;
- * with m->reload held. *asked: a full rebuild is wanted (a version gone,
- * parts piling up). */
+/* Hashes in the index ix, of every kind. */
+static size_t index_size(const bw_index *ix)
+{
+    size_t n = 0;
+    for (int k = 0; k < BW_HASH_KIND_COUNT; k++)
+        n += bw_index_count(ix, (bw_hash_kind)k);
+    return n;
+}
+
+/* The change since the view, with m->reload held: the part beside the
+ * base is built anew from every live version the base lacks -- small next
+ * to the base, so milliseconds -- and the view becomes base + that part.
+ * *asked: a full rebuild is wanted (a version of the base gone, or the
+ * part grown past an eighth of the base). */
 static bw_status apply_change(bw_matcher *m, int64_t version, int *swapped, int *asked,
                               bw_error *err)
 {
     view *v = view_get(m), *nv = NULL;
-    size_t nknown = 0, nlive = 0, nids = 0, gone = 0;
-    int64_t *known = v ? view_ids(v, &nknown) : NULL, *live = NULL, *ids = NULL;
+    size_t nlive = 0, nids = 0, gone = 0;
+    int64_t *live = NULL, *ids = NULL;
     bw_index *ix = NULL;
     bw_status st;
-    if (!v || v->n == MAX_PARTS) { /* nothing to add to: build it whole */
-        view_put(v);
-        free(known);
+    if (!v) {
         *swapped = 1;
         return load(m, err);
     }
@@ -304,42 +293,37 @@ static bw_status apply_change(bw_matcher *m, int64_t version, int *swapped, int 
     const char *const *names = (const char *const *)m->lists;
     st = bw_store_live_versions(m->store, names, m->nlists, &live, &nlive, err);
     if (st == BW_OK)
-        st = bw_store_build_index_versions(m->store, names, m->nlists, known, nknown, 0, &m->iopts,
-                                           &ix, &ids, &nids, err);
+        st = bw_store_build_index_versions(m->store, names, m->nlists, v->ids[0], v->nids[0], 0,
+                                           &m->iopts, &ix, &ids, &nids, err);
     pthread_mutex_unlock(&m->lock);
-    for (size_t i = 0; st == BW_OK && i < nknown; i++)
-        gone += !has_id(live, nlive, known[i]);
-    if (st == BW_OK && nids) { /* versions no part holds: a part of their own */
-        if (!(nv = bw__calloc(1, sizeof *nv)))
-            st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
-        for (size_t i = 0; st == BW_OK && i < v->n; i++)
-            if (view_add_part(nv, v, i) != 0)
-                st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
-        if (st == BW_OK) {
-            atomic_init(&nv->refs, 1);
-            nv->ix[nv->n] = ix;
-            nv->ids[nv->n] = ids;
-            nv->nids[nv->n++] = nids;
+    for (size_t i = 0; st == BW_OK && i < v->nids[0]; i++)
+        gone += !has_id(live, nlive, v->ids[0][i]);
+    if (st == BW_OK && !(nv = bw__calloc(1, sizeof *nv)))
+        st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    if (st == BW_OK && view_add_part(nv, v, 0) != 0)
+        st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    if (nv)
+        atomic_init(&nv->refs, 1);
+    if (st == BW_OK) {
+        size_t part = 0, base = index_size(v->ix[0]);
+        if (nids) {
+            part = index_size(ix);
+            nv->ix[1] = ix;
+            nv->ids[1] = ids;
+            nv->nids[1] = nids;
+            nv->n = 2;
             ix = NULL, ids = NULL;
         }
-    }
-    if (st == BW_OK) {
         m->data_version = version;
         m->list_count = nlive;
-        *asked = gone > 0 || (nv ? nv->n : v->n) >= COMPACT_PARTS;
-        if (nv) {
-            view_set(m, nv);
-            nv = NULL;
-            *swapped = 1;
-        }
+        *asked = gone > 0 || part > base / 8 + 65536;
+        view_set(m, nv);
+        nv = NULL;
+        *swapped = 1;
     }
-    if (nv) { /* a failure half way: its parts' references go back */
-        atomic_init(&nv->refs, 1);
-        view_put(nv);
-    }
+    view_put(nv); /* a failure half way: its parts' references go back */
     bw_index_unref(ix);
     free(ids);
-    free(known);
     free(live);
     view_put(v);
     return st;
@@ -424,9 +408,11 @@ static void *compactor(void *arg)
         if (m->closing)
             break;
         m->compact_wanted = 0;
+        m->compacting = 1;
         pthread_mutex_unlock(&m->clock);
         int failed = compact_once(m) != 0;
         pthread_mutex_lock(&m->clock);
+        m->compacting = 0;
         if (failed && !m->closing) { /* again in a second */
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
@@ -476,6 +462,17 @@ uint64_t bw_matcher_reloads(bw_matcher *m)
 uint64_t bw_matcher_compactions(bw_matcher *m)
 {
     return m ? atomic_load(&m->compactions) : 0;
+}
+
+int bw_matcher_rebuilding(bw_matcher *m)
+{
+    int busy = 0;
+    if (m) {
+        pthread_mutex_lock(&m->clock);
+        busy = m->compact_wanted || m->compacting;
+        pthread_mutex_unlock(&m->clock);
+    }
+    return busy;
 }
 
 size_t bw_matcher_index_count(bw_matcher *m, bw_hash_kind kind, size_t *parts)
