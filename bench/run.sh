@@ -18,6 +18,7 @@ for b in "$build"/bench/bench_*; do
     echo
     echo "== $name"
     case $name in
+    bench_serve) continue ;;   # the anchor of serve_lookup.sh, below
     bench_hash)
         files=$(sh "$here/scripts/corpus.sh") || { echo "$name: corpus missing, skipped"; status=1; continue; }
         reps=3
@@ -37,4 +38,7 @@ echo
 echo "== pg_import.sh (the store: SQLite against PostgreSQL)"
 n=10000000; [ "${BW_BENCH_QUICK:-0}" = 1 ] && n=1000000
 bash "$here/bench/pg_import.sh" "$build" "$n" || status=1
+echo
+echo "== serve_lookup.sh (the service: GET /m/raw_lookup under wrk against in process)"
+bash "$here/bench/serve_lookup.sh" "$build" "$n" || status=1
 exit $status

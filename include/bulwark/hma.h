@@ -34,6 +34,7 @@
 #include "index.h"
 #include "store.h"
 #include "match.h"
+#include "hash.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -85,15 +86,53 @@ void bw_hma_banks_json(bw_json *j, const bw_list_info *lists, size_t n);
 
 /* GET /m/index/status: {"pdq": {"present", "built_to", "size"},
  * "video_md5": {...}} (blueprints/matching.py index_status): present when
- * an index is loaded (ix not NULL), built_to the newest list's import time
- * (Unix seconds, -1 when none), size its hashes of that kind. only: one
+ * an index is loaded (m not NULL), built_to the newest list's import time
+ * (Unix seconds, -1 when none), size its hashes of that kind
+ * (bw_matcher_index_count). only: one
  * signal type's name, or NULL for all. */
-void bw_hma_index_status_json(bw_json *j, const bw_index *ix, int64_t built_to,
+void bw_hma_index_status_json(bw_json *j, bw_matcher *m, int64_t built_to,
                               const char *only);
 
 /* GET /site-map: the routes as a sorted array of strings (app.py
  * site_map). */
 void bw_hma_site_map_json(bw_json *j, const char *const *routes, size_t n);
+
+/* ---- uploads: POST /h/hash and POST /m/lookup (blueprints/hashing.py
+ * hash_media_from_form_data, matching.py lookup_post) ---- */
+
+/* HMA's content types, the name of an upload's multipart field: "photo"
+ * is hashed with PDQ, "video" with video_md5 (the MD5 of its bytes), as
+ * in HMA's default configuration. */
+typedef enum bw_hma_content {
+    BW_HMA_PHOTO = 0,
+    BW_HMA_VIDEO
+} bw_hma_content;
+
+/* The content type of a field name; BW_ERR_NOT_FOUND with HMA's message
+ * ("no such content_type: 'x'") otherwise. */
+bw_status bw_hma_content_type(const char *name, bw_hma_content *out, bw_error *err);
+
+/* The signal HMA computes of an upload. */
+typedef struct bw_hma_signal {
+    const char *type;          /* HMA's signal type name: "pdq", "video_md5" */
+    bw_hash_kind kind;
+    uint8_t bytes[BW_HASH_MAX_BYTES];
+} bw_hma_signal;
+
+/* The signal of an upload of a content type from its hash result: a
+ * photo's PDQ (BW_ERR_FORMAT when r is not a decoded image), a video's
+ * MD5 (r's digests). */
+bw_status bw_hma_upload_signal(bw_hma_content content, const bw_hash_result *r,
+                               bw_hma_signal *out, bw_error *err);
+
+/* POST /h/hash: {"pdq": "HEX"} or {"video_md5": "HEX"} (schemas/hashing.py
+ * HashResponse: signal type name -> hash, lowercase hex). */
+void bw_hma_hash_json(bw_json *j, const bw_hma_signal *s);
+
+/* POST /m/lookup: {"pdq": {"BANK": [{"bank_content_id", "distance"}, ...]}}:
+ * the signal type, then what bw_hma_lookup_json writes for m. */
+void bw_hma_lookup_upload_json(bw_json *j, const bw_hma_signal *s, const bw_matches *m,
+                               const char *banks);
 
 /* An error: {"message": message} (utils/flask_utils.py). */
 void bw_hma_error_json(bw_json *j, const char *message);

@@ -8,7 +8,10 @@
  * A matcher notices on its own when another process changes the store (a
  * list imported, re-imported or removed): at most every refresh interval
  * (default BW_MATCHER_REFRESH_MS) a lookup checks the store's data version
- * and, if it moved, the index is rebuilt and swapped in.
+ * and, if it moved, an index of just the new list versions is built beside
+ * the current one and swapped in (milliseconds, whatever the size of the
+ * rest); removals and many small indexes make a thread of the matcher's
+ * own rebuild the whole index on a second store connection and swap it in.
  * Results are records ready for the interface's `matches` array:
  * {list, kind, hash, distance, label}, nearest first. */
 #ifndef BULWARK_MATCH_H
@@ -89,6 +92,17 @@ void bw_matcher_set_refresh(bw_matcher *m, int interval_ms);
  * times the index has been reloaded after a change. */
 uint64_t bw_matcher_list_count(bw_matcher *m);
 uint64_t bw_matcher_reloads(bw_matcher *m);
+/* How many full rebuilds have run in the background (see below). */
+uint64_t bw_matcher_compactions(bw_matcher *m);
+
+/* The index in numbers: the hashes of one kind and the bytes it takes.
+ * A change adds a small index beside the big one instead of rebuilding it
+ * (*parts, may be NULL: how many there are now, 1 after a full rebuild);
+ * a hash in two of them (a list re-imported since the last full rebuild)
+ * counts twice until the matcher's background rebuild merges them, which
+ * removals and a pile of small indexes ask for. */
+size_t bw_matcher_index_count(bw_matcher *m, bw_hash_kind kind, size_t *parts);
+size_t bw_matcher_index_bytes(bw_matcher *m);
 
 /* The lists of the store as they are now (only those the matcher was
  * opened with, when it was given names), by name, read under the
@@ -96,7 +110,8 @@ uint64_t bw_matcher_reloads(bw_matcher *m);
  * with bw_list_infos_free. */
 bw_status bw_matcher_lists(bw_matcher *m, bw_list_info **out, size_t *n, bw_error *err);
 
-/* The current index (a reference: bw_index_unref it). */
+/* The current index without what is beside it since its last full
+ * rebuild (a reference: bw_index_unref it). */
 bw_index *bw_matcher_index(bw_matcher *m);
 
 /* The lookups take m NULL as a matcher without lists: nothing matches. */

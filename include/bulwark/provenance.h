@@ -118,6 +118,10 @@ typedef struct bw_provenance_request {
     int stdin_fd;
     bw_provenance_opts opts;   /* trust, watermark, limits (sidecar: set per file) */
     int sidecars;              /* use NAME.c2pa beside NAME.ext when present */
+    /* Not NULL: the path "-" is these bytes, not stdin_fd (an upload held
+     * in memory; read as stdin would be, at most max_file_bytes). */
+    const void *stdin_data;
+    size_t stdin_len;
 } bw_provenance_request;
 
 /* Examine every input of req and hand each record to sink in order:

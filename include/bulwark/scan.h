@@ -138,6 +138,13 @@ bw_status bw_scanner_add(bw_scanner *s, const char *path, bw_error *err);
  * input or the limit is a record. */
 bw_status bw_scanner_add_fd(bw_scanner *s, const char *name, int fd, bw_error *err);
 
+/* The same over bytes in memory (an upload a server holds): they are
+ * read as a descriptor's would be (copied, at most max_file_bytes; over
+ * it, a record with the digests), so that the records are those of
+ * bw_scanner_add_fd on the same bytes. data is not kept after the call. */
+bw_status bw_scanner_add_memory(bw_scanner *s, const char *name, const void *data, size_t len,
+                                bw_error *err);
+
 /* Deliver every record still in flight. */
 void bw_scanner_finish(bw_scanner *s);
 
@@ -199,6 +206,10 @@ typedef struct bw_scan_request {
     int count_ahead;            /* count the inputs on a second thread (progress totals) */
     void (*progress)(void *ctx, const bw_scan_state *st);  /* may be NULL */
     void *progress_ctx;
+    /* Not NULL: the path "-" is these bytes (bw_scanner_add_memory), not
+     * stdin_fd: an upload held in memory, scanned as `scan -` would. */
+    const void *stdin_data;
+    size_t stdin_len;
 } bw_scan_request;
 
 /* Run a scan: each record goes to sink in order (result: the

@@ -127,6 +127,33 @@ void bw_list_writer_abort(bw_list_writer *w);
 bw_status bw_store_build_index(bw_store *s, const char *const *lists, size_t nlists,
                                const bw_index_opts *opts, bw_index **out, bw_error *err);
 
+/* Keeping an index fresh without rebuilding it whole (match.h's matcher):
+ * every list version is a number of its own that never comes back (a
+ * re-import is a new version, a removal drops one), so an index can say
+ * which versions it holds, and a change is the versions it lacks -- a
+ * small index of just their hashes, built beside the big one -- and the
+ * versions it holds that are gone, whose rows the store no longer finds
+ * (nothing to rebuild for a lookup to be right).
+ *
+ * bw_store_build_index, leaving out the versions in known[] (sorted;
+ * nknown 0: none), giving the versions it read in *ids (sorted, malloc'd;
+ * ids NULL: not wanted). strict: a named list that is not in the store is
+ * BW_ERR_NOT_FOUND (otherwise it is simply not there). */
+bw_status bw_store_build_index_versions(bw_store *s, const char *const *lists, size_t nlists,
+                                        const int64_t *known, size_t nknown, int strict,
+                                        const bw_index_opts *opts, bw_index **out, int64_t **ids,
+                                        size_t *nids, bw_error *err);
+
+/* The live versions of the named lists (all when nlists is 0), sorted,
+ * malloc'd. */
+bw_status bw_store_live_versions(bw_store *s, const char *const *lists, size_t nlists,
+                                 int64_t **ids, size_t *n, bw_error *err);
+
+/* A second connection to the store s was opened on (its location and
+ * flags, but never creating it): for work beside s's, such as a full
+ * index rebuild while s serves lookups. */
+bw_status bw_store_reopen(bw_store *s, bw_store **out, bw_error *err);
+
 /* Every list entry holding exactly this hash: calls fn with the entry and
  * the name of its list. */
 typedef int (*bw_store_hit_fn)(void *ctx, const char *list, const bw_entry *e);

@@ -93,7 +93,7 @@ int cmd_provenance(int argc, char **argv)
         return cli_usage_error("provenance", "cannot read --trust-config %s", a.p.trust_config);
     a.p.limits = &a.c.limits;
     bw_provenance_request req = {(const char *const *)argv + first, (size_t)(argc - first),
-                                 STDIN_FILENO, a.p, 1};
+                                 STDIN_FILENO, a.p, 1, NULL, 0};
     bw_sink sink = {a.c.json, on_record, NULL};
     if (bw_provenance_run(&req, &sink, &failed, &err) != BW_OK) {
         cli_warn("provenance", "%s", bw_error_message(&err));

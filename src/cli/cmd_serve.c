@@ -61,14 +61,18 @@ static const cli_cmd serve_cmd = {
     "                     [--max-body SIZE] [--max-inflight N] [--timeout SECONDS]\n"
     "                     [--log FILE] [--rate N] [--allow-empty] [--index fast|compact]",
     "The matching service for platforms: HMA's API (GET /m/raw_lookup, /m/lookup,\n"
-    "/m/index/status, /c/banks, /c/bank/NAME, /status, /status/live, /site-map)\n"
-    "and bulwark's own (GET /v1/lookup, /v1/lists, POST /v1/prompt), over the\n"
-    "lists of the store (--db PATH); GET /metrics (Prometheus text, admin scope)\n"
-    "and GET /openapi.json. A list changed by another process is matched\n"
-    "within two seconds. /status is 503 INDEX-NOT-LOADED until the index is\n"
-    "loaded. SIGHUP reloads the --tokens file (a file that does not load keeps\n"
-    "the tokens there are). SIGTERM or SIGINT stops accepting, finishes the\n"
-    "requests in flight and exits. Routes, tokens and limits: docs/serve.md.\n\n",
+    "/m/index/status, /c/banks, /c/bank/NAME, /status, /status/live, /site-map;\n"
+    "POST /h/hash and /m/lookup with a multipart photo or video upload) and\n"
+    "bulwark's own (GET /v1/lookup, /v1/lists; POST /v1/prompt, /v1/scan and\n"
+    "/v1/provenance, the last two answering for an uploaded file what `scan\n"
+    "--json` and `provenance --json` answer for it on stdin), over the lists of\n"
+    "the store (--db PATH); GET /metrics (Prometheus text, admin scope) and GET\n"
+    "/openapi.json. Uploads are held in memory (--max-body) and never written to\n"
+    "disk. A list changed by another process is matched within two seconds.\n"
+    "/status is 503 INDEX-NOT-LOADED until the index is loaded. SIGHUP reloads\n"
+    "the --tokens file (a file that does not load keeps the tokens there are).\n"
+    "SIGTERM or SIGINT stops accepting, finishes the requests in flight and\n"
+    "exits. Routes, tokens and limits: docs/serve.md.\n\n",
     serve_opts,
     "Exit: 0 stopped by SIGTERM or SIGINT, 1 the store could not be loaded,\n"
     "2 usage or configuration error (nothing served).\n"};

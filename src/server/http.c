@@ -319,7 +319,9 @@ static enum MHD_Result finish(srv_service *svc, struct MHD_Connection *c, req *r
 {
     srv_reply rp = {0};
     srv_request rq = {&r->target, r->name, r->route->body ? r->body : NULL,
-                      r->route->body ? r->len : 0};
+                      r->route->body ? r->len : 0,
+                      MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                  MHD_HTTP_HEADER_CONTENT_TYPE)};
     if (r->too_large)
         srv_reply_error(&rp, 413, "request body too large: over %llu bytes (--max-body)",
                         (unsigned long long)svc->cfg->max_body);

@@ -235,23 +235,30 @@ static void write_histogram(srv_service *svc, out *o)
 static void write_index(srv_service *svc, out *o)
 {
     bw_matcher *mt = atomic_load(&svc->matcher);
-    bw_index *ix = bw_matcher_index(mt);
     int64_t built = atomic_load(&svc->index_built_ms);
+    size_t parts = 0;
     header(o, "bulwark_index_loaded", "gauge", "1 once the index is loaded, else 0.");
-    put(o, "bulwark_index_loaded %d\n", ix ? 1 : 0);
-    header(o, "bulwark_index_hashes", "gauge", "Hashes in the index, by signal type.");
+    put(o, "bulwark_index_loaded %d\n", mt ? 1 : 0);
+    header(o, "bulwark_index_hashes", "gauge",
+           "Hashes in the index, by signal type (a hash re-imported since the last full "
+           "rebuild counts twice until it).");
     for (int k = 0; k < BW_HASH_KIND_COUNT; k++)
         put(o, "bulwark_index_hashes{type=\"%s\"} %zu\n", bw_hash_kind_name((bw_hash_kind)k),
-            ix ? bw_index_count(ix, (bw_hash_kind)k) : 0);
-    bw_index_unref(ix);
+            mt ? bw_matcher_index_count(mt, (bw_hash_kind)k, &parts) : 0);
+    header(o, "bulwark_index_parts", "gauge",
+           "Indexes in use: 1 after a full rebuild, one more for each change since.");
+    put(o, "bulwark_index_parts %zu\n", parts);
     if (mt && built > 0) {
         header(o, "bulwark_index_age_seconds", "gauge",
-               "Seconds since the index in use was built.");
+               "Seconds since the index in use was built or last changed.");
         put(o, "bulwark_index_age_seconds %.3f\n", (double)(srv_now_ms() - built) / 1e3);
     }
     header(o, "bulwark_index_reloads_total", "counter",
-           "Times the index was rebuilt after the store changed.");
+           "Times the index was changed after the store changed.");
     put(o, "bulwark_index_reloads_total %" PRIu64 "\n", mt ? bw_matcher_reloads(mt) : 0);
+    header(o, "bulwark_index_compactions_total", "counter",
+           "Full rebuilds of the index in the background.");
+    put(o, "bulwark_index_compactions_total %" PRIu64 "\n", mt ? bw_matcher_compactions(mt) : 0);
 }
 
 static void write_matches(srv_service *svc, out *o)

@@ -84,8 +84,8 @@ static int parse_bool(const char *v)
 
 /* Look up the request's signal_type and signal (query_index): 0 with the
  * matches, or -1 after the error reply. */
-static int lookup_signal(srv_service *svc, const char *type, const char *signal,
-                         srv_reply *rp, bw_matches *ms)
+int srv_lookup_signal(srv_service *svc, const char *type, const char *signal, srv_reply *rp,
+                      bw_matches *ms)
 {
     bw_error err;
     bw_hash_kind kind;
@@ -135,7 +135,7 @@ static void h_raw_lookup(srv_service *svc, const srv_request *rq, srv_reply *rp)
         srv_reply_error(rp, 422, "include_distance: Input should be a valid boolean");
         return;
     }
-    if (lookup_signal(svc, type, signal, rp, &ms) != 0)
+    if (srv_lookup_signal(svc, type, signal, rp, &ms) != 0)
         return;
     srv_metrics_matches(svc, &ms, srv_param_get(rq->target, "banks"));
     bw_json_init(&j);
@@ -159,7 +159,7 @@ static void h_lookup(srv_service *svc, const srv_request *rq, srv_reply *rp)
         srv_reply_error(rp, 400, "Either url or both signal and signal_type are required");
         return;
     }
-    if (lookup_signal(svc, type, signal, rp, &ms) != 0)
+    if (srv_lookup_signal(svc, type, signal, rp, &ms) != 0)
         return;
     srv_metrics_matches(svc, &ms, srv_param_get(rq->target, "banks"));
     bw_json_init(&j);
@@ -195,10 +195,8 @@ static void h_index_status(srv_service *svc, const srv_request *rq, srv_reply *r
         reply_failure(rp, &err);
         return;
     }
-    bw_index *ix = bw_matcher_index(m);
     bw_json_init(&j);
-    bw_hma_index_status_json(&j, ix, newest_import(lists, n), only);
-    bw_index_unref(ix);
+    bw_hma_index_status_json(&j, m, newest_import(lists, n), only);
     bw_list_infos_free(lists, n);
     reply_json_free(rp, 200, &j);
 }
@@ -389,12 +387,17 @@ const srv_route srv_routes[] = {
     {"GET", "/site-map", BW_SCOPE_MATCH, 0, h_site_map, "/site-map"},
     {"GET", "/m/raw_lookup", BW_SCOPE_MATCH, 0, h_raw_lookup, "/m/raw_lookup"},
     {"GET", "/m/lookup", BW_SCOPE_MATCH, 0, h_lookup, "/m/lookup"},
+    {"POST", "/m/lookup", BW_SCOPE_MATCH, 1, srv_h_lookup_post, "/m/lookup"},
+    {"GET", "/h/hash", BW_SCOPE_MATCH, 0, srv_h_hash_get, "/h/hash"},
+    {"POST", "/h/hash", BW_SCOPE_MATCH, 1, srv_h_hash_post, "/h/hash"},
     {"GET", "/m/index/status", BW_SCOPE_MATCH, 0, h_index_status, "/m/index/status"},
     {"GET", "/c/banks", BW_SCOPE_MATCH, 0, h_banks, "/c/banks"},
     {"GET", "/c/bank/*", BW_SCOPE_MATCH, 0, h_bank, "/c/bank/<bank_name>"},
     {"GET", "/v1/lookup", BW_SCOPE_MATCH, 0, h_v1_lookup, "/v1/lookup"},
     {"GET", "/v1/lists", BW_SCOPE_MATCH, 0, h_v1_lists, "/v1/lists"},
     {"POST", "/v1/prompt", BW_SCOPE_MATCH, 1, h_v1_prompt, "/v1/prompt"},
+    {"POST", "/v1/scan", BW_SCOPE_MATCH, 1, srv_h_v1_scan, "/v1/scan"},
+    {"POST", "/v1/provenance", BW_SCOPE_MATCH, 1, srv_h_v1_provenance, "/v1/provenance"},
     /* operations (routes_ops.c) */
     {"GET", "/metrics", BW_SCOPE_ADMIN, 0, srv_h_metrics, "/metrics"},
     {"GET", "/openapi.json", BW_SCOPE_MATCH, 0, srv_h_openapi, "/openapi.json"},

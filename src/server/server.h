@@ -7,6 +7,9 @@
  *              matcher loaded behind it, signals, the drain on SIGTERM
  *   http.c     libmicrohttpd: requests in, limits, tokens, replies out
  *   routes.c   the route table and one small handler per route
+ *   upload.c   the handlers of the upload routes (hash, look up, scan,
+ *              provenance of a request body, held in memory only)
+ *   multipart.c multipart/form-data bodies parsed (no HTTP library)
  *   router.c   request targets parsed, routes found (no HTTP library)
  *   deadline.c the watchdog that cuts requests slower than --timeout
  *   metrics.c  the counters behind GET /metrics, in Prometheus's text
@@ -87,6 +90,7 @@ typedef struct srv_request {
     const char *name;            /* the NAME segment, decoded ("" if none) */
     const char *body;            /* the request body (NULL: none) */
     size_t body_len;
+    const char *content_type;    /* its Content-Type header (NULL: none) */
 } srv_request;
 
 /* The answer a handler fills in. */
@@ -108,6 +112,20 @@ void srv_reply_error(srv_reply *rp, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Append n bytes (JSON Lines); 0, or -1 when out of memory. */
 int srv_reply_append(srv_reply *rp, const char *p, size_t n);
+
+/* Look up an HMA signal (type name, signal string) in the matcher, as
+ * GET /m/lookup does (routes.c): 0 with the matches, or -1 after the
+ * error reply (400 bad signal, 503 before the index is loaded). */
+int srv_lookup_signal(srv_service *svc, const char *type, const char *signal, srv_reply *rp,
+                      bw_matches *ms);
+
+/* The upload routes (upload.c): POST /h/hash, POST /m/lookup, POST
+ * /v1/scan, POST /v1/provenance; and GET /h/hash?url= (403: no fetching). */
+void srv_h_hash_get(srv_service *svc, const srv_request *rq, srv_reply *rp);
+void srv_h_hash_post(srv_service *svc, const srv_request *rq, srv_reply *rp);
+void srv_h_lookup_post(srv_service *svc, const srv_request *rq, srv_reply *rp);
+void srv_h_v1_scan(srv_service *svc, const srv_request *rq, srv_reply *rp);
+void srv_h_v1_provenance(srv_service *svc, const srv_request *rq, srv_reply *rp);
 
 /* ---- operations (metrics.c, access.c, ratelimit.c, routes_ops.c) ---- */
 

@@ -150,6 +150,46 @@ static void test_tokens(void **state)
     assert_int_equal(bw_scope_parse("curat", 5), 0);
 }
 
+/* Uploads: content type names, the signal of each, and the two bodies. */
+static void test_uploads(void **state)
+{
+    bw_hma_content c;
+    bw_hma_signal sig;
+    bw_hash_result r;
+    bw_error err;
+    bw_json j;
+    (void)state;
+    assert_int_equal(bw_hma_content_type("photo", &c, &err), BW_OK);
+    assert_int_equal(c, BW_HMA_PHOTO);
+    assert_int_equal(bw_hma_content_type("video", &c, &err), BW_OK);
+    assert_int_equal(c, BW_HMA_VIDEO);
+    assert_int_equal(bw_hma_content_type("file", &c, &err), BW_ERR_NOT_FOUND);
+    assert_string_equal(err.msg, "no such content_type: 'file'");
+
+    memset(&r, 0, sizeof r);
+    r.kind = BW_KIND_FILE;
+    r.has_digests = 1;
+    for (int i = 0; i < 16; i++)
+        r.digests.md5[i] = (uint8_t)(0xa0 + i);
+    assert_int_equal(bw_hma_upload_signal(BW_HMA_PHOTO, &r, &sig, &err), BW_ERR_FORMAT);
+    assert_string_equal(err.msg, "photo: the upload is not an image in a format bulwark decodes");
+    assert_int_equal(bw_hma_upload_signal(BW_HMA_VIDEO, &r, &sig, &err), BW_OK);
+    bw_json_init(&j);
+    bw_hma_hash_json(&j, &sig);
+    assert_string_equal(j.buf, "{\"video_md5\":\"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf\"}");
+
+    r.kind = BW_KIND_IMAGE;
+    assert_int_equal(bw_pdq_from_hex(PDQ_A, 64, &r.pdq), BW_OK);
+    assert_int_equal(bw_hma_upload_signal(BW_HMA_PHOTO, &r, &sig, &err), BW_OK);
+    bw_json_reset(&j);
+    bw_hma_hash_json(&j, &sig);
+    assert_string_equal(j.buf, "{\"pdq\":\"" PDQ_A "\"}");
+    bw_json_reset(&j);
+    bw_hma_lookup_upload_json(&j, &sig, NULL, NULL);
+    assert_string_equal(j.buf, "{\"pdq\":{}}");
+    bw_json_free(&j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -157,6 +197,7 @@ int main(void)
         cmocka_unit_test(test_banks),
         cmocka_unit_test(test_content_ids_and_json),
         cmocka_unit_test(test_tokens),
+        cmocka_unit_test(test_uploads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -83,7 +83,7 @@ for i in $(seq 1 100); do
         awk -v a="$(val later bulwark_index_age_seconds)" "BEGIN { exit !(a < 1) }" && break
     sleep 0.1
 done
-check "a list imported: index reloads 1, 2 PDQ hashes" '[ "$(val later bulwark_index_reloads_total)" = 1 ] && [ "$(val later "bulwark_index_hashes{type=\"pdq\"}")" = 2 ]'
+check "a list imported: index reloads 1, 2 PDQ hashes, 2 parts (the change beside the index)" '[ "$(val later bulwark_index_reloads_total)" = 1 ] && [ "$(val later "bulwark_index_hashes{type=\"pdq\"}")" = 2 ] && [ "$(val pre bulwark_index_parts)" = 1 ] && [ "$(val later bulwark_index_parts)" = 2 ]'
 check "and the index age started again (over 1.2 s before, under 1 s after)" 'awk -v a="$(val later bulwark_index_age_seconds)" -v b="$(val pre bulwark_index_age_seconds)" "BEGIN { exit !(b >= 1.2 && a < 1) }"'
 bw_serve_stop
 

@@ -3,7 +3,8 @@
 # the server's routes (its paths are /site-map's, each operation served),
 # and the server's real answers -- every GET route, successes and errors --
 # are valid against the document's response schemas (JSON Schema 2020-12,
-# tests/server/openapi_check.py); a document that disagrees fails.
+# tests/server/openapi_check.py), the upload routes with real uploads of
+# the samples; a document that disagrees fails.
 . "$(dirname "$0")/../lib.sh"; bw_setup server_openapi
 export BULWARK_DB="$T/openapi.db"
 pdq=$("$BULWARK" hash --json "$SAMPLES/rings.png" | jq -r .pdq)
@@ -48,6 +49,18 @@ cat >"$T/cases" <<CASES
 200 GET /metrics
 200 GET /openapi.json
 200 POST /v1/prompt $T/prompts.txt
+200 POST /h/hash form:photo=$SAMPLES/rings.png
+200 POST /h/hash form:video=$SAMPLES/rings.png
+400 POST /h/hash $T/prompts.txt
+403 GET /h/hash?url=http://example.org/a.jpg
+422 GET /h/hash
+200 POST /m/lookup form:photo=$SAMPLES/rings.png
+200 POST /m/lookup?banks=NONE form:photo=$SAMPLES/hills-sunset.jpg
+400 POST /m/lookup form:other=$SAMPLES/rings.png
+200 POST /v1/scan $SAMPLES/hills-sunset.jpg
+200 POST /v1/scan form:file=$SAMPLES/rings.png
+200 POST /v1/scan $T/prompts.txt
+200 POST /v1/provenance $SAMPLES/hills-sunset.jpg
 405 POST /v1/lists
 404 GET /nope
 CASES
@@ -69,6 +82,8 @@ check "a route missing from the document: fails" '! $CHECK "$URL" "$T/cases" --d
 jq '.paths["/v1/extra"] = {"get": {"responses": {}}}' "$T/doc.json" >"$T/wrong4.json"
 check "a documented path the server lacks: fails" '! $CHECK "$URL" "$T/cases" --doc "$T/wrong4.json" --site-map 2>"$T/e" && grep -q "/v1/extra is in the document but not served" "$T/e"'
 grep -v "/c/banks" "$T/cases" >"$T/cases-short"
+jq 'del(.paths["/m/lookup"].post)' "$T/doc.json" >"$T/wrong5.json"
+check "a method missing from the document (POST /m/lookup): fails" '! $CHECK "$URL" "$T/cases" --doc "$T/wrong5.json" --site-map 2>"$T/e" && grep -q "POST /m/lookup is served (400) but not in the document" "$T/e"'
 check "a GET route without a case: fails" '! $CHECK "$URL" "$T/cases-short" --site-map 2>"$T/e" && grep -q "GET /c/banks has no case" "$T/e"'
 bw_serve_stop
 

@@ -9,8 +9,10 @@
 (GET /site-map, `<name>` for `{name}`), and that each operation's path
 and method are served (a request is not answered 404 or 405 by the
 router).
-CASES: one request a line, `CODE METHOD TARGET [BODYFILE]`: the status the
-server must answer, and what to send. Each answer's status must be in the
+CASES: one request a line, `CODE METHOD TARGET [BODYFILE | form:FIELD=FILE]`:
+the status the server must answer, and what to send (a file as the body, or
+as a multipart/form-data body's one part). For each documented path, GET or
+POST when the document lacks it must be the router's 405. Each answer's status must be in the
 operation's responses (or its default), its Content-Type among that
 response's media types, and its body valid against the media type's schema
 under JSON Schema 2020-12 (jsonschema.Draft202012Validator; $refs resolved
@@ -36,8 +38,20 @@ def fail(msg):
     print("openapi_check: " + msg, file=sys.stderr)
 
 
-def fetch(url, method="GET", body=None, headers=()):
+def multipart(field, path):
+    """A multipart/form-data body with one file part: (body, content type)."""
+    boundary = "openapicheck7c1f"
+    data = open(path, "rb").read()
+    body = (("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"f\"\r\n"
+             "Content-Type: application/octet-stream\r\n\r\n" % (boundary, field)).encode()
+            + data + ("\r\n--%s--\r\n" % boundary).encode())
+    return body, "multipart/form-data; boundary=" + boundary
+
+
+def fetch(url, method="GET", body=None, headers=(), ctype=None):
     req = urllib.request.Request(url, data=body, method=method)
+    if ctype:
+        req.add_header("Content-Type", ctype)
     for h in headers:
         k, v = h.split(":", 1)
         req.add_header(k.strip(), v.strip())
@@ -69,8 +83,8 @@ def validate(doc, schema, instance, what):
     return not errors
 
 
-def check_case(doc, url, code, method, target, body, headers):
-    status, ctype, data = fetch(url + target, method, body, headers)
+def check_case(doc, url, code, method, target, body, headers, body_type=None):
+    status, ctype, data = fetch(url + target, method, body, headers, body_type)
     what = "%s %s -> %d" % (method, target, status)
     if status != int(code):
         fail("%s: expected %s" % (what, code))
@@ -121,6 +135,11 @@ def check_site_map(doc, url, headers):
                                     headers)
             if status == 405 or (status == 404 and b"was not found on the server" in data):
                 fail("%s %s is in the document but the router answers %d" % (method.upper(), p, status))
+        for method in ("GET", "POST"):  # a method the document lacks must be the router's 405
+            if method.lower() not in item:
+                status, _, _ = fetch(url + concrete, method, b"" if method != "GET" else None, headers)
+                if status != 405:
+                    fail("%s %s is served (%d) but not in the document" % (method, p, status))
 
 
 def main():
@@ -150,8 +169,12 @@ def main():
         parts = line.split()
         if not parts or parts[0].startswith("#"):
             continue
-        body = open(parts[3], "rb").read() if len(parts) > 3 else None
-        tmpl = check_case(doc, url, parts[0], parts[1], parts[2], body, headers)
+        body, body_type = None, None
+        if len(parts) > 3 and parts[3].startswith("form:"):
+            body, body_type = multipart(*parts[3][5:].split("=", 1))
+        elif len(parts) > 3:
+            body = open(parts[3], "rb").read()
+        tmpl = check_case(doc, url, parts[0], parts[1], parts[2], body, headers, body_type)
         if tmpl:
             covered.add((parts[1].lower(), tmpl))
     if site_map:

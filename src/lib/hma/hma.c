@@ -215,7 +215,7 @@ void bw_hma_banks_json(bw_json *j, const bw_list_info *lists, size_t n)
     bw_json_array_end(j);
 }
 
-void bw_hma_index_status_json(bw_json *j, const bw_index *ix, int64_t built_to,
+void bw_hma_index_status_json(bw_json *j, bw_matcher *m, int64_t built_to,
                               const char *only)
 {
     bw_hash_kind kind;
@@ -227,11 +227,11 @@ void bw_hma_index_status_json(bw_json *j, const bw_index *ix, int64_t built_to,
         bw_json_key(j, name);
         bw_json_object_begin(j);
         bw_json_key(j, "present");
-        bw_json_bool(j, ix != NULL);
+        bw_json_bool(j, m != NULL);
         bw_json_key(j, "built_to");
-        bw_json_int(j, ix ? built_to : -1);
+        bw_json_int(j, m ? built_to : -1);
         bw_json_key(j, "size");
-        bw_json_uint(j, ix ? bw_index_count(ix, kind) : 0);
+        bw_json_uint(j, m ? bw_matcher_index_count(m, kind, NULL) : 0);
         bw_json_object_end(j);
     }
     bw_json_object_end(j);
@@ -264,5 +264,74 @@ void bw_hma_error_json(bw_json *j, const char *message)
     bw_json_object_begin(j);
     bw_json_key(j, "message");
     bw_json_string(j, message);
+    bw_json_object_end(j);
+}
+
+/* ---------------- uploads (blueprints/hashing.py, matching.py) ---------------- */
+
+/* HMA's content types (python-threatexchange content_type/photo.py,
+ * video.py) and the signal type each is hashed with in HMA's default
+ * configuration. */
+static const struct {
+    const char *name;
+    bw_hma_content content;
+} content_types[] = {{"photo", BW_HMA_PHOTO}, {"video", BW_HMA_VIDEO}};
+
+bw_status bw_hma_content_type(const char *name, bw_hma_content *out, bw_error *err)
+{
+    for (size_t i = 0; name && i < sizeof content_types / sizeof content_types[0]; i++)
+        if (strcmp(name, content_types[i].name) == 0) {
+            *out = content_types[i].content;
+            return BW_OK;
+        }
+    /* blueprints/hashing.py _lookup_content_type */
+    return bw__fail(err, BW_ERR_NOT_FOUND, "no such content_type: '%.100s'", name ? name : "");
+}
+
+bw_status bw_hma_upload_signal(bw_hma_content content, const bw_hash_result *r,
+                               bw_hma_signal *out, bw_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (content == BW_HMA_VIDEO) {
+        if (!r->has_digests)
+            return bw__fail(err, BW_ERR_ARG, "video: the upload could not be read");
+        out->type = "video_md5";
+        out->kind = BW_HASH_MD5;
+        memcpy(out->bytes, r->digests.md5, sizeof r->digests.md5);
+        return BW_OK;
+    }
+    if (r->kind != BW_KIND_IMAGE)
+        return bw__fail(err, BW_ERR_FORMAT,
+                        "photo: the upload is not an image in a format bulwark decodes");
+    out->type = "pdq";
+    out->kind = BW_HASH_PDQ;
+    bw_pdq_pack(&r->pdq, out->bytes);
+    return BW_OK;
+}
+
+/* The signal as python-threatexchange writes it: lowercase hex. */
+static void signal_hex(bw_json *j, const bw_hma_signal *s)
+{
+    char hex[2 * BW_HASH_MAX_BYTES + 1];
+    bw_hex_encode(s->bytes, bw_hash_kind_bytes(s->kind), hex);
+    bw_json_string(j, hex);
+}
+
+void bw_hma_hash_json(bw_json *j, const bw_hma_signal *s)
+{
+    /* schemas/hashing.py HashResponse: signal type name -> hash */
+    bw_json_object_begin(j);
+    bw_json_key(j, s->type);
+    signal_hex(j, s);
+    bw_json_object_end(j);
+}
+
+void bw_hma_lookup_upload_json(bw_json *j, const bw_hma_signal *s, const bw_matches *m,
+                               const char *banks)
+{
+    /* blueprints/matching.py lookup_post: signal type -> TMatchByBank */
+    bw_json_object_begin(j);
+    bw_json_key(j, s->type);
+    bw_hma_lookup_json(j, m, banks);
     bw_json_object_end(j);
 }

@@ -1,21 +1,31 @@
 /* matcher.c -- looking hashes up against the lists of a store
  * (bulwark/match.h): the index answers which hashes are near, the store
  * says which lists hold them and with what label. The matcher owns a
- * bw_store handle (whatever its backend: it only calls store.h) and keeps
- * the current index in a bw_index_slot, so lookups run concurrently and a
- * reload swaps a freshly built index in; the one store connection is
- * shared under a mutex, taken only when a lookup found something.
+ * bw_store handle (whatever its backend: it calls store.h, and
+ * store.h for what incremental builds need) and keeps the current
+ * view of the index, so lookups run concurrently and a change swaps a new
+ * view in; the one store connection of the lookups is shared under a
+ * mutex, taken only when a lookup found something.
  *
  * A long-lived matcher (match on stdin, a long scan, the server) must not
  * go blind when a list is re-imported or removed by another process: at
- * most once per refresh interval a lookup asks the store whether any other
- * connection has committed since the index was built
- * (bw_store_data_version; for SQLite PRAGMA data_version, a read of the
- * connection's own counter, no I/O), and if so one thread rebuilds the
- * index and swaps it in while the others go on with the old one. Entries
- * are always read from the store by hash, never by a row id kept in the
- * index, so an index a moment old can miss a new hash but never names a
- * deleted row. */
+ * most once per refresh interval a lookup (or the server's refresher,
+ * bw_matcher_refresh) asks the store whether any other connection has
+ * committed since (bw_store_data_version; for SQLite PRAGMA data_version,
+ * a read of the connection's own counter, no I/O). If so, nothing is
+ * rebuilt whole. The index is a view of parts: the base, built from every
+ * list, and beside it up to MAX_PARTS - 1 small indexes of the list
+ * versions that came since (store.h: each version is a number, so
+ * the new ones are the ones no part holds). A change builds the small
+ * index of the new versions only -- a list of a thousand hashes beside ten
+ * million takes milliseconds -- and publishes base + parts; a lookup asks
+ * every part. A removed version needs nothing for lookups to be right:
+ * entries are always read from the store by hash, never by a row id kept
+ * in the index, so a part a moment old can miss a new hash but never
+ * names a deleted row. Removals, and parts piling up, ask for a full
+ * rebuild (compaction), which a thread of the matcher's own runs on a
+ * second connection to the store, while lookups go on with the view
+ * there is; it then swaps in its base with the parts that came after it. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -25,19 +35,39 @@
 #include "bulwark/store.h"
 #include "core/internal.h"
 
+#define MAX_PARTS 9          /* the base and up to 8 small indexes beside it */
+#define COMPACT_PARTS 4      /* from this many parts on, ask for a full rebuild */
+
+/* What lookups ask: immutable once published, freed by its last user. */
+typedef struct view {
+    atomic_int refs;
+    size_t n;                 /* parts; part 0 is the base */
+    bw_index *ix[MAX_PARTS];
+    int64_t *ids[MAX_PARTS];  /* the list versions of each part, sorted */
+    size_t nids[MAX_PARTS];
+} view;
+
 struct bw_matcher {
-    pthread_mutex_t lock;  /* guards store */
-    pthread_mutex_t reload; /* one refresh at a time */
+    pthread_mutex_t lock;   /* guards store */
+    pthread_mutex_t reload; /* one refresh or swap at a time; guards the fields to ---- */
+    pthread_mutex_t vlock;  /* guards cur (held only to take a reference) */
+    view *cur;
     bw_store *store;
     char **lists;
     size_t nlists;
-    bw_index_slot *slot;
     bw_index_opts iopts;
-    int64_t data_version;   /* of the store when the index was built */
-    uint64_t list_count;    /* lists the index was built from */
+    int64_t data_version;   /* of the store when the view was made */
+    uint64_t list_count;    /* lists the view holds */
+    /* ---- */
+    pthread_mutex_t clock;  /* the compactor's state below */
+    pthread_cond_t wake;
+    pthread_t compactor;
+    int compactor_started, compact_wanted, closing;
+    bw_store *store2;       /* the compactor's own connection */
     atomic_int refresh_ms;  /* <0: never; 0: every lookup */
     atomic_llong last_check_ms;
     atomic_ullong reloads;
+    atomic_ullong compactions;
 };
 
 static int64_t now_ms(void)
@@ -107,52 +137,306 @@ void bw_matches_sort(bw_matches *m)
     m->n = w;
 }
 
-/* ---------------- the matcher ---------------- */
+/* ---------------- the view ---------------- */
 
-/* Build the index from the store as it is now and swap it in. The data
- * version is read first: a commit landing during the build only causes
- * one more reload later. */
-static bw_status load(bw_matcher *m, bw_error *err)
+static void view_put(view *v)
+{
+    if (!v || atomic_fetch_sub(&v->refs, 1) != 1)
+        return;
+    for (size_t i = 0; i < v->n; i++) {
+        bw_index_unref(v->ix[i]);
+        free(v->ids[i]);
+    }
+    free(v);
+}
+
+static view *view_get(bw_matcher *m)
+{
+    pthread_mutex_lock(&m->vlock);
+    view *v = m->cur;
+    if (v)
+        atomic_fetch_add(&v->refs, 1);
+    pthread_mutex_unlock(&m->vlock);
+    return v;
+}
+
+/* Publish v (the matcher's reference is the one v was made with). */
+static void view_set(bw_matcher *m, view *v)
+{
+    pthread_mutex_lock(&m->vlock);
+    view *old = m->cur;
+    m->cur = v;
+    pthread_mutex_unlock(&m->vlock);
+    view_put(old);
+}
+
+/* A view of one part (ix and ids are taken, also on failure). */
+static view *view_new(bw_index *ix, int64_t *ids, size_t nids)
+{
+    view *v = bw__calloc(1, sizeof *v);
+    if (!v) {
+        bw_index_unref(ix);
+        free(ids);
+        return NULL;
+    }
+    atomic_init(&v->refs, 1);
+    v->n = 1;
+    v->ix[0] = ix;
+    v->ids[0] = ids;
+    v->nids[0] = nids;
+    return v;
+}
+
+/* Append a copy of part i of from to v (a reference to its index). */
+static int view_add_part(view *v, const view *from, size_t i)
+{
+    int64_t *ids = from->nids[i] ? bw__malloc(from->nids[i] * sizeof *ids) : NULL;
+    if (from->nids[i] && !ids)
+        return -1;
+    if (ids)
+        memcpy(ids, from->ids[i], from->nids[i] * sizeof *ids);
+    v->ix[v->n] = bw_index_ref(from->ix[i]);
+    v->ids[v->n] = ids;
+    v->nids[v->n++] = from->nids[i];
+    return 0;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int has_id(const int64_t *ids, size_t n, int64_t id)
+{
+    return n && bsearch(&id, ids, n, sizeof id, cmp_id) != NULL;
+}
+
+/* Every version some part of v holds, sorted (NULL with *n 0 if none). */
+static int64_t *view_ids(const view *v, size_t *n)
+{
+    size_t total = 0, w = 0;
+    for (size_t i = 0; i < v->n; i++)
+        total += v->nids[i];
+    *n = 0;
+    int64_t *all = total ? bw__malloc(total * sizeof *all) : NULL;
+    if (!all)
+        return NULL;
+    for (size_t i = 0; i < v->n; i++)
+        for (size_t k = 0; k < v->nids[i]; k++)
+            all[w++] = v->ids[i][k];
+    qsort(all, w, sizeof *all, cmp_id);
+    *n = w;
+    return all;
+}
+
+/* ---------------- building ---------------- */
+
+/* Build the index of every chosen list on store s: a view of one part. */
+static bw_status build_full(bw_matcher *m, bw_store *s, view **out, bw_error *err)
 {
     bw_index *ix;
+    int64_t *ids;
+    size_t nids;
+    bw_status st = bw_store_build_index_versions(s, (const char *const *)m->lists, m->nlists, NULL,
+                                                 0, 1, &m->iopts, &ix, &ids, &nids, err);
+    if (st != BW_OK)
+        return st;
+    if (!(*out = view_new(ix, ids, nids)))
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    return BW_OK;
+}
+
+/* Build the index from the store as it is now and swap it in whole, on
+ * the lookups' connection, with m->reload held. The data version is read
+ * first: a commit landing during the build only causes one more check. */
+static bw_status load(bw_matcher *m, bw_error *err)
+{
     bw_status st;
     int64_t version = 0;
-    uint64_t count = m->nlists;
+    view *v = NULL;
     pthread_mutex_lock(&m->lock);
     st = bw_store_data_version(m->store, &version, err);
-    if (st == BW_OK && !m->nlists)
-        st = bw_store_list_count(m->store, &count, err);
     if (st == BW_OK)
-        st = bw_store_build_index(m->store, (const char *const *)m->lists, m->nlists, &m->iopts,
-                                  &ix, err);
-    if (st == BW_OK) {
-        m->data_version = version;
-        m->list_count = count;
-    }
+        st = build_full(m, m->store, &v, err);
     pthread_mutex_unlock(&m->lock);
     if (st != BW_OK)
         return st;
-    bw_index_slot_set(m->slot, ix);
-    bw_index_unref(ix);
+    m->data_version = version;
+    m->list_count = v->nids[0];
+    view_set(m, v);
     return BW_OK;
+}
+
+static void *compactor(void *arg);
+
+/* Ask the compactor for a full rebuild (it starts on the first request). */
+static void want_compaction(bw_matcher *m)
+{
+    pthread_mutex_lock(&m->clock);
+    if (!m->closing) {
+        m->compact_wanted = 1;
+        if (!m->compactor_started)
+            m->compactor_started = pthread_create(&m->compactor, NULL, compactor, m) == 0;
+        pthread_cond_signal(&m->wake);
+    }
+    pthread_mutex_unlock(&m->clock);
+}
+
+/* The change since the view: a part of the versions it lacks, appended;
+ * with m->reload held. *asked: a full rebuild is wanted (a version gone,
+ * parts piling up). */
+static bw_status apply_change(bw_matcher *m, int64_t version, int *swapped, int *asked,
+                              bw_error *err)
+{
+    view *v = view_get(m), *nv = NULL;
+    size_t nknown = 0, nlive = 0, nids = 0, gone = 0;
+    int64_t *known = v ? view_ids(v, &nknown) : NULL, *live = NULL, *ids = NULL;
+    bw_index *ix = NULL;
+    bw_status st;
+    if (!v || v->n == MAX_PARTS) { /* nothing to add to: build it whole */
+        view_put(v);
+        free(known);
+        *swapped = 1;
+        return load(m, err);
+    }
+    pthread_mutex_lock(&m->lock);
+    const char *const *names = (const char *const *)m->lists;
+    st = bw_store_live_versions(m->store, names, m->nlists, &live, &nlive, err);
+    if (st == BW_OK)
+        st = bw_store_build_index_versions(m->store, names, m->nlists, known, nknown, 0, &m->iopts,
+                                           &ix, &ids, &nids, err);
+    pthread_mutex_unlock(&m->lock);
+    for (size_t i = 0; st == BW_OK && i < nknown; i++)
+        gone += !has_id(live, nlive, known[i]);
+    if (st == BW_OK && nids) { /* versions no part holds: a part of their own */
+        if (!(nv = bw__calloc(1, sizeof *nv)))
+            st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; st == BW_OK && i < v->n; i++)
+            if (view_add_part(nv, v, i) != 0)
+                st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
+        if (st == BW_OK) {
+            atomic_init(&nv->refs, 1);
+            nv->ix[nv->n] = ix;
+            nv->ids[nv->n] = ids;
+            nv->nids[nv->n++] = nids;
+            ix = NULL, ids = NULL;
+        }
+    }
+    if (st == BW_OK) {
+        m->data_version = version;
+        m->list_count = nlive;
+        *asked = gone > 0 || (nv ? nv->n : v->n) >= COMPACT_PARTS;
+        if (nv) {
+            view_set(m, nv);
+            nv = NULL;
+            *swapped = 1;
+        }
+    }
+    if (nv) { /* a failure half way: its parts' references go back */
+        atomic_init(&nv->refs, 1);
+        view_put(nv);
+    }
+    bw_index_unref(ix);
+    free(ids);
+    free(known);
+    free(live);
+    view_put(v);
+    return st;
 }
 
 /* The refresh, with m->reload held. */
 static bw_status refresh_locked(bw_matcher *m, int *reloaded, bw_error *err)
 {
     int64_t version = 0;
+    int swapped = 0, asked = 0;
     bw_status st;
     atomic_store(&m->last_check_ms, now_ms());
     pthread_mutex_lock(&m->lock);
     st = bw_store_data_version(m->store, &version, err);
     int changed = st == BW_OK && version != m->data_version;
     pthread_mutex_unlock(&m->lock);
-    if (changed && (st = load(m, err)) == BW_OK) {
-        atomic_fetch_add(&m->reloads, 1);
-        if (reloaded)
-            *reloaded = 1;
+    if (changed && (st = apply_change(m, version, &swapped, &asked, err)) == BW_OK) {
+        if (swapped) {
+            atomic_fetch_add(&m->reloads, 1);
+            if (reloaded)
+                *reloaded = 1;
+        }
+        if (asked)
+            want_compaction(m);
     }
     return st;
+}
+
+/* One full rebuild on the compactor's connection, then the swap: the new
+ * base with the parts of the view that hold a version the base lacks and
+ * that is still live (it came while the base was built), each keeping
+ * only those versions. Live is read with m->reload held, so no part can
+ * come between that read and the swap. A failure keeps the view there is
+ * (-1: the compactor tries again later). */
+static int compact_once(bw_matcher *m)
+{
+    view *full = NULL;
+    int64_t *live = NULL;
+    size_t nlive = 0;
+    if (!m->store2 && bw_store_reopen(m->store, &m->store2, NULL) != BW_OK)
+        return -1;
+    if (build_full(m, m->store2, &full, NULL) != BW_OK)
+        return -1;
+    pthread_mutex_lock(&m->reload);
+    if (bw_store_live_versions(m->store2, (const char *const *)m->lists, m->nlists, &live,
+                               &nlive, NULL) != BW_OK) {
+        pthread_mutex_unlock(&m->reload);
+        view_put(full);
+        return -1;
+    }
+    view *v = view_get(m);
+    for (size_t i = 1; v && i < v->n && full->n < MAX_PARTS; i++) {
+        int64_t *keep = bw__malloc(v->nids[i] * sizeof *keep + 1);
+        size_t nk = 0;
+        for (size_t k = 0; keep && k < v->nids[i]; k++)
+            if (has_id(live, nlive, v->ids[i][k]) &&
+                !has_id(full->ids[0], full->nids[0], v->ids[i][k]))
+                keep[nk++] = v->ids[i][k];
+        if (!nk) {
+            free(keep);
+            continue;
+        }
+        full->ix[full->n] = bw_index_ref(v->ix[i]);
+        full->ids[full->n] = keep;
+        full->nids[full->n++] = nk;
+    }
+    view_put(v);
+    free(live);
+    view_set(m, full);
+    atomic_fetch_add(&m->compactions, 1);
+    pthread_mutex_unlock(&m->reload);
+    return 0;
+}
+
+static void *compactor(void *arg)
+{
+    bw_matcher *m = arg;
+    pthread_mutex_lock(&m->clock);
+    for (;;) {
+        while (!m->compact_wanted && !m->closing)
+            pthread_cond_wait(&m->wake, &m->clock);
+        if (m->closing)
+            break;
+        m->compact_wanted = 0;
+        pthread_mutex_unlock(&m->clock);
+        int failed = compact_once(m) != 0;
+        pthread_mutex_lock(&m->clock);
+        if (failed && !m->closing) { /* again in a second */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1;
+            m->compact_wanted = 1;
+            pthread_cond_timedwait(&m->wake, &m->clock, &ts);
+        }
+    }
+    pthread_mutex_unlock(&m->clock);
+    return NULL;
 }
 
 bw_status bw_matcher_refresh(bw_matcher *m, int *reloaded, bw_error *err)
@@ -177,9 +461,9 @@ uint64_t bw_matcher_list_count(bw_matcher *m)
 {
     uint64_t n = 0;
     if (m) {
-        pthread_mutex_lock(&m->lock);
+        pthread_mutex_lock(&m->reload);
         n = m->list_count;
-        pthread_mutex_unlock(&m->lock);
+        pthread_mutex_unlock(&m->reload);
     }
     return n;
 }
@@ -187,6 +471,33 @@ uint64_t bw_matcher_list_count(bw_matcher *m)
 uint64_t bw_matcher_reloads(bw_matcher *m)
 {
     return m ? atomic_load(&m->reloads) : 0;
+}
+
+uint64_t bw_matcher_compactions(bw_matcher *m)
+{
+    return m ? atomic_load(&m->compactions) : 0;
+}
+
+size_t bw_matcher_index_count(bw_matcher *m, bw_hash_kind kind, size_t *parts)
+{
+    size_t n = 0;
+    view *v = m ? view_get(m) : NULL;
+    for (size_t i = 0; v && i < v->n; i++)
+        n += bw_index_count(v->ix[i], kind);
+    if (parts)
+        *parts = v ? v->n : 0;
+    view_put(v);
+    return n;
+}
+
+size_t bw_matcher_index_bytes(bw_matcher *m)
+{
+    size_t n = 0;
+    view *v = m ? view_get(m) : NULL;
+    for (size_t i = 0; v && i < v->n; i++)
+        n += bw_index_memory_bytes(v->ix[i]);
+    view_put(v);
+    return n;
 }
 
 /* Called by every lookup: a refresh when the interval has passed, by
@@ -233,7 +544,11 @@ bw_status bw_matcher_open_store(bw_matcher **out, bw_store *store, const char *c
     m->store = store;
     pthread_mutex_init(&m->lock, NULL);
     pthread_mutex_init(&m->reload, NULL);
+    pthread_mutex_init(&m->vlock, NULL);
+    pthread_mutex_init(&m->clock, NULL);
+    pthread_cond_init(&m->wake, NULL);
     atomic_init(&m->refresh_ms, BW_MATCHER_REFRESH_MS);
+    atomic_init(&m->compactions, 0);
     atomic_init(&m->last_check_ms, now_ms());
     atomic_init(&m->reloads, 0);
     if (index_opts)
@@ -249,7 +564,7 @@ bw_status bw_matcher_open_store(bw_matcher **out, bw_store *store, const char *c
         }
         m->nlists++;
     }
-    if ((st = bw_index_slot_new(&m->slot, NULL, err)) != BW_OK || (st = load(m, err)) != BW_OK) {
+    if ((st = load(m, err)) != BW_OK) {
         bw_matcher_close(m);
         return st;
     }
@@ -261,13 +576,24 @@ void bw_matcher_close(bw_matcher *m)
 {
     if (!m)
         return;
-    bw_index_slot_free(m->slot);
+    pthread_mutex_lock(&m->clock);
+    m->closing = 1;
+    pthread_cond_signal(&m->wake);
+    int started = m->compactor_started;
+    pthread_mutex_unlock(&m->clock);
+    if (started)
+        pthread_join(m->compactor, NULL);
+    view_put(m->cur);
+    bw_store_close(m->store2);
     bw_store_close(m->store);
     for (size_t i = 0; i < m->nlists; i++)
         free(m->lists[i]);
     free(m->lists);
     pthread_mutex_destroy(&m->lock);
     pthread_mutex_destroy(&m->reload);
+    pthread_mutex_destroy(&m->vlock);
+    pthread_mutex_destroy(&m->clock);
+    pthread_cond_destroy(&m->wake);
     free(m);
 }
 
@@ -311,7 +637,10 @@ bw_status bw_matcher_lists(bw_matcher *m, bw_list_info **out, size_t *n, bw_erro
 
 bw_index *bw_matcher_index(bw_matcher *m)
 {
-    return m ? bw_index_slot_get(m->slot) : NULL;
+    view *v = m ? view_get(m) : NULL;
+    bw_index *ix = v ? bw_index_ref(v->ix[0]) : NULL;
+    view_put(v);
+    return ix;
 }
 
 typedef struct found {
@@ -388,15 +717,35 @@ static bw_status resolve(bw_matcher *m, const bw_index *ix, const bw_index_hits 
     return st;
 }
 
-/* The end of every lookup: the index's hits (found with status st) as
- * matches, nearest first; the hits and the index reference released. */
-static bw_status finish_lookup(bw_matcher *m, bw_index *ix, bw_status st, bw_index_hits *hits,
-                               bw_matches *out, bw_error *err)
+/* One lookup: the hits of every part of the view (q, or the dihedral
+ * orientations, or the exact bytes) as matches, nearest first; the same
+ * list entry reached through two parts is one match (bw_matches_sort). */
+typedef struct query {
+    const bw_pdq *q, *dihedral;
+    int max_distance;
+    bw_hash_kind kind;
+    const uint8_t *bytes;   /* exact lookups */
+} query;
+
+static bw_status lookup(bw_matcher *m, const query *qq, bw_matches *out, bw_error *err)
 {
-    if (st == BW_OK)
-        st = resolve(m, ix, hits, out, err);
-    bw_index_hits_free(hits);
-    bw_index_unref(ix);
+    bw_index_hits hits = {0};
+    bw_status st = BW_OK;
+    maybe_refresh(m);
+    view *v = view_get(m);
+    for (size_t i = 0; v && i < v->n && st == BW_OK; i++) {
+        hits.n = 0;
+        if (qq->bytes)
+            st = bw_index_find_exact(v->ix[i], qq->kind, qq->bytes, &hits, err);
+        else if (qq->dihedral)
+            st = bw_index_find_pdq_dihedral(v->ix[i], qq->dihedral, qq->max_distance, &hits, err);
+        else
+            st = bw_index_find_pdq(v->ix[i], qq->q, qq->max_distance, &hits, err);
+        if (st == BW_OK)
+            st = resolve(m, v->ix[i], &hits, out, err);
+    }
+    bw_index_hits_free(&hits);
+    view_put(v);
     if (st == BW_OK)
         bw_matches_sort(out);
     return st;
@@ -406,33 +755,23 @@ bw_status bw_matcher_pdq(bw_matcher *m, const bw_pdq *q,
                          const bw_pdq dihedral[BW_PDQ_DIHEDRAL_COUNT], int max_distance,
                          bw_matches *out, bw_error *err)
 {
-    bw_index_hits hits = {0};
-    bw_status st;
     if (!m && out)
         return BW_OK; /* no lists: nothing matches */
     if (!m || !out || (!q && !dihedral))
         return bw__fail(err, BW_ERR_ARG, "invalid arguments to bw_matcher_pdq");
-    maybe_refresh(m);
-    bw_index *ix = bw_index_slot_get(m->slot);
-    if (dihedral)
-        st = bw_index_find_pdq_dihedral(ix, dihedral, max_distance, &hits, err);
-    else
-        st = bw_index_find_pdq(ix, q, max_distance, &hits, err);
-    return finish_lookup(m, ix, st, &hits, out, err);
+    query qq = {q, dihedral, max_distance, BW_HASH_PDQ, NULL};
+    return lookup(m, &qq, out, err);
 }
 
 bw_status bw_matcher_exact(bw_matcher *m, bw_hash_kind kind, const uint8_t *bytes,
                            bw_matches *out, bw_error *err)
 {
-    bw_index_hits hits = {0};
     if (!m && out)
         return BW_OK; /* no lists: nothing matches */
     if (!m || !out || !bytes)
         return bw__fail(err, BW_ERR_ARG, "invalid arguments to bw_matcher_exact");
-    maybe_refresh(m);
-    bw_index *ix = bw_index_slot_get(m->slot);
-    bw_status st = bw_index_find_exact(ix, kind, bytes, &hits, err);
-    return finish_lookup(m, ix, st, &hits, out, err);
+    query qq = {NULL, NULL, 0, kind, bytes};
+    return lookup(m, &qq, out, err);
 }
 
 bw_status bw_matcher_digests(bw_matcher *m, const bw_digests *d, bw_matches *out, bw_error *err)

@@ -1,6 +1,6 @@
 /* run.c -- the `provenance` verb as a library operation
- * (bw_provenance_run, provenance.h): each input read whole (stdin for
- * "-"), its sidecar NAME.c2pa found beside it, examined, and handed to the
+ * (bw_provenance_run, provenance.h): each input read whole (stdin, or
+ * the caller's bytes, for "-"), its sidecar NAME.c2pa found beside it, examined, and handed to the
  * sink with its JSON. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,13 +13,18 @@
 #include "bulwark/sink.h"
 #include "core/internal.h"
 
-/* Read a whole file, or fd for "-". */
-static bw_status slurp(const char *path, int fd, uint64_t max, void **data, size_t *len,
-                       bw_error *err)
+/* Read a whole file, or for "-" the request's bytes or its fd. */
+static bw_status slurp(const bw_provenance_request *req, const char *path, uint64_t max,
+                       void **data, size_t *len, bw_error *err)
 {
     bw_reader *r = NULL;
-    bw_status st = strcmp(path, "-") == 0 ? bw_reader_open_fd(&r, fd, 0, err)
-                                          : bw_reader_open_file(&r, path, err);
+    bw_status st;
+    if (strcmp(path, "-") != 0)
+        st = bw_reader_open_file(&r, path, err);
+    else if (req->stdin_data)
+        st = bw_reader_open_memory(&r, req->stdin_data, req->stdin_len, err);
+    else
+        st = bw_reader_open_fd(&r, req->stdin_fd, 0, err);
     if (st == BW_OK)
         st = bw_reader_slurp(r, max, NULL, NULL, data, len, err);
     bw_reader_close(r);
@@ -62,10 +67,10 @@ static int one(const bw_provenance_request *req, const bw_sink *sink, bw_json *o
     const bw_limits *lim = bw__limits(opts.limits);
     bw_error_clear(&err);
     memset(&res, 0, sizeof res);
-    bw_status st = slurp(path, req->stdin_fd, lim->max_file_bytes, &data, &len, &err);
+    bw_status st = slurp(req, path, lim->max_file_bytes, &data, &len, &err);
     if (st == BW_OK && req->sidecars && (sp = sidecar_path(path))) {
         bw_error serr;
-        if (slurp(sp, req->stdin_fd, lim->max_file_bytes, &side, &side_len, &serr) != BW_OK)
+        if (slurp(req, sp, lim->max_file_bytes, &side, &side_len, &serr) != BW_OK)
             snprintf(note, sizeof note, "%s: %s", sp, bw_error_message(&serr));
         free(sp);
     }

@@ -169,9 +169,13 @@ static bw_status add_paths(run *rn, bw_error *err)
     const bw_scan_request *req = rn->req;
     bw_error e;
     for (size_t i = 0; i < req->npaths; i++) {
-        bw_status st = strcmp(req->paths[i], "-") == 0
-                           ? bw_scanner_add_fd(rn->scanner, "-", req->stdin_fd, &e)
-                           : bw_scanner_add(rn->scanner, req->paths[i], &e);
+        bw_status st;
+        if (strcmp(req->paths[i], "-") != 0)
+            st = bw_scanner_add(rn->scanner, req->paths[i], &e);
+        else if (req->stdin_data)
+            st = bw_scanner_add_memory(rn->scanner, "-", req->stdin_data, req->stdin_len, &e);
+        else
+            st = bw_scanner_add_fd(rn->scanner, "-", req->stdin_fd, &e);
         if (st == BW_ERR_INTERRUPTED) {
             rn->st.interrupted = 1;
             return BW_OK;

@@ -575,7 +575,10 @@ static int scan_memory(bw_scanner *s, const char *name, void *data, size_t len)
     return submit(s, jb);
 }
 
-bw_status bw_scanner_add_fd(bw_scanner *s, const char *name, int fd, bw_error *err)
+/* One input read whole: from fd, or (fd < 0) from the caller's bytes
+ * mem[0..mlen), which are copied as a descriptor's would be read. */
+static bw_status add_input(bw_scanner *s, const char *name, int fd, const void *mem,
+                           size_t mlen, bw_error *err)
 {
     bw_reader *r = NULL;
     bw_digester *dg = NULL;
@@ -585,8 +588,6 @@ bw_status bw_scanner_add_fd(bw_scanner *s, const char *name, int fd, bw_error *e
     bw_status st;
     job *jb;
     int rc;
-    if (!name || fd < 0)
-        return bw__fail(err, BW_ERR_ARG, "no name or descriptor given");
     if (stopping(s))
         return bw__fail(err, BW_ERR_INTERRUPTED, "interrupted");
     if (s->opts.skip && s->opts.skip(s->opts.skip_ctx, name))
@@ -595,7 +596,7 @@ bw_status bw_scanner_add_fd(bw_scanner *s, const char *name, int fd, bw_error *e
      * still has them. */
     st = bw_digester_new(&dg, &e);
     if (st == BW_OK)
-        st = bw_reader_open_fd(&r, fd, 0, &e);
+        st = fd >= 0 ? bw_reader_open_fd(&r, fd, 0, &e) : bw_reader_open_memory(&r, mem, mlen, &e);
     if (st == BW_OK)
         st = bw_reader_slurp(r, s->limits.max_file_bytes, bw_digester_chunk, dg, &data, &len, &e);
     if (st == BW_OK) {
@@ -626,6 +627,21 @@ bw_status bw_scanner_add_fd(bw_scanner *s, const char *name, int fd, bw_error *e
     if (rc < 0 || stopping(s))
         return bw__fail(err, BW_ERR_INTERRUPTED, "interrupted");
     return BW_OK;
+}
+
+bw_status bw_scanner_add_fd(bw_scanner *s, const char *name, int fd, bw_error *err)
+{
+    if (!name || fd < 0)
+        return bw__fail(err, BW_ERR_ARG, "no name or descriptor given");
+    return add_input(s, name, fd, NULL, 0, err);
+}
+
+bw_status bw_scanner_add_memory(bw_scanner *s, const char *name, const void *data, size_t len,
+                                bw_error *err)
+{
+    if (!name || (!data && len))
+        return bw__fail(err, BW_ERR_ARG, "no name or bytes given");
+    return add_input(s, name, -1, data ? data : "", len, err);
 }
 
 void bw_scanner_finish(bw_scanner *s)

@@ -101,6 +101,8 @@ static int blocks_complete(bw_store *s, const int64_t *ids, const uint64_t *npdq
 typedef struct chosen {
     const char *const *lists;
     size_t nlists;
+    const int64_t *known;           /* versions to leave out (sorted) */
+    size_t nknown;
     unsigned char *found;           /* found[i]: lists[i] is in the store */
     int64_t *ids;
     uint64_t *npdq;
@@ -110,6 +112,12 @@ typedef struct chosen {
 
 /* Keep a list the caller named (all when it named none); a
  * bw__store_list_fn. */
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static int choose(void *ctx, int64_t id, const bw_list_info *li)
 {
     chosen *c = ctx;
@@ -117,6 +125,8 @@ static int choose(void *ctx, int64_t id, const bw_list_info *li)
     for (size_t i = 0; i < c->nlists; i++)
         if (li->name && strcmp(c->lists[i], li->name) == 0)
             want = c->found[i] = 1;
+    if (want && c->nknown && bsearch(&id, c->known, c->nknown, sizeof id, cmp_id))
+        want = 0;
     if (!want)
         return 0;
     if (c->n == c->cap) {
@@ -147,18 +157,24 @@ static bw_status all_found(const chosen *c, bw_error *err)
     return BW_OK;
 }
 
-bw_status bw_store_build_index(bw_store *s, const char *const *lists, size_t nlists,
-                               const bw_index_opts *opts, bw_index **out, bw_error *err)
+bw_status bw_store_build_index_versions(bw_store *s, const char *const *lists, size_t nlists,
+                                        const int64_t *known, size_t nknown, int strict,
+                                        const bw_index_opts *opts, bw_index **out, int64_t **ids,
+                                        size_t *nids, bw_error *err)
 {
     bw_status r;
     chosen c;
     bw_index_builder *b = NULL;
     *out = NULL;
+    if (ids)
+        *ids = NULL, *nids = 0;
     if (!s)
         return bw__fail(err, BW_ERR_ARG, "no store");
     memset(&c, 0, sizeof c);
     c.lists = lists;
     c.nlists = nlists;
+    c.known = known;
+    c.nknown = nknown;
     if (!(c.found = bw__calloc(nlists ? nlists : 1, 1)))
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     if ((r = s->be->begin(s, BW__STORE_READ, err)) != BW_OK) {
@@ -168,7 +184,9 @@ bw_status bw_store_build_index(bw_store *s, const char *const *lists, size_t nli
     r = s->be->lists(s, NULL, choose, &c, err);
     if (r == BW_ERR_INTERRUPTED)
         r = bw__fail(err, BW_ERR_NOMEM, "out of memory");
-    if (r == BW_OK && (r = all_found(&c, err)) == BW_OK)
+    if (r == BW_OK && strict)
+        r = all_found(&c, err);
+    if (r == BW_OK)
         r = bw_index_builder_new(&b, opts, err);
     for (int k = 0; k < BW_HASH_KIND_COUNT && r == BW_OK; k++) {
         if (k == BW_HASH_PDQ && c.total[k])
@@ -183,8 +201,52 @@ bw_status bw_store_build_index(bw_store *s, const char *const *lists, size_t nli
     }
     bw_index_builder_free(b);
     free(c.found);
+    if (r == BW_OK && ids) {
+        if (c.n)
+            qsort(c.ids, c.n, sizeof *c.ids, cmp_id);
+        *ids = c.ids;
+        *nids = c.n;
+        c.ids = NULL;
+    }
     free(c.ids);
     free(c.npdq);
     s->be->commit(s, NULL); /* ends the read transaction */
     return r;
+}
+
+bw_status bw_store_live_versions(bw_store *s, const char *const *lists, size_t nlists,
+                                 int64_t **ids, size_t *n, bw_error *err)
+{
+    chosen c;
+    bw_status r;
+    *ids = NULL;
+    *n = 0;
+    memset(&c, 0, sizeof c);
+    c.lists = lists;
+    c.nlists = nlists;
+    if (!(c.found = bw__calloc(nlists ? nlists : 1, 1)))
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    if ((r = s->be->begin(s, BW__STORE_READ, err)) == BW_OK) {
+        r = s->be->lists(s, NULL, choose, &c, err);
+        if (r == BW_ERR_INTERRUPTED)
+            r = bw__fail(err, BW_ERR_NOMEM, "out of memory");
+        s->be->commit(s, NULL);
+    }
+    free(c.found);
+    free(c.npdq);
+    if (r != BW_OK) {
+        free(c.ids);
+        return r;
+    }
+    if (c.n)
+        qsort(c.ids, c.n, sizeof *c.ids, cmp_id);
+    *ids = c.ids;
+    *n = c.n;
+    return BW_OK;
+}
+
+bw_status bw_store_build_index(bw_store *s, const char *const *lists, size_t nlists,
+                               const bw_index_opts *opts, bw_index **out, bw_error *err)
+{
+    return bw_store_build_index_versions(s, lists, nlists, NULL, 0, 1, opts, out, NULL, NULL, err);
 }

@@ -397,9 +397,25 @@ static bw_status sq_list_id(bw_store *s, const char *name, const char *what, int
     return r;
 }
 
+/* A removed version leaves its row behind, not live and empty (a
+ * tombstone), until a newer version exists: SQLite gives a new row the
+ * largest id plus one, and a version number must never come back, for a
+ * matcher tells the versions it holds from the new ones by number
+ * (store.h, bw_store_build_index_versions). Older tombstones go here and when a version is
+ * published. */
 static bw_status sq_remove(bw_store *s, int64_t id, bw_error *err)
 {
-    return step_id(sq(s), "DELETE FROM lists WHERE id = ?1", id, "store: removing list", err);
+    static const char *const steps[] = {
+        "DELETE FROM entries WHERE list_id = ?1",
+        "DELETE FROM pdq_blocks WHERE list_id = ?1",
+        "UPDATE lists SET live = 0, entries = 0, duplicates = 0, skipped = 0, n_pdq = 0, "
+        "n_md5 = 0, n_sha1 = 0, n_sha256 = 0 WHERE id = ?1",
+        "DELETE FROM lists WHERE live = 0 AND id < ?1",
+    };
+    bw_status r = BW_OK;
+    for (size_t i = 0; i < sizeof steps / sizeof *steps && r == BW_OK; i++)
+        r = step_id(sq(s), steps[i], id, "store: removing list", err);
+    return r;
 }
 
 /* ---------------- entries ---------------- */
@@ -649,6 +665,9 @@ static bw_status sq_writer_publish(bw_store *s, int64_t id, const bw_list_info *
                           "DELETE FROM lists WHERE live = 1 AND name = "
                           "(SELECT name FROM lists WHERE id = ?1)",
                           id, "store: replacing the previous version", err);
+    if (r == BW_OK) /* tombstones (sq_remove): this version is newer */
+        r = step_id(q, "DELETE FROM lists WHERE live = 0 AND id < ?1", id,
+                    "store: replacing the previous version", err);
     if (r != BW_OK ||
         (r = sq_prepare(q,
                         "UPDATE lists SET live = 1, entries = ?2, duplicates = ?3, skipped = ?4,"

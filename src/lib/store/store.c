@@ -68,13 +68,31 @@ bw_status bw_store_open(bw_store **out, const char *path, int flags, bw_error *e
         return r;
     (*out)->be = be;
     (*out)->readonly = (flags & BW_STORE_READONLY) != 0;
+    (*out)->flags = flags;
+    if (!((*out)->location = bw__strdup(path))) {
+        be->close(*out);
+        *out = NULL;
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    }
     return BW_OK;
+}
+
+bw_status bw_store_reopen(bw_store *s, bw_store **out, bw_error *err)
+{
+    *out = NULL;
+    if (!s)
+        return bw__fail(err, BW_ERR_ARG, "no store");
+    return bw_store_open(out, s->location, s->flags | BW_STORE_MUST_EXIST,
+                         err);
 }
 
 void bw_store_close(bw_store *s)
 {
-    if (s)
+    if (s) {
+        char *location = s->location;
         s->be->close(s);
+        free(location);
+    }
 }
 
 /* ---------------- list metadata ---------------- */

@@ -26,6 +26,8 @@ typedef struct bw__store_backend bw__store_backend;
 struct bw_store {
     const bw__store_backend *be;
     int readonly;
+    char *location;       /* as opened (bw__store_reopen), set by store.c */
+    int flags;
 };
 
 /* A stream of rows of one list, read in order (see hashes, pdq_blocks). */
