@@ -16,7 +16,7 @@ libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
 libarchive-dev libsqlite3-dev libssl-dev libicu-dev libvectorscan-dev
 libcbor-dev libyajl-dev libxml2-dev libcmocka-dev libmicrohttpd-dev
 libpq-dev postgresql
-zip unzip p7zip-full xz-utils zstd jq python3 bc curl
+zip unzip p7zip-full xz-utils zstd jq python3 python3-jsonschema bc curl
 "
 CORPUS="mate-backgrounds plasma-workspace-wallpapers"
 

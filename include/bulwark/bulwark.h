@@ -33,5 +33,6 @@
 #include "match.h"
 #include "auth.h"
 #include "hma.h"
+#include "service.h"
 
 #endif

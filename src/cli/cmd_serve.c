@@ -15,6 +15,8 @@ typedef struct serve_args {
     long long timeout;
     cli_strv policies;
     const char *data;
+    const char *log;
+    long long rate;
 } serve_args;
 
 static const cli_opt serve_opts[] = {
@@ -37,6 +39,14 @@ static const cli_opt serve_opts[] = {
                 "the longest a connection may take over one request, from its opening or its "
                 "previous reply to the next reply (default 30): idle and slow clients are cut "
                 "off"),
+    CLI_OPT_STR("log", 0, "FILE", serve_args, log,
+                "append the access log to FILE (default: stderr), one JSON object per request: "
+                "time, remote, method, route, path (no query string), status, bytes, "
+                "duration_ms, token (its NAME); never a body"),
+    CLI_OPT_NUM("rate", 0, "N", serve_args, rate, 1, 1000000,
+                "at most N requests a second per token (per remote address without --tokens), "
+                "in bursts of N; more get 429 with Retry-After (default: no limit; /status and "
+                "/status/live are never limited)"),
     CLI_OPT_ALLOW_EMPTY,
     CLI_OPT_INDEX,
     CLI_OPT_STRS("policy", "FILE", serve_args, policies,
@@ -49,18 +59,20 @@ static const cli_cmd serve_cmd = {
     "serve",
     "bulwark serve [--listen HOST:PORT] [--db PATH] [--tokens FILE] [-j N]\n"
     "                     [--max-body SIZE] [--max-inflight N] [--timeout SECONDS]\n"
-    "                     [--allow-empty] [--index fast|compact]",
+    "                     [--log FILE] [--rate N] [--allow-empty] [--index fast|compact]",
     "The matching service for platforms: HMA's API (GET /m/raw_lookup, /m/lookup,\n"
     "/m/index/status, /c/banks, /c/bank/NAME, /status, /status/live, /site-map;\n"
     "POST /h/hash and /m/lookup with a multipart photo or video upload) and\n"
     "bulwark's own (GET /v1/lookup, /v1/lists; POST /v1/prompt, /v1/scan and\n"
     "/v1/provenance, the last two answering for an uploaded file what `scan\n"
     "--json` and `provenance --json` answer for it on stdin), over the lists of\n"
-    "the store (--db PATH). Uploads are held in memory (--max-body) and never\n"
-    "written to disk. A list changed by another process is matched within two\n"
-    "seconds. /status is 503 INDEX-NOT-LOADED until the index is loaded. SIGTERM\n"
-    "or SIGINT stops accepting, finishes the requests in flight and exits.\n"
-    "Routes, tokens and limits: docs/serve.md.\n\n",
+    "the store (--db PATH); GET /metrics (Prometheus text, admin scope) and GET\n"
+    "/openapi.json. Uploads are held in memory (--max-body) and never written to\n"
+    "disk. A list changed by another process is matched within two seconds.\n"
+    "/status is 503 INDEX-NOT-LOADED until the index is loaded. SIGHUP reloads\n"
+    "the --tokens file (a file that does not load keeps the tokens there are).\n"
+    "SIGTERM or SIGINT stops accepting, finishes the requests in flight and\n"
+    "exits. Routes, tokens and limits: docs/serve.md.\n\n",
     serve_opts,
     "Exit: 0 stopped by SIGTERM or SIGINT, 1 the store could not be loaded,\n"
     "2 usage or configuration error (nothing served).\n"};
@@ -96,7 +108,8 @@ int cmd_serve(int argc, char **argv)
         return rc;
     srv_config cfg = {a.listen, db, a.tokens, (unsigned)a.c.jobs, (uint64_t)a.max_body,
                       (unsigned)a.max_inflight, (unsigned)a.max_connections,
-                      (unsigned)a.timeout, a.c.allow_empty, {0}, guard};
+                      (unsigned)a.timeout, a.c.allow_empty, {0}, guard, a.log,
+                      (unsigned)a.rate};
     cfg.iopts.layout = a.c.index;
     rc = srv_run(&cfg);
     bw_prompt_guard_free(guard);

@@ -2,15 +2,20 @@
  * pool accepts and reads requests; for each one, in this order, the
  * in-flight bound (503 with Retry-After), the target (400), the route
  * (404, 405 with Allow), the token (401, 403), the declared body size
- * (413, before a byte of it is read) are checked; the body is then held in
+ * (413, before a byte of it is read) are checked, then the token's (or the
+ * address's) rate (429 with Retry-After, --rate); the body is then held in
  * memory up to --max-body (413 beyond, chunked bodies too) and never
  * written anywhere; the route's handler answers on the pool thread.
  * libmicrohttpd takes a reply only once the headers are in or once the
- * whole request is: refusals come at one of those two points. */
+ * whole request is: refusals come at one of those two points. Every reply
+ * is counted (metrics.c) and logged (access.c) as it is queued, so a
+ * client that has its answer finds it counted. */
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <microhttpd.h>
 #include "router.h"
 #include "server.h"
@@ -27,6 +32,12 @@ typedef struct req {
     char *name;                /* the NAME segment */
     char *body;
     size_t len, cap;
+    int replied;               /* a reply was queued (and counted, logged) */
+    struct timespec t0;        /* its headers came (CLOCK_MONOTONIC) */
+    int64_t start_ms;          /* the same, Unix ms */
+    char method[24];
+    char remote[NI_MAXHOST];
+    char holder[128];          /* the token's NAME ("": none) */
 } req;
 
 /* ---------------- replies ---------------- */
@@ -88,8 +99,23 @@ int srv_reply_append(srv_reply *rp, const char *p, size_t n)
     return 0;
 }
 
+/* The request counted and logged, with its reply's status and size. */
+static void observe(srv_service *svc, req *r, int status, uint64_t bytes)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    int64_t us = (int64_t)(t1.tv_sec - r->t0.tv_sec) * 1000000 +
+                 (t1.tv_nsec - r->t0.tv_nsec) / 1000;
+    srv_observed o = {r->route, status, bytes, r->start_ms, us > 0 ? (uint64_t)us : 0,
+                      r->remote, r->method, r->target.path, r->holder[0] ? r->holder : NULL};
+    if (status)
+        srv_metrics_request(svc, &o);
+    srv_access_write(svc->access, &o);
+}
+
 /* Queue the reply (the body handed to libmicrohttpd, which frees it). */
-static enum MHD_Result send_reply(struct MHD_Connection *c, srv_reply *rp)
+static enum MHD_Result send_reply(srv_service *svc, struct MHD_Connection *c, req *r,
+                                  srv_reply *rp)
 {
     static const char oom[] = "{\"message\": \"out of memory\"}";
     struct MHD_Response *resp;
@@ -104,6 +130,9 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, srv_reply *rp)
                                                rp->body ? MHD_RESPMEM_MUST_FREE
                                                         : MHD_RESPMEM_PERSISTENT);
     }
+    r->replied = 1;
+    observe(svc, r, resp ? rp->status : 0,
+            !resp || strcmp(r->method, "HEAD") == 0 ? 0 : rp->oom ? sizeof oom - 1 : rp->len);
     if (!resp) {
         free(rp->body);
         return MHD_NO;
@@ -118,16 +147,17 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, srv_reply *rp)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rp->allow);
     if (rp->status == 401)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-    enum MHD_Result r = MHD_queue_response(c, (unsigned)rp->status, resp);
+    enum MHD_Result queued = MHD_queue_response(c, (unsigned)rp->status, resp);
     MHD_destroy_response(resp);
-    return r;
+    return queued;
 }
 
 /* Answer now with an error, before (or instead of) reading the body. */
-static enum MHD_Result refuse(struct MHD_Connection *c, req *r, srv_reply *rp)
+static enum MHD_Result refuse(srv_service *svc, struct MHD_Connection *c, req *r,
+                             srv_reply *rp)
 {
     r->refused = 1;
-    return send_reply(c, rp);
+    return send_reply(svc, c, r, rp);
 }
 
 /* ---------------- the checks before the body ---------------- */
@@ -153,23 +183,60 @@ static int route_of(srv_service *svc, req *r, const char *method, srv_reply *rp)
     return rc || rp->oom ? -1 : 0;
 }
 
-/* The token's verdict on the route, or -1 after filling rp. */
-static int authorised(srv_service *svc, struct MHD_Connection *c, const srv_route *route,
-                      srv_reply *rp)
+/* The token's verdict on the route, or -1 after filling rp. The tokens
+ * are read under the read lock (SIGHUP swaps them under the write lock):
+ * the holder's name is copied out before it is let go. */
+static int authorised(srv_service *svc, struct MHD_Connection *c, req *r, srv_reply *rp)
 {
     const char *holder;
-    if (!svc->tokens || !route->scope)
+    if (!svc->cfg->tokens || !r->route->scope)
         return 0;
     const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    bw_auth_result a = bw_tokens_check(svc->tokens, h, route->scope, &holder);
+    pthread_rwlock_rdlock(&svc->tokens_lock);
+    bw_auth_result a = bw_tokens_check(svc->tokens, h, r->route->scope, &holder);
+    if (holder)
+        snprintf(r->holder, sizeof r->holder, "%s", holder);
+    pthread_rwlock_unlock(&svc->tokens_lock);
     if (a == BW_AUTH_OK)
         return 0;
     if (a == BW_AUTH_FORBIDDEN)
         srv_reply_error(rp, 403, "the token of '%.64s' does not have the scope this route needs",
-                        holder);
+                        r->holder);
     else
         srv_reply_error(rp, 401, "a valid token is required: Authorization: Bearer TOKEN");
     return -1;
+}
+
+/* --rate: the token's bucket (the address's without --tokens), or -1
+ * after filling rp with 429. The health checks (routes without a scope)
+ * are never limited. */
+static int within_rate(srv_service *svc, req *r, srv_reply *rp)
+{
+    char key[sizeof r->holder + sizeof r->remote + 3];
+    if (!svc->limiter || !r->route->scope)
+        return 0;
+    snprintf(key, sizeof key, "%c:%s", r->holder[0] ? 't' : 'a',
+             r->holder[0] ? r->holder : r->remote);
+    int wait = srv_limiter_take(svc->limiter, key);
+    if (!wait)
+        return 0;
+    srv_reply_error(rp, 429, "too many requests: over %u a second (--rate); retry in %d s",
+                    svc->cfg->rate, wait);
+    rp->retry_after = wait;
+    return -1;
+}
+
+/* Who asked: the client's numeric address. */
+static void remote_of(struct MHD_Connection *c, char *out, size_t size)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    socklen_t sl = !sa ? 0
+                   : sa->sa_family == AF_INET6 ? (socklen_t)sizeof(struct sockaddr_in6)
+                                               : (socklen_t)sizeof(struct sockaddr_in);
+    if (!sa || getnameinfo(sa, sl, out, (socklen_t)size, NULL, 0, NI_NUMERICHOST) != 0)
+        snprintf(out, size, "unknown");
 }
 
 /* A declared body larger than the limit is refused before it is read. */
@@ -194,20 +261,24 @@ static enum MHD_Result begin(srv_service *svc, struct MHD_Connection *c, req *r,
     srv_reply rp = {0};
     unsigned n = atomic_fetch_add(&svc->inflight, 1) + 1;
     r->counted = 1;
+    clock_gettime(CLOCK_MONOTONIC, &r->t0);
+    r->start_ms = srv_now_ms();
+    snprintf(r->method, sizeof r->method, "%s", method);
+    remote_of(c, r->remote, sizeof r->remote);
     if (atomic_load(&svc->stopping)) {
         srv_reply_error(&rp, 503, "the server is shutting down");
         rp.retry_after = 1;
-        return refuse(c, r, &rp);
+        return refuse(svc, c, r, &rp);
     }
     if (n > svc->cfg->max_inflight) {
         srv_reply_error(&rp, 503, "too many requests in flight (limit %u, --max-inflight)",
                         svc->cfg->max_inflight);
         rp.retry_after = 1;
-        return refuse(c, r, &rp);
+        return refuse(svc, c, r, &rp);
     }
-    if (route_of(svc, r, method, &rp) != 0 || authorised(svc, c, r->route, &rp) != 0 ||
-        body_fits(svc, c, &rp) != 0)
-        return refuse(c, r, &rp);
+    if (route_of(svc, r, method, &rp) != 0 || authorised(svc, c, r, &rp) != 0 ||
+        within_rate(svc, r, &rp) != 0 || body_fits(svc, c, &rp) != 0)
+        return refuse(svc, c, r, &rp);
     return MHD_YES;
 }
 
@@ -256,7 +327,7 @@ static enum MHD_Result finish(srv_service *svc, struct MHD_Connection *c, req *r
                         (unsigned long long)svc->cfg->max_body);
     else
         r->route->handler(svc, &rq, &rp);
-    return send_reply(c, &rp);
+    return send_reply(svc, c, r, &rp);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -326,6 +397,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
         srv_conn_restart(svc->deadlines, ci->socket_context);
     if (!r)
         return;
+    if (r->started && !r->replied) /* the client went away, or was cut off: logged, status 0 */
+        observe(svc, r, 0, 0);
     if (r->counted)
         atomic_fetch_sub(&svc->inflight, 1);
     srv_target_free(&r->target);

@@ -137,6 +137,7 @@ static void h_raw_lookup(srv_service *svc, const srv_request *rq, srv_reply *rp)
     }
     if (srv_lookup_signal(svc, type, signal, rp, &ms) != 0)
         return;
+    srv_metrics_matches(svc, &ms, srv_param_get(rq->target, "banks"));
     bw_json_init(&j);
     bw_hma_raw_lookup_json(&j, &ms, srv_param_get(rq->target, "banks"), with_distance);
     bw_matches_free(&ms);
@@ -160,6 +161,7 @@ static void h_lookup(srv_service *svc, const srv_request *rq, srv_reply *rp)
     }
     if (srv_lookup_signal(svc, type, signal, rp, &ms) != 0)
         return;
+    srv_metrics_matches(svc, &ms, srv_param_get(rq->target, "banks"));
     bw_json_init(&j);
     bw_hma_lookup_json(&j, &ms, srv_param_get(rq->target, "banks"));
     bw_matches_free(&ms);
@@ -324,6 +326,7 @@ static void h_v1_lookup(srv_service *svc, const srv_request *rq, srv_reply *rp)
         reply_failure(rp, &err);
         return;
     }
+    srv_metrics_matches(svc, &ms, NULL);
     bw_json_init(&j); /* as `match --json HEX` answers it */
     bw_match_answer_json(&j, hex, NULL, NULL, &ms);
     bw_matches_free(&ms);
@@ -395,5 +398,8 @@ const srv_route srv_routes[] = {
     {"POST", "/v1/prompt", BW_SCOPE_MATCH, 1, h_v1_prompt, "/v1/prompt"},
     {"POST", "/v1/scan", BW_SCOPE_MATCH, 1, srv_h_v1_scan, "/v1/scan"},
     {"POST", "/v1/provenance", BW_SCOPE_MATCH, 1, srv_h_v1_provenance, "/v1/provenance"},
+    /* operations (routes_ops.c) */
+    {"GET", "/metrics", BW_SCOPE_ADMIN, 0, srv_h_metrics, "/metrics"},
+    {"GET", "/openapi.json", BW_SCOPE_MATCH, 0, srv_h_openapi, "/openapi.json"},
 };
 const size_t srv_nroutes = sizeof srv_routes / sizeof srv_routes[0];

@@ -3,8 +3,8 @@
  * store); the socket is bound and its address printed; the HTTP pool
  * starts at once, so /status/live answers while a loader thread builds
  * the index (/status is 503 INDEX-NOT-LOADED until then); the main thread
- * waits for SIGTERM or SIGINT, then stops accepting, lets the requests in
- * flight finish, and exits 0. */
+ * waits for signals: SIGHUP reloads the token file, SIGTERM or SIGINT
+ * stop accepting, let the requests in flight finish, and exit 0. */
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -24,14 +24,21 @@
 #define REFRESH_MS 500      /* how often the loader asks the store whether a list changed */
 
 static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One line on stderr in one write(2): the access log's lines from the
+ * pool's threads may go there too, and must not cut it. */
 static void warn(const char *fmt, ...)
 {
+    char line[1024];
     va_list ap;
+    int n = snprintf(line, sizeof line, "bulwark: serve: ");
     va_start(ap, fmt);
-    fputs("bulwark: serve: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    n += vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
     va_end(ap);
+    if (n > (int)sizeof line - 2)
+        n = (int)sizeof line - 2;
+    line[n++] = '\n';
+    if (write(STDERR_FILENO, line, (size_t)n) < 0)
+        return;
 }
 
 static void sleep_ms(long ms)
@@ -158,10 +165,12 @@ typedef struct loader {
 static void refresh_until_stopped(srv_service *svc, bw_matcher *m)
 {
     while (!atomic_load(&svc->stopping)) {
+        int reloaded = 0;
         for (int t = 0; t < REFRESH_MS && !atomic_load(&svc->stopping); t += 50)
             sleep_ms(50);
-        if (!atomic_load(&svc->stopping))
-            bw_matcher_refresh(m, NULL, NULL);
+        if (!atomic_load(&svc->stopping) && bw_matcher_refresh(m, &reloaded, NULL) == BW_OK &&
+            reloaded)
+            atomic_store(&svc->index_built_ms, srv_now_ms());
     }
 }
 
@@ -191,6 +200,7 @@ static void *load(void *arg)
         return NULL;
     }
     bw_matcher_set_refresh(m, -1); /* this thread refreshes, not the lookups */
+    atomic_store(&svc->index_built_ms, srv_now_ms());
     atomic_store(&svc->matcher, m);
     refresh_until_stopped(svc, m);
     return NULL;
@@ -216,11 +226,40 @@ static int check_config(const srv_config *cfg, srv_service *svc, struct addrinfo
     return 0;
 }
 
-/* Until SIGTERM or SIGINT; then stop accepting and drain. */
+void srv_tokens_reload(srv_service *svc)
+{
+    bw_error err;
+    bw_tokens *fresh = NULL, *old;
+    const char *path = svc->cfg->tokens;
+    if (!path) {
+        warn("SIGHUP: no --tokens file to reload");
+        return;
+    }
+    if (bw_tokens_load(&fresh, path, &err) != BW_OK) {
+        pthread_rwlock_rdlock(&svc->tokens_lock);
+        size_t n = bw_tokens_count(svc->tokens);
+        pthread_rwlock_unlock(&svc->tokens_lock);
+        warn("SIGHUP: --tokens: %s; keeping the %zu tokens loaded before", bw_error_message(&err),
+             n);
+        srv_metrics_token_reload(svc, 0);
+        return;
+    }
+    pthread_rwlock_wrlock(&svc->tokens_lock);
+    old = svc->tokens;
+    svc->tokens = fresh;
+    pthread_rwlock_unlock(&svc->tokens_lock);
+    bw_tokens_free(old); /* no request holds it: they read it under the read lock */
+    warn("SIGHUP: reloaded %zu tokens from %s", bw_tokens_count(fresh), path);
+    srv_metrics_token_reload(svc, 1);
+}
+
+/* Until SIGTERM or SIGINT (SIGHUP: the tokens reloaded); then stop
+ * accepting and drain. */
 static void wait_and_drain(srv_service *svc, struct MHD_Daemon *d, const sigset_t *set)
 {
     int sig = 0;
-    sigwait(set, &sig);
+    while (sigwait(set, &sig) == 0 && sig == SIGHUP)
+        srv_tokens_reload(svc);
     atomic_store(&svc->stopping, 1);
     srv_http_quiesce(d);
     for (int i = 0; i < DRAIN_SECONDS * 100 && atomic_load(&svc->inflight) > 0; i++)
@@ -258,13 +297,34 @@ static int serve(srv_service *svc, const struct addrinfo *ai, bw_store *store,
     return ld.failed ? 1 : 0;
 }
 
+/* The operations' parts: counters, the access log, the rate's buckets. */
+static int start_ops(srv_service *svc)
+{
+    if (!(svc->metrics = srv_metrics_new(svc->nroutes)) ||
+        !(svc->access = srv_access_open(svc->cfg->log)))
+        return 2;
+    if (svc->cfg->rate && !(svc->limiter = srv_limiter_new(svc->cfg->rate)))
+        return 2;
+    return 0;
+}
+
+static void stop_ops(srv_service *svc)
+{
+    srv_limiter_free(svc->limiter);
+    srv_access_close(svc->access);
+    srv_metrics_free(svc->metrics);
+}
+
 int srv_run(const srv_config *cfg)
 {
-    srv_service svc = {cfg, NULL, NULL, 0, 0, srv_routes, srv_nroutes, NULL};
+    srv_service svc = {.cfg = cfg, .routes = srv_routes, .nroutes = srv_nroutes};
     struct addrinfo *ai = NULL;
     bw_store *store = NULL;
     sigset_t set;
+    pthread_rwlock_init(&svc.tokens_lock, NULL);
     int rc = check_config(cfg, &svc, &ai);
+    if (rc == 0)
+        rc = start_ops(&svc);
     if (rc == 0)
         rc = check_store(cfg, &store);
     if (rc == 0) {
@@ -272,12 +332,15 @@ int srv_run(const srv_config *cfg)
         sigemptyset(&set);
         sigaddset(&set, SIGTERM);
         sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGHUP);
         pthread_sigmask(SIG_BLOCK, &set, NULL);
         signal(SIGPIPE, SIG_IGN);
         rc = serve(&svc, ai, store, &set);
     }
     if (ai)
         freeaddrinfo(ai);
+    stop_ops(&svc);
     bw_tokens_free(svc.tokens);
+    pthread_rwlock_destroy(&svc.tokens_lock);
     return rc;
 }

@@ -11,7 +11,11 @@
  *              provenance of a request body, held in memory only)
  *   multipart.c multipart/form-data bodies parsed (no HTTP library)
  *   router.c   request targets parsed, routes found (no HTTP library)
- *   deadline.c the watchdog that cuts requests slower than --timeout */
+ *   deadline.c the watchdog that cuts requests slower than --timeout
+ *   metrics.c  the counters behind GET /metrics, in Prometheus's text
+ *   access.c   the JSON access log (--log), one write(2) per line
+ *   ratelimit.c the per-token (or per-address) token buckets of --rate
+ *   routes_ops.c the operations' routes: /metrics, /openapi.json */
 #ifndef BW_SERVER_H
 #define BW_SERVER_H
 
@@ -35,6 +39,8 @@ typedef struct srv_config {
     int allow_empty;             /* start without a store: wait for one */
     bw_index_opts iopts;
     const bw_prompt_guard *guard;
+    const char *log;             /* the access log's file, NULL or "-": stderr */
+    unsigned rate;               /* requests per second per token (or address), 0: no limit */
 } srv_config;
 
 /* Run until SIGTERM or SIGINT; returns the exit code. */
@@ -52,8 +58,19 @@ srv_conn *srv_conn_open(srv_deadlines *dl, int fd);
 void srv_conn_restart(srv_deadlines *dl, srv_conn *c); /* a reply went out */
 void srv_conn_close(srv_deadlines *dl, srv_conn *c);
 
+/* The counters of GET /metrics (metrics.c): lock-free atomics, one add
+ * per event. */
+typedef struct srv_metrics srv_metrics;
+/* The access log (access.c). */
+typedef struct srv_access srv_access;
+/* The token buckets of --rate (ratelimit.c). */
+typedef struct srv_limiter srv_limiter;
+
 typedef struct srv_service {
     const srv_config *cfg;
+    /* the tokens, swapped by SIGHUP (srv_tokens_reload): requests read
+     * them under the read lock, the swap takes the write lock */
+    pthread_rwlock_t tokens_lock;
     bw_tokens *tokens;
     _Atomic(bw_matcher *) matcher; /* NULL until the index is loaded */
     atomic_int stopping;
@@ -61,6 +78,10 @@ typedef struct srv_service {
     const struct srv_route *routes;
     size_t nroutes;
     srv_deadlines *deadlines;
+    srv_metrics *metrics;
+    srv_access *access;
+    srv_limiter *limiter;          /* NULL: no --rate */
+    _Atomic int64_t index_built_ms; /* when the index in use was built (Unix ms), 0: none */
 } srv_service;
 
 /* One request as a handler sees it. */
@@ -105,6 +126,51 @@ void srv_h_hash_post(srv_service *svc, const srv_request *rq, srv_reply *rp);
 void srv_h_lookup_post(srv_service *svc, const srv_request *rq, srv_reply *rp);
 void srv_h_v1_scan(srv_service *svc, const srv_request *rq, srv_reply *rp);
 void srv_h_v1_provenance(srv_service *svc, const srv_request *rq, srv_reply *rp);
+
+/* ---- operations (metrics.c, access.c, ratelimit.c, routes_ops.c) ---- */
+
+/* What one answered request was, for the metrics and the access log. */
+typedef struct srv_observed {
+    const struct srv_route *route; /* NULL: none matched */
+    int status;                    /* 0: no reply (the client went away) */
+    uint64_t bytes;
+    int64_t start_ms;              /* Unix ms of its headers */
+    uint64_t micros;               /* from its headers to its reply */
+    const char *remote, *method, *path, *token;
+} srv_observed;
+
+srv_metrics *srv_metrics_new(size_t nroutes);
+void srv_metrics_free(srv_metrics *m);
+/* A request answered: its route's counters and latency. */
+void srv_metrics_request(srv_service *svc, const srv_observed *o);
+/* Matches answered, counted by list (banks: HMA's filter, NULL: all). */
+void srv_metrics_matches(srv_service *svc, const bw_matches *ms, const char *banks);
+/* A SIGHUP's reload of the tokens: ok or not. */
+void srv_metrics_token_reload(srv_service *svc, int ok);
+/* The exposition (text format 0.0.4) into rp; -1 when out of memory. */
+int srv_metrics_write(srv_service *svc, srv_reply *rp);
+
+/* Open the access log (path NULL or "-": stderr); NULL after a message. */
+srv_access *srv_access_open(const char *path);
+void srv_access_close(srv_access *a);
+void srv_access_write(srv_access *a, const srv_observed *o);
+
+/* rate requests a second per key, bursts of rate; a bounded table. */
+srv_limiter *srv_limiter_new(unsigned rate);
+void srv_limiter_free(srv_limiter *l);
+/* 0: the request may go; else the seconds to wait (Retry-After). */
+int srv_limiter_take(srv_limiter *l, const char *key);
+
+/* SIGHUP: read the token file again and swap it in; a file that does not
+ * load keeps the tokens there are, and says why on stderr. */
+void srv_tokens_reload(srv_service *svc);
+
+/* The current time, Unix milliseconds. */
+int64_t srv_now_ms(void);
+
+/* The operations' handlers (routes_ops.c). */
+void srv_h_metrics(srv_service *svc, const srv_request *rq, srv_reply *rp);
+void srv_h_openapi(srv_service *svc, const srv_request *rq, srv_reply *rp);
 
 /* The route table (routes.c). */
 extern const struct srv_route srv_routes[];

@@ -148,6 +148,7 @@ void srv_h_lookup_post(srv_service *svc, const srv_request *rq, srv_reply *rp)
     bw_hex_encode(sig.bytes, bw_hash_kind_bytes(sig.kind), hex);
     if (srv_lookup_signal(svc, sig.type, hex, rp, &ms) != 0)
         return;
+    srv_metrics_matches(svc, &ms, srv_param_get(rq->target, "banks"));
     bw_json_init(&j);
     bw_hma_lookup_upload_json(&j, &sig, &ms, srv_param_get(rq->target, "banks"));
     bw_matches_free(&ms);
