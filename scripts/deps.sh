@@ -5,7 +5,8 @@
 # machine that already has everything it does nothing and needs no network.
 #   scripts/deps.sh            build + test dependencies
 #   scripts/deps.sh --corpus   also the Debian wallpaper packages the accuracy
-#                              tests and benchmarks use as a benign photo corpus
+#                              tests and benchmarks use as a benign photo corpus,
+#                              and wrk, the HTTP load generator of bench/serve_lookup.sh
 set -eu
 
 PKGS="
@@ -18,7 +19,7 @@ libcbor-dev libyajl-dev libxml2-dev libcmocka-dev libmicrohttpd-dev
 libpq-dev postgresql
 zip unzip p7zip-full xz-utils zstd jq python3 python3-jsonschema bc curl
 "
-CORPUS="mate-backgrounds plasma-workspace-wallpapers"
+CORPUS="mate-backgrounds plasma-workspace-wallpapers wrk"
 
 want="$PKGS"
 [ "${1:-}" = "--corpus" ] && want="$PKGS $CORPUS"
