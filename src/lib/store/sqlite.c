@@ -408,8 +408,8 @@ static bw_status sq_remove(bw_store *s, int64_t id, bw_error *err)
     static const char *const steps[] = {
         "DELETE FROM entries WHERE list_id = ?1",
         "DELETE FROM pdq_blocks WHERE list_id = ?1",
-        "UPDATE lists SET live = 0, entries = 0, duplicates = 0, skipped = 0, n_pdq = 0, "
-        "n_md5 = 0, n_sha1 = 0, n_sha256 = 0 WHERE id = ?1",
+        ("UPDATE lists SET live = 0, entries = 0, duplicates = 0, skipped = 0, n_pdq = 0, "
+         "n_md5 = 0, n_sha1 = 0, n_sha256 = 0 WHERE id = ?1"),
         "DELETE FROM lists WHERE live = 0 AND id < ?1",
     };
     bw_status r = BW_OK;
