@@ -277,18 +277,13 @@ static size_t index_size(const bw_index *ix)
  * to the base, so milliseconds -- and the view becomes base + that part.
  * *asked: a full rebuild is wanted (a version of the base gone, or the
  * part grown past an eighth of the base). */
-static bw_status apply_change(bw_matcher *m, int64_t version, int *swapped, int *asked,
-                              bw_error *err)
+static bw_status apply_change(bw_matcher *m, int64_t version, int *asked, bw_error *err)
 {
-    view *v = view_get(m), *nv = NULL;
+    view *v = view_get(m), *nv = NULL; /* never NULL: open loaded one */
     size_t nlive = 0, nids = 0, gone = 0;
     int64_t *live = NULL, *ids = NULL;
     bw_index *ix = NULL;
     bw_status st;
-    if (!v) {
-        *swapped = 1;
-        return load(m, err);
-    }
     pthread_mutex_lock(&m->lock);
     const char *const *names = (const char *const *)m->lists;
     st = bw_store_live_versions(m->store, names, m->nlists, &live, &nlive, err);
@@ -319,7 +314,6 @@ static bw_status apply_change(bw_matcher *m, int64_t version, int *swapped, int 
         *asked = gone > 0 || part > base / 8 + 65536;
         view_set(m, nv);
         nv = NULL;
-        *swapped = 1;
     }
     view_put(nv); /* a failure half way: its parts' references go back */
     bw_index_unref(ix);
@@ -333,19 +327,17 @@ static bw_status apply_change(bw_matcher *m, int64_t version, int *swapped, int 
 static bw_status refresh_locked(bw_matcher *m, int *reloaded, bw_error *err)
 {
     int64_t version = 0;
-    int swapped = 0, asked = 0;
+    int asked = 0;
     bw_status st;
     atomic_store(&m->last_check_ms, now_ms());
     pthread_mutex_lock(&m->lock);
     st = bw_store_data_version(m->store, &version, err);
     int changed = st == BW_OK && version != m->data_version;
     pthread_mutex_unlock(&m->lock);
-    if (changed && (st = apply_change(m, version, &swapped, &asked, err)) == BW_OK) {
-        if (swapped) {
-            atomic_fetch_add(&m->reloads, 1);
-            if (reloaded)
-                *reloaded = 1;
-        }
+    if (changed && (st = apply_change(m, version, &asked, err)) == BW_OK) {
+        atomic_fetch_add(&m->reloads, 1);
+        if (reloaded)
+            *reloaded = 1;
         if (asked)
             want_compaction(m);
     }
