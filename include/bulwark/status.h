@@ -27,6 +27,7 @@ typedef enum bw_status {
     BW_ERR_EMPTY,        /* zero-byte or otherwise empty input */
     BW_ERR_INTERRUPTED,  /* stopped on request */
     BW_ERR_INTERNAL,     /* a bug: should not happen */
+    BW_ERR_EXISTS,       /* it is there already (a list of that name) */
     BW_STATUS_COUNT
 } bw_status;
 

@@ -33,7 +33,7 @@
 extern "C" {
 #endif
 
-#define BW_STORE_SCHEMA_VERSION 2
+#define BW_STORE_SCHEMA_VERSION 3
 
 typedef struct bw_store bw_store;
 
@@ -77,6 +77,7 @@ typedef struct bw_list_info {
     uint64_t kinds[BW_HASH_KIND_COUNT]; /* entries per kind */
     uint64_t duplicates;                /* lines that repeated an entry */
     uint64_t skipped;                   /* bad lines skipped (--skip-bad) */
+    double enabled_ratio;               /* HMA's matching_enabled_ratio: 0 matches nothing */
 } bw_list_info;
 
 /* All lists, by name. Free with bw_list_infos_free. */
@@ -153,6 +154,65 @@ bw_status bw_store_live_versions(bw_store *s, const char *const *lists, size_t n
  * flags, but never creating it): for work beside s's, such as a full
  * index rebuild while s serves lookups. */
 bw_status bw_store_reopen(bw_store *s, bw_store **out, bw_error *err);
+
+/* ---- the content of a list, one entry at a time (HMA's /c routes) ----
+ *
+ * An entry is a piece of content with an id of its own: the first 53 bits
+ * of SHA-256(list NUL kind-name NUL hash), the same for the same hash in
+ * the same list across re-imports, exact in a JavaScript number. Content
+ * can be disabled -- at once, for good or until a time -- and given a
+ * note; that state is kept by id beside the entries (a re-import keeps
+ * it), and a disabled entry, or every entry of a list whose
+ * enabled_ratio is 0, is not found by bw_store_find.
+ *
+ * Adding content does not rewrite the list: the new entries become a
+ * small version of their own (a delta) beside the list's version, live in
+ * the same transaction, so that an index already holding the list only
+ * has to add them (bw_store_build_index_versions). An import of the list
+ * replaces its version and its deltas; bw_store_lists shows a list with
+ * its deltas as one. */
+#define BW_CONTENT_DISABLED 0   /* disable_until: disabled until enabled again */
+#define BW_CONTENT_ENABLED 1    /* disable_until: enabled (other values: a Unix time) */
+
+int64_t bw_store_content_id(const char *list, bw_hash_kind kind, const uint8_t *hash);
+
+typedef struct bw_content {
+    int64_t id;
+    char *list;
+    bw_hash_kind kind;
+    uint8_t hash[BW_HASH_MAX_BYTES];
+    int64_t disable_until;   /* HMA's disable_until_ts: BW_CONTENT_*, or enabled from this time */
+    char *note;              /* may be NULL */
+    char *label;             /* the entry's, may be NULL */
+} bw_content;
+void bw_content_free(bw_content *c); /* its strings */
+
+/* Whether content in state disable_until matches at Unix time now. */
+int bw_content_enabled(int64_t disable_until, int64_t now);
+
+/* Add n entries (n >= 1) to the existing list `list` as one delta; *id is
+ * the content id of entries[0]. Entries the list already holds are not
+ * added again (*added counts the new ones). note, when not NULL, is kept
+ * with entries[0]'s id. BW_ERR_NOT_FOUND: no such list. */
+bw_status bw_store_content_add(bw_store *s, const char *list, const bw_entry *entries, size_t n,
+                               const char *note, int64_t *id, size_t *added, bw_error *err);
+/* The live entry of `list` whose content id is id, with its state
+ * (BW_ERR_NOT_FOUND: none). An entry that has no state yet is found by
+ * reading the list's entries (time in proportion to its size). */
+bw_status bw_store_content_get(bw_store *s, const char *list, int64_t id, bw_content *out,
+                               bw_error *err);
+/* Keep c's disable_until and note for c->id (c as bw_store_content_get
+ * gave it). */
+bw_status bw_store_content_set(bw_store *s, const bw_content *c, bw_error *err);
+/* Remove the entry of content id from list (its deltas included) with its
+ * state; *deleted: how many entries went (0: there was none). */
+bw_status bw_store_content_delete(bw_store *s, const char *list, int64_t id, uint64_t *deleted,
+                                  bw_error *err);
+/* Create an empty list (BW_ERR_EXISTS if there is one of that name). */
+bw_status bw_store_list_create(bw_store *s, const char *list, double enabled_ratio, bw_error *err);
+/* Set a list's enabled_ratio (0 .. 1; BW_ERR_NOT_FOUND: no such list). */
+bw_status bw_store_list_set_ratio(bw_store *s, const char *list, double enabled_ratio,
+                                  bw_error *err);
 
 /* Every list entry holding exactly this hash: calls fn with the entry and
  * the name of its list. */

@@ -89,9 +89,17 @@ static void test_content_ids_and_json(void **state)
     snprintf(want, sizeof want, "{\"matches\":[%lld]}", (long long)a);
     assert_string_equal(j.buf, want);
     bw_json_reset(&j);
-    bw_list_info li = {"BANK", NULL, 0, 0, {0}, 0, 0};
+    bw_list_info li = {"BANK", NULL, 0, 0, {0}, 0, 0, 1.0};
     bw_hma_banks_json(&j, &li, 1);
     assert_string_equal(j.buf, "[{\"name\":\"BANK\",\"matching_enabled_ratio\":1.0}]");
+    bw_json_reset(&j);
+    li.enabled_ratio = 0.0;
+    bw_hma_bank_json(&j, &li);
+    assert_string_equal(j.buf, "{\"name\":\"BANK\",\"matching_enabled_ratio\":0.0}");
+    bw_json_reset(&j);
+    li.enabled_ratio = 0.25;
+    bw_hma_bank_json(&j, &li);
+    assert_string_equal(j.buf, "{\"name\":\"BANK\",\"matching_enabled_ratio\":0.25}");
     bw_json_reset(&j);
     bw_hma_index_status_json(&j, NULL, 5, NULL);
     assert_string_equal(j.buf, "{\"pdq\":{\"present\":false,\"built_to\":-1,\"size\":0},"

@@ -15,6 +15,8 @@
 #include <bulwark/lists.h>
 #include <bulwark/match.h>
 #include <bulwark/store.h>
+#include <openssl/sha.h>
+#include <time.h>
 
 /* Hand-written: the MD5 and SHA-256 of the empty string, a made-up PDQ
  * hash and the same with its last bit flipped (distance 1), another MD5. */
@@ -282,6 +284,205 @@ static void test_postgresql_unreachable(void **state)
     assert_int_equal(chdir(cwd), 0);
 }
 
+/* The content id as store.h defines it, computed here with OpenSSL's
+ * SHA256() rather than by the code under test. */
+static int64_t want_id(const char *list, const char *kind, const uint8_t *hash, size_t n)
+{
+    uint8_t buf[512], md[SHA256_DIGEST_LENGTH];
+    size_t ln = strlen(list) + 1, kn = strlen(kind) + 1;
+    memcpy(buf, list, ln);
+    memcpy(buf + ln, kind, kn);
+    memcpy(buf + ln + kn, hash, n);
+    SHA256(buf, ln + kn + n, md);
+    uint64_t v = 0;
+    for (int i = 0; i < 7; i++)
+        v = v << 8 | md[i];
+    return (int64_t)(v >> 3);
+}
+
+typedef struct hits {
+    size_t n;
+    char list[4][16];
+} hits;
+
+static int on_hit(void *ctx, const char *list, const bw_entry *e)
+{
+    hits *h = ctx;
+    (void)e;
+    if (h->n < 4)
+        snprintf(h->list[h->n], sizeof h->list[0], "%s", list);
+    h->n++;
+    return 0;
+}
+
+static size_t found_in(bw_store *s, bw_hash_kind kind, const char *hex, const char *list)
+{
+    uint8_t b[32];
+    hits h = {0};
+    bw_error err;
+    hex_bytes(hex, b);
+    assert_int_equal(bw_store_find(s, kind, b, on_hit, &h, &err), BW_OK);
+    size_t n = 0;
+    for (size_t i = 0; i < h.n && i < 4; i++)
+        n += !strcmp(h.list[i], list);
+    return n;
+}
+
+static void set_until(bw_store *s, const char *list, int64_t id, int64_t until)
+{
+    bw_content c;
+    bw_error err;
+    assert_int_equal(bw_store_content_get(s, list, id, &c, &err), BW_OK);
+    c.disable_until = until;
+    assert_int_equal(bw_store_content_set(s, &c, &err), BW_OK);
+    bw_content_free(&c);
+}
+
+/* HMA's curation on the store: an empty list made, content added as a
+ * delta (counted with the list, matched by an index that already held
+ * the list), disabled for good / until a time / enabled again, a list of
+ * ratio 0 matching nothing, an imported entry found by its id, content
+ * deleted, and a list's removal forgetting its state. */
+static void test_content(void **state)
+{
+    (void)state;
+    const char *path = db_path("content.db");
+    bw_store *s;
+    bw_error err;
+    bw_list_info *li;
+    uint8_t a[32], md5[16], other[16];
+    hex_bytes(PDQ_A, a);
+    hex_bytes(MD5_EMPTY, md5);
+    hex_bytes(MD5_OTHER, other);
+    assert_int_equal(bw_store_open(&s, path, 0, &err), BW_OK);
+    /* an empty list, once */
+    assert_int_equal(bw_store_list_create(s, "BANK", 1.0, &err), BW_OK);
+    assert_int_equal(bw_store_list_create(s, "BANK", 1.0, &err), BW_ERR_EXISTS);
+    assert_string_equal(err.msg, "a list named 'BANK' exists");
+    assert_int_equal(bw_store_list_get(s, "BANK", &li, &err), BW_OK);
+    assert_int_equal(li->entries, 0);
+    assert_true(li->enabled_ratio == 1.0);
+    bw_list_infos_free(li, 1);
+    /* a matcher holding the list before the content comes */
+    bw_matcher *m;
+    assert_int_equal(bw_matcher_open(&m, path, NULL, 0, &err), BW_OK);
+    bw_matcher_set_refresh(m, 0);
+    /* content added: its id, a note; the same again adds nothing */
+    bw_entry e = entry(BW_HASH_PDQ, PDQ_A, "a", NULL);
+    int64_t id = 0;
+    size_t added = 9;
+    assert_int_equal(bw_store_content_add(s, "NOPE", &e, 1, NULL, &id, &added, &err),
+                     BW_ERR_NOT_FOUND);
+    assert_int_equal(bw_store_content_add(s, "BANK", &e, 1, "first", &id, &added, &err), BW_OK);
+    assert_int_equal(added, 1);
+    assert_true(id == want_id("BANK", "pdq", a, 32));
+    assert_true(bw_store_content_id("BANK", BW_HASH_PDQ, a) == id);
+    int64_t id2 = 0;
+    assert_int_equal(bw_store_content_add(s, "BANK", &e, 1, NULL, &id2, &added, &err), BW_OK);
+    assert_int_equal(added, 0);
+    assert_true(id2 == id);
+    /* one list of one entry, by every count */
+    uint64_t n = 0;
+    assert_int_equal(bw_store_list_count(s, &n, &err), BW_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(bw_store_list_get(s, "BANK", &li, &err), BW_OK);
+    assert_int_equal(li->entries, 1);
+    assert_int_equal(li->kinds[BW_HASH_PDQ], 1);
+    bw_list_infos_free(li, 1);
+    seen x = {0};
+    assert_int_equal(bw_store_list_entries(s, "BANK", see, &x, &err), BW_OK);
+    assert_int_equal(x.n, 1);
+    /* the matcher finds it (the delta is a version it lacked) */
+    bw_matches ms = {0};
+    bw_pdq q;
+    bw_pdq_unpack(a, &q);
+    assert_int_equal(bw_matcher_pdq(m, &q, NULL, 0, &ms, &err), BW_OK);
+    assert_int_equal(ms.n, 1);
+    assert_string_equal(ms.v[0].list, "BANK");
+    bw_matches_clear(&ms);
+    /* its state */
+    bw_content c;
+    assert_int_equal(bw_store_content_get(s, "BANK", id, &c, &err), BW_OK);
+    assert_int_equal(c.kind, BW_HASH_PDQ);
+    assert_memory_equal(c.hash, a, 32);
+    assert_int_equal(c.disable_until, 1);
+    assert_string_equal(c.note, "first");
+    bw_content_free(&c);
+    assert_int_equal(bw_store_content_get(s, "OTHER", id, &c, &err), BW_ERR_NOT_FOUND);
+    assert_string_equal(err.msg, "no list named 'OTHER'");
+    assert_int_equal(bw_store_content_get(s, "BANK", id + 1, &c, &err), BW_ERR_NOT_FOUND);
+    /* disabled for good, until a time to come, enabled again, until a
+     * time gone: found by the store and the matcher only when enabled */
+    int64_t now = (int64_t)time(NULL);
+    const int64_t until[] = {0, now + 3600, 1, now - 10};
+    const size_t want[] = {0, 0, 1, 1};
+    for (size_t i = 0; i < 4; i++) {
+        set_until(s, "BANK", id, until[i]);
+        assert_int_equal(found_in(s, BW_HASH_PDQ, PDQ_A, "BANK"), want[i]);
+        assert_int_equal(bw_matcher_pdq(m, &q, NULL, 0, &ms, &err), BW_OK);
+        assert_int_equal(ms.n, want[i]);
+        bw_matches_clear(&ms);
+    }
+    assert_false(bw_content_enabled(0, now));
+    assert_true(bw_content_enabled(1, now));
+    assert_false(bw_content_enabled(now + 1, now));
+    assert_true(bw_content_enabled(now, now));
+    /* a list of ratio 0 matches nothing, and says so */
+    assert_int_equal(bw_store_list_set_ratio(s, "BANK", 0.0, &err), BW_OK);
+    assert_int_equal(found_in(s, BW_HASH_PDQ, PDQ_A, "BANK"), 0);
+    assert_int_equal(bw_store_list_get(s, "BANK", &li, &err), BW_OK);
+    assert_true(li->enabled_ratio == 0.0);
+    bw_list_infos_free(li, 1);
+    assert_int_equal(bw_store_list_set_ratio(s, "BANK", 0.5, &err), BW_OK);
+    assert_int_equal(found_in(s, BW_HASH_PDQ, PDQ_A, "BANK"), 1);
+    assert_int_equal(bw_store_list_set_ratio(s, "BANK", 1.5, &err), BW_ERR_ARG);
+    assert_int_equal(bw_store_list_set_ratio(s, "NOPE", 1.0, &err), BW_ERR_NOT_FOUND);
+    /* an imported entry, found by its id; its state kept across a
+     * re-import, which drops the list's deltas */
+    bw_entry v[] = {entry(BW_HASH_MD5, MD5_EMPTY, "empty file", NULL)};
+    write_list(s, "L2", v, 1, NULL);
+    int64_t mid = want_id("L2", "md5", md5, 16);
+    assert_int_equal(bw_store_content_get(s, "L2", mid, &c, &err), BW_OK);
+    assert_int_equal(c.kind, BW_HASH_MD5);
+    assert_int_equal(c.disable_until, 1);
+    assert_null(c.note);
+    assert_string_equal(c.label, "empty file");
+    bw_content_free(&c);
+    bw_entry o = entry(BW_HASH_MD5, MD5_OTHER, NULL, NULL);
+    assert_int_equal(bw_store_content_add(s, "L2", &o, 1, NULL, &id2, &added, &err), BW_OK);
+    assert_int_equal(found_in(s, BW_HASH_MD5, MD5_OTHER, "L2"), 1);
+    set_until(s, "L2", mid, 0);
+    write_list(s, "L2", v, 1, NULL);
+    assert_int_equal(found_in(s, BW_HASH_MD5, MD5_EMPTY, "L2"), 0); /* still disabled */
+    assert_int_equal(found_in(s, BW_HASH_MD5, MD5_OTHER, "L2"), 0); /* the delta went */
+    assert_int_equal(bw_store_list_get(s, "L2", &li, &err), BW_OK);
+    assert_int_equal(li->entries, 1);
+    bw_list_infos_free(li, 1);
+    /* deleting content: gone from the store, the matcher, the counts */
+    uint64_t deleted = 0;
+    assert_int_equal(bw_store_content_delete(s, "BANK", id, &deleted, &err), BW_OK);
+    assert_int_equal(deleted, 1);
+    assert_int_equal(found_in(s, BW_HASH_PDQ, PDQ_A, "BANK"), 0);
+    assert_int_equal(bw_matcher_pdq(m, &q, NULL, 0, &ms, &err), BW_OK);
+    assert_int_equal(ms.n, 0);
+    assert_int_equal(bw_store_content_get(s, "BANK", id, &c, &err), BW_ERR_NOT_FOUND);
+    assert_int_equal(bw_store_content_delete(s, "BANK", id, &deleted, &err), BW_OK);
+    assert_int_equal(deleted, 0);
+    assert_int_equal(bw_store_list_get(s, "BANK", &li, &err), BW_OK);
+    assert_int_equal(li->entries, 0);
+    assert_int_equal(li->kinds[BW_HASH_PDQ], 0);
+    bw_list_infos_free(li, 1);
+    /* removal forgets the state: L2 made again starts enabled */
+    assert_int_equal(bw_store_list_remove(s, "L2", &err), BW_OK);
+    write_list(s, "L2", v, 1, NULL);
+    assert_int_equal(found_in(s, BW_HASH_MD5, MD5_EMPTY, "L2"), 1);
+    (void)other;
+    assert_int_equal(bw_store_check(s, &err), BW_OK);
+    bw_matches_free(&ms);
+    bw_matcher_close(m);
+    bw_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -289,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_matcher_open_store),
         cmocka_unit_test(test_matcher_open_store_fails),
         cmocka_unit_test(test_postgresql_unreachable),
+        cmocka_unit_test(test_content),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@ static const char *const messages[BW_STATUS_COUNT] = {
     [BW_ERR_EMPTY] = "empty input",
     [BW_ERR_INTERRUPTED] = "interrupted",
     [BW_ERR_INTERNAL] = "internal error",
+    [BW_ERR_EXISTS] = "already exists",
 };
 
 const char *bw_strerror(bw_status status)

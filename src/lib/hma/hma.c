@@ -92,22 +92,7 @@ bw_status bw_hma_parse_signal(bw_hash_kind kind, const char *signal,
 
 int64_t bw_hma_content_id(const char *list, bw_hash_kind kind, const uint8_t *hash)
 {
-    uint8_t md[EVP_MAX_MD_SIZE];
-    unsigned mdlen = 0;
-    const char *kname = bw_hash_kind_name(kind);
-    size_t ln = strlen(list), kn = kname ? strlen(kname) : 0, hn = bw_hash_kind_bytes(kind);
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
-    int64_t id = 0;
-    if (c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1 &&
-        EVP_DigestUpdate(c, list, ln + 1) == 1 && EVP_DigestUpdate(c, kname, kn + 1) == 1 &&
-        EVP_DigestUpdate(c, hash, hn) == 1 && EVP_DigestFinal_ex(c, md, &mdlen) == 1) {
-        uint64_t v = 0;
-        for (int i = 0; i < 7; i++)
-            v = v << 8 | md[i];
-        id = (int64_t)(v >> 3); /* 56 bits -> 53 */
-    }
-    EVP_MD_CTX_free(c);
-    return id;
+    return bw_store_content_id(list, kind, hash);
 }
 
 int bw_hma_bank_selected(const char *banks, const char *bank)
@@ -198,12 +183,15 @@ void bw_hma_lookup_json(bw_json *j, const bw_matches *m, const char *banks)
 
 void bw_hma_bank_json(bw_json *j, const bw_list_info *list)
 {
-    /* schemas/curation.py BankConfig; a list always matches */
+    /* schemas/curation.py BankConfig */
     bw_json_object_begin(j);
     bw_json_key(j, "name");
     bw_json_string(j, list->name);
     bw_json_key(j, "matching_enabled_ratio");
-    bw_json_fixed(j, 1.0, 1);
+    if (list->enabled_ratio == 0.0 || list->enabled_ratio == 1.0)
+        bw_json_fixed(j, list->enabled_ratio, 1);
+    else
+        bw_json_double(j, list->enabled_ratio);
     bw_json_object_end(j);
 }
 

@@ -5,11 +5,14 @@
  * version in bw_meta and forward migrations, as the SQLite backend keeps
  * it in PRAGMA user_version.
  *
- * Schema (version 2, the same concepts as sqlite.c):
+ * Schema (version 3, the same concepts as sqlite.c):
  *   bw_meta(version, changes)  one row; `changes` is bumped by every commit
  *     that changes a list, and is the data version other connections watch
  *   bw_lists(id, name, source, imported_at, entries, duplicates, skipped,
- *     n_pdq, n_md5, n_sha1, n_sha256, live), one live version per name
+ *     n_pdq, n_md5, n_sha1, n_sha256, live, delta), one live version per
+ *     name (not delta) and the list's live deltas
+ *   bw_banks(name, enabled_ratio), bw_content(id, list, kind, hash,
+ *     disable_until, note): a list's ratio, a piece of content's state
  *   bw_entries(list_id, kind, hash bytea, label, category, added_at),
  *     primary key (list_id, kind, hash)
  *   bw_pdq_blocks(list_id, seq, n, data bytea): 4096 PDQ hashes a row
@@ -195,6 +198,14 @@ static const char *const migrations[] = {
     "  list_id int8 NOT NULL,"
     "  seq int8 NOT NULL, n int8 NOT NULL, data bytea NOT NULL,"
     "  PRIMARY KEY (list_id, seq));",
+    /* 2 -> 3 */
+    "ALTER TABLE bw_lists ADD COLUMN delta boolean NOT NULL DEFAULT false;"
+    "DROP INDEX bw_lists_live_name;"
+    "CREATE UNIQUE INDEX bw_lists_live_name ON bw_lists(name) WHERE live AND NOT delta;"
+    "CREATE TABLE bw_banks(name text PRIMARY KEY, enabled_ratio float8 NOT NULL);"
+    "CREATE TABLE bw_content("
+    "  id int8 PRIMARY KEY, list text NOT NULL, kind int8 NOT NULL, hash bytea NOT NULL,"
+    "  disable_until int8 NOT NULL DEFAULT 1, note text, UNIQUE (list, kind, hash));",
 };
 
 static bw_status migrate(pg_store *q, int readonly, int must_exist, bw_error *err)
@@ -349,9 +360,11 @@ static bw_status pg_lists(bw_store *s, const char *name, bw__store_list_fn fn, v
     PGresult *r;
     char sql[512];
     snprintf(sql, sizeof sql,
-             "SELECT id, name, source, imported_at, entries, duplicates, skipped, n_pdq, n_md5, "
-             "n_sha1, n_sha256 FROM bw_lists WHERE live %s",
-             name ? "AND name = $1" : "ORDER BY name COLLATE \"C\"");
+             "SELECT l.id, l.name, l.source, l.imported_at, l.entries, l.duplicates, l.skipped, "
+             "l.n_pdq, l.n_md5, l.n_sha1, l.n_sha256, coalesce(b.enabled_ratio, 1.0) "
+             "FROM bw_lists l LEFT JOIN bw_banks b ON b.name = l.name WHERE l.live %s "
+             "ORDER BY l.name COLLATE \"C\", l.delta, l.id",
+             name ? "AND l.name = $1" : "");
     if (name)
         p_text(&p, name);
     bw_status st = run(q, sql, &p, name ? "store: reading list" : "store: listing lists", &r, err);
@@ -368,6 +381,8 @@ static bw_status pg_lists(bw_store *s, const char *name, bw__store_list_fn fn, v
         li.skipped = (uint64_t)get_i64(r, i, 6);
         for (int k = 0; k < BW_HASH_KIND_COUNT; k++)
             li.kinds[k] = (uint64_t)get_i64(r, i, 7 + k);
+        uint64_t bits = (uint64_t)get_i64(r, i, 11); /* float8, IEEE 754 in network order */
+        memcpy(&li.enabled_ratio, &bits, sizeof bits);
         if (fn(ctx, get_i64(r, i, 0), &li))
             st = BW_ERR_INTERRUPTED;
     }
@@ -378,7 +393,7 @@ static bw_status pg_lists(bw_store *s, const char *name, bw__store_list_fn fn, v
 static bw_status pg_count(bw_store *s, uint64_t *n, bw_error *err)
 {
     int64_t v = 0;
-    bw_status st = query_i64(pq(s), "SELECT count(*) FROM bw_lists WHERE live", NULL,
+    bw_status st = query_i64(pq(s), "SELECT count(*) FROM bw_lists WHERE live AND NOT delta", NULL,
                              "store: counting lists", &v, err);
     *n = (uint64_t)v;
     return st;
@@ -391,7 +406,8 @@ static bw_status pg_list_id(bw_store *s, const char *name, const char *what, int
     PGresult *r;
     p_text(&p, name);
     *id = -1;
-    bw_status st = run(pq(s), "SELECT id FROM bw_lists WHERE live AND name = $1", &p, what, &r, err);
+    bw_status st = run(pq(s), "SELECT id FROM bw_lists WHERE live AND name = $1 ORDER BY delta, id LIMIT 1",
+                       &p, what, &r, err);
     if (st == BW_OK && PQntuples(r) == 1)
         *id = get_i64(r, 0, 0);
     if (st == BW_OK)
@@ -568,17 +584,23 @@ static bw_status pg_entries(bw_store *s, int64_t id, bw_entry_fn fn, void *ctx, 
 }
 
 static bw_status pg_find(bw_store *s, bw_hash_kind kind, const uint8_t *bytes, size_t nb,
-                         bw_store_hit_fn fn, void *ctx, bw_error *err)
+                         int64_t now, bw_store_hit_fn fn, void *ctx, bw_error *err)
 {
     params p = {0};
     PGresult *r = NULL;
     reconnect_if_lost(pq(s));
     p_int(&p, (int64_t)kind);
     p_bytes(&p, bytes, nb);
+    p_int(&p, now);
     bw_status st = run(pq(s),
                        "SELECT l.name, e.kind, e.hash, e.label, e.category, e.added_at "
                        "FROM bw_lists l JOIN bw_entries e ON e.list_id = l.id AND e.kind = $1 "
-                       "AND e.hash = $2 WHERE l.live ORDER BY l.name COLLATE \"C\"",
+                       "AND e.hash = $2 LEFT JOIN bw_banks b ON b.name = l.name "
+                       "LEFT JOIN bw_content c ON c.list = l.name AND c.kind = e.kind "
+                       "AND c.hash = e.hash WHERE l.live AND ($3 < 0 OR "
+                       "(coalesce(b.enabled_ratio, 1) > 0 AND (c.disable_until IS NULL OR "
+                       "c.disable_until = 1 OR (c.disable_until <> 0 AND c.disable_until <= $3)))) "
+                       "ORDER BY l.name COLLATE \"C\", l.delta, l.id",
                        &p, "store: looking up a hash", &r, err);
     for (int i = 0; st == BW_OK && i < PQntuples(r); i++) {
         bw_entry e;
@@ -594,7 +616,7 @@ static bw_status pg_check(bw_store *s, bw_error *err)
 {
     int64_t orphans = 0;
     bw_status st = query_i64(pq(s), "SELECT count(*) FROM (SELECT name FROM bw_lists WHERE live "
-                                    "GROUP BY name HAVING count(*) > 1) d",
+                                    "AND NOT delta GROUP BY name HAVING count(*) > 1) d",
                              NULL, "store integrity check", &orphans, err);
     if (st == BW_OK && orphans)
         st = bw__fail(err, BW_ERR_CORRUPT, "store integrity check: two live versions of a list");
@@ -659,7 +681,7 @@ static bw_status copy_flush(pg_store *q, bw_error *err)
 }
 
 static bw_status pg_writer_begin(bw_store *s, const char *name, const char *source,
-                                 int64_t imported_at, int64_t *id, bw_error *err)
+                                 int64_t imported_at, int delta, int64_t *id, bw_error *err)
 {
     pg_store *q = pq(s);
     params p = {0};
@@ -667,14 +689,15 @@ static bw_status pg_writer_begin(bw_store *s, const char *name, const char *sour
     p_text(&p, name);
     p_text(&p, source);
     p_int(&p, imported_at);
+    p_int(&p, delta != 0);
     bw_status st = run(q,
                        "CREATE TEMP TABLE IF NOT EXISTS bw_import(seq bigserial, kind int8, "
                        "hash bytea, label text, category text, added_at int8) ON COMMIT DELETE ROWS",
                        NULL, "store: creating list", NULL, err);
     if (st == BW_OK)
-        st = query_i64(q, "INSERT INTO bw_lists(name, source, imported_at, live) "
-                          "VALUES ($1, $2, $3, false) RETURNING id", &p, "store: creating list", id,
-                       err);
+        st = query_i64(q, "INSERT INTO bw_lists(name, source, imported_at, live, delta) "
+                          "VALUES ($1, $2, $3, false, $4 <> 0) RETURNING id", &p,
+                       "store: creating list", id, err);
     if (st != BW_OK)
         return st;
     PGresult *r = PQexec(q->db, "COPY bw_import(kind, hash, label, category, added_at) "
@@ -812,16 +835,20 @@ static bw_status pg_writer_publish(bw_store *s, int64_t id, const bw_list_info *
                                    bw_error *err)
 {
     pg_store *q = pq(s);
-    params p = {0}, old = {0};
-    int64_t prev = -1;
+    params p = {0};
+    PGresult *r = NULL;
     p_int(&p, id);
-    bw_status st = query_i64(q, "SELECT coalesce((SELECT id FROM bw_lists WHERE live AND name = "
-                                "(SELECT name FROM bw_lists WHERE id = $1)), -1)",
-                             &p, "store: replacing the previous version", &prev, err);
-    if (st == BW_OK && prev >= 0) {
-        p_int(&old, prev);
+    /* a version replaces the live version and deltas of its name; a delta
+     * replaces nothing */
+    bw_status st = run(q, "SELECT id FROM bw_lists WHERE live AND name = "
+                          "(SELECT name FROM bw_lists WHERE id = $1 AND NOT delta)",
+                       &p, "store: replacing the previous version", &r, err);
+    for (int i = 0; st == BW_OK && i < PQntuples(r); i++) {
+        params old = {0};
+        p_int(&old, get_i64(r, i, 0));
         st = drop_version(q, &old, "store: replacing the previous version", err);
     }
+    PQclear(r);
     if (st != BW_OK)
         return st;
     p_int(&p, (int64_t)info->entries);
@@ -833,6 +860,117 @@ static bw_status pg_writer_publish(bw_store *s, int64_t id, const bw_list_info *
                 "n_pdq = $5, n_md5 = $6, n_sha1 = $7, n_sha256 = $8 WHERE id = $1",
              &p, "store: publishing the list", NULL, err);
     return st == BW_OK ? bump(q, err) : st;
+}
+
+/* ---------------- content state, ratios ---------------- */
+
+static bw_status pg_content_state(bw_store *s, int64_t id, bw_content *out, int *found,
+                                  bw_error *err)
+{
+    params p = {0};
+    PGresult *r = NULL;
+    *found = 0;
+    p_int(&p, id);
+    bw_status st = run(pq(s), "SELECT list, kind, hash, disable_until, note FROM bw_content "
+                              "WHERE id = $1", &p, "store: reading content", &r, err);
+    if (st == BW_OK && PQntuples(r) == 1) {
+        const char *list = get_text(r, 0, 0), *note = get_text(r, 0, 4);
+        size_t n = (size_t)PQgetlength(r, 0, 2);
+        memset(out, 0, sizeof *out);
+        out->id = id;
+        out->kind = (bw_hash_kind)get_i64(r, 0, 1);
+        if (n <= sizeof out->hash)
+            memcpy(out->hash, PQgetvalue(r, 0, 2), n);
+        out->disable_until = get_i64(r, 0, 3);
+        out->list = list ? bw__strdup(list) : NULL;
+        out->note = note ? bw__strdup(note) : NULL;
+        if (!out->list || (note && !out->note)) {
+            bw_content_free(out);
+            st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
+        } else
+            *found = 1;
+    }
+    PQclear(r);
+    return st;
+}
+
+static bw_status pg_content_put(bw_store *s, const bw_content *c, bw_error *err)
+{
+    params p = {0};
+    p_int(&p, c->id);
+    p_text(&p, c->list);
+    p_int(&p, (int64_t)c->kind);
+    p_bytes(&p, c->hash, bw_hash_kind_bytes(c->kind));
+    p_int(&p, c->disable_until);
+    p_text(&p, c->note);
+    bw_status st = run(pq(s),
+                       "INSERT INTO bw_content(id, list, kind, hash, disable_until, note) "
+                       "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET "
+                       "disable_until = excluded.disable_until, note = excluded.note",
+                       &p, "store: keeping content state", NULL, err);
+    return st == BW_OK ? bump(pq(s), err) : st;
+}
+
+static bw_status pg_content_drop(bw_store *s, const char *list, int64_t id, bw_hash_kind kind,
+                                 const uint8_t *hash, uint64_t *deleted, bw_error *err)
+{
+    static const char *const col[BW_HASH_KIND_COUNT] = {"n_pdq", "n_md5", "n_sha1", "n_sha256"};
+    pg_store *q = pq(s);
+    params p = {0}, c = {0};
+    PGresult *r = NULL;
+    char sql[320];
+    *deleted = 0;
+    if ((unsigned)kind >= BW_HASH_KIND_COUNT)
+        return bw__fail(err, BW_ERR_ARG, "invalid hash kind");
+    p_text(&p, list);
+    p_int(&p, (int64_t)kind);
+    p_bytes(&p, hash, bw_hash_kind_bytes(kind));
+    /* the counts first, while the rows are there (sqlite.c says why the
+     * PDQ blocks keep the hash) */
+    snprintf(sql, sizeof sql,
+             "UPDATE bw_lists l SET entries = entries - 1, %s = %s - 1 WHERE live AND name = $1 "
+             "AND EXISTS (SELECT 1 FROM bw_entries e WHERE e.list_id = l.id AND e.kind = $2 "
+             "AND e.hash = $3)",
+             col[kind], col[kind]);
+    bw_status st = run(q, sql, &p, "store: deleting content", NULL, err);
+    if (st == BW_OK)
+        st = run(q, "DELETE FROM bw_entries WHERE kind = $2 AND hash = $3 AND list_id IN "
+                    "(SELECT id FROM bw_lists WHERE live AND name = $1)",
+                 &p, "store: deleting content", &r, err);
+    if (st == BW_OK)
+        *deleted = strtoull(PQcmdTuples(r), NULL, 10);
+    PQclear(r);
+    p_int(&c, id);
+    if (st == BW_OK)
+        st = run(q, "DELETE FROM bw_content WHERE id = $1", &c, "store: deleting content", NULL,
+                 err);
+    return st == BW_OK ? bump(q, err) : st;
+}
+
+static bw_status pg_ratio_put(bw_store *s, const char *list, double ratio, bw_error *err)
+{
+    params p = {0};
+    char text[32];
+    snprintf(text, sizeof text, "%.17g", ratio);
+    p_text(&p, list);
+    p_text(&p, text);
+    bw_status st = run(pq(s),
+                       "INSERT INTO bw_banks(name, enabled_ratio) VALUES ($1, $2::float8) "
+                       "ON CONFLICT (name) DO UPDATE SET enabled_ratio = excluded.enabled_ratio",
+                       &p, "store: setting the list's ratio", NULL, err);
+    return st == BW_OK ? bump(pq(s), err) : st;
+}
+
+static bw_status pg_forget(bw_store *s, const char *list, bw_error *err)
+{
+    params p = {0};
+    p_text(&p, list);
+    bw_status st = run(pq(s), "DELETE FROM bw_content WHERE list = $1", &p,
+                       "store: removing list", NULL, err);
+    if (st == BW_OK)
+        st = run(pq(s), "DELETE FROM bw_banks WHERE name = $1", &p, "store: removing list", NULL,
+                 err);
+    return st;
 }
 
 const bw__store_backend bw__store_postgres = {
@@ -860,4 +998,9 @@ const bw__store_backend bw__store_postgres = {
     .writer_store = pg_writer_store,
     .writer_publish = pg_writer_publish,
     .writer_end = pg_writer_end,
+    .content_state = pg_content_state,
+    .content_put = pg_content_put,
+    .content_drop = pg_content_drop,
+    .ratio_put = pg_ratio_put,
+    .forget = pg_forget,
 };

@@ -4,11 +4,17 @@
  * in PRAGMA user_version with forward migrations, one connection per
  * bw_store (SQLITE_OPEN_FULLMUTEX, used from one thread at a time).
  *
- * Schema (version 2; version 1 lacked pdq_blocks, and migrating fills it):
+ * Schema (version 3; version 1 lacked pdq_blocks, and migrating fills it;
+ * version 2 lacked deltas, banks and content):
  *   lists(id, name, source, imported_at, entries, duplicates, skipped,
- *         n_pdq, n_md5, n_sha1, n_sha256, live)
+ *         n_pdq, n_md5, n_sha1, n_sha256, live, delta)
  *     a list version; exactly one live version per name (partial unique
- *     index), older versions are deleted when a new one goes live.
+ *     index) with delta 0, older versions are deleted when a new one goes
+ *     live; and the list's deltas (delta 1: content added by the /c
+ *     routes, store.h), live beside it until the next version.
+ *   banks(name, enabled_ratio): a list's ratio when it is not 1.
+ *   content(id, list, kind, hash, disable_until, note): the state of one
+ *     piece of content by its id (store.h), kept across re-imports.
  *   entries(list_id -> lists ON DELETE CASCADE, kind, hash, label,
  *           category, added_at) WITHOUT ROWID, primary key (list_id, kind,
  *           hash): a list's hashes of one kind are one contiguous, sorted
@@ -207,6 +213,21 @@ static const char *const migrations[] = {
     "  n INTEGER NOT NULL,"
     "  data BLOB NOT NULL,"
     "  PRIMARY KEY (list_id, seq)) WITHOUT ROWID;",
+    /* 2 -> 3 */
+    "ALTER TABLE lists ADD COLUMN delta INTEGER NOT NULL DEFAULT 0;"
+    "DROP INDEX lists_live_name;"
+    "CREATE UNIQUE INDEX lists_live_name ON lists(name) WHERE live = 1 AND delta = 0;"
+    "CREATE TABLE banks("
+    "  name TEXT PRIMARY KEY,"
+    "  enabled_ratio REAL NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE content("
+    "  id INTEGER PRIMARY KEY,"
+    "  list TEXT NOT NULL,"
+    "  kind INTEGER NOT NULL,"
+    "  hash BLOB NOT NULL,"
+    "  disable_until INTEGER NOT NULL DEFAULT 1,"
+    "  note TEXT,"
+    "  UNIQUE (list, kind, hash));",
 };
 
 /* Migration steps that need code after their SQL. */
@@ -338,9 +359,11 @@ static bw_status sq_lists(bw_store *s, const char *name, bw__store_list_fn fn, v
     sqlite3_stmt *st;
     char sql[512];
     snprintf(sql, sizeof sql,
-             "SELECT id, name, source, imported_at, entries, duplicates, skipped, n_pdq, n_md5, "
-             "n_sha1, n_sha256 FROM lists WHERE live = 1 %s",
-             name ? "AND name = ?1" : "ORDER BY name");
+             "SELECT l.id, l.name, l.source, l.imported_at, l.entries, l.duplicates, l.skipped, "
+             "l.n_pdq, l.n_md5, l.n_sha1, l.n_sha256, coalesce(b.enabled_ratio, 1.0) "
+             "FROM lists l LEFT JOIN banks b ON b.name = l.name WHERE l.live = 1 %s "
+             "ORDER BY l.name, l.delta, l.id",
+             name ? "AND l.name = ?1" : "");
     bw_status r = sq_prepare(q, sql, 0, &st, err);
     if (r != BW_OK)
         return r;
@@ -358,6 +381,7 @@ static bw_status sq_lists(bw_store *s, const char *name, bw__store_list_fn fn, v
         li.skipped = (uint64_t)sqlite3_column_int64(st, 6);
         for (int k = 0; k < BW_HASH_KIND_COUNT; k++)
             li.kinds[k] = (uint64_t)sqlite3_column_int64(st, 7 + k);
+        li.enabled_ratio = sqlite3_column_double(st, 11);
         if (fn(ctx, sqlite3_column_int64(st, 0), &li)) {
             sqlite3_finalize(st);
             return BW_ERR_INTERRUPTED;
@@ -371,7 +395,7 @@ static bw_status sq_lists(bw_store *s, const char *name, bw__store_list_fn fn, v
 static bw_status sq_count(bw_store *s, uint64_t *n, bw_error *err)
 {
     int64_t v = 0;
-    bw_status r = query_int64(sq(s), "SELECT count(*) FROM lists WHERE live = 1", 0,
+    bw_status r = query_int64(sq(s), "SELECT count(*) FROM lists WHERE live = 1 AND delta = 0", 0,
                               "store: counting lists", &v, err);
     *n = (uint64_t)v;
     return r;
@@ -384,7 +408,7 @@ static bw_status sq_list_id(bw_store *s, const char *name, const char *what, int
     sqlite3_stmt *st;
     bw_status r = BW_OK;
     *id = -1;
-    if (sqlite3_prepare_v2(q->db, "SELECT id FROM lists WHERE live = 1 AND name = ?1", -1, &st,
+    if (sqlite3_prepare_v2(q->db, "SELECT id FROM lists WHERE live = 1 AND name = ?1 ORDER BY delta, id LIMIT 1", -1, &st,
                            NULL) != SQLITE_OK)
         return sq_fail(q, err, what);
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -459,8 +483,11 @@ static bw_status sq_entries(bw_store *s, int64_t id, bw_entry_fn fn, void *ctx, 
     return rc == SQLITE_DONE ? BW_OK : sq_fail(q, err, "store: reading entries");
 }
 
+/* A hit is the entry unless ?3 (now) is not negative and its content is
+ * disabled then (store.h: 0 for good, a time after now) or its list's
+ * ratio is 0. */
 static bw_status sq_find(bw_store *s, bw_hash_kind kind, const uint8_t *bytes, size_t nb,
-                         bw_store_hit_fn fn, void *ctx, bw_error *err)
+                         int64_t now, bw_store_hit_fn fn, void *ctx, bw_error *err)
 {
     sq_store *q = sq(s);
     bw_status r;
@@ -468,7 +495,12 @@ static bw_status sq_find(bw_store *s, bw_hash_kind kind, const uint8_t *bytes, s
         r = sq_prepare(q,
                        "SELECT l.name, e.kind, e.hash, e.label, e.category, e.added_at "
                        "FROM lists l JOIN entries e ON e.list_id = l.id AND e.kind = ?1 "
-                       "AND e.hash = ?2 WHERE l.live = 1 ORDER BY l.name",
+                       "AND e.hash = ?2 LEFT JOIN banks b ON b.name = l.name "
+                       "LEFT JOIN content c ON c.list = l.name AND c.kind = e.kind "
+                       "AND c.hash = e.hash WHERE l.live = 1 AND (?3 < 0 OR "
+                       "(coalesce(b.enabled_ratio, 1) > 0 AND (c.disable_until IS NULL OR "
+                       "c.disable_until = 1 OR (c.disable_until <> 0 AND c.disable_until <= ?3)))) "
+                       "ORDER BY l.name, l.delta, l.id",
                        0, &q->find, err);
         if (r != BW_OK)
             return r;
@@ -476,6 +508,7 @@ static bw_status sq_find(bw_store *s, bw_hash_kind kind, const uint8_t *bytes, s
     sqlite3_stmt *st = q->find;
     sqlite3_bind_int(st, 1, (int)kind);
     sqlite3_bind_blob(st, 2, bytes, (int)nb, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         bw_entry e;
@@ -580,7 +613,7 @@ static void sq_cursor_close(bw__store_cursor *c)
 /* ---------------- the list writer ---------------- */
 
 static bw_status sq_writer_begin(bw_store *s, const char *name, const char *source,
-                                 int64_t imported_at, int64_t *id, bw_error *err)
+                                 int64_t imported_at, int delta, int64_t *id, bw_error *err)
 {
     sq_store *q = sq(s);
     sqlite3_stmt *st;
@@ -590,13 +623,14 @@ static bw_status sq_writer_begin(bw_store *s, const char *name, const char *sour
                           "DELETE FROM temp.bw_import;",
                           err);
     if (r != BW_OK || (r = sq_prepare(q,
-                                      "INSERT INTO lists(name, source, imported_at, live) "
-                                      "VALUES (?1, ?2, ?3, 0)",
+                                      "INSERT INTO lists(name, source, imported_at, live, delta) "
+                                      "VALUES (?1, ?2, ?3, 0, ?4)",
                                       0, &st, err)) != BW_OK)
         return r;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     bind_text_or_null(st, 2, source);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)imported_at);
+    sqlite3_bind_int(st, 4, delta != 0);
     if (sqlite3_step(st) != SQLITE_DONE)
         r = sq_fail(q, err, "store: creating list");
     sqlite3_finalize(st);
@@ -663,7 +697,7 @@ static bw_status sq_writer_publish(bw_store *s, int64_t id, const bw_list_info *
     sqlite3_stmt *st;
     bw_status r = step_id(q,
                           "DELETE FROM lists WHERE live = 1 AND name = "
-                          "(SELECT name FROM lists WHERE id = ?1)",
+                          "(SELECT name FROM lists WHERE id = ?1 AND delta = 0)",
                           id, "store: replacing the previous version", err);
     if (r == BW_OK) /* tombstones (sq_remove): this version is newer */
         r = step_id(q, "DELETE FROM lists WHERE live = 0 AND id < ?1", id,
@@ -683,6 +717,140 @@ static bw_status sq_writer_publish(bw_store *s, int64_t id, const bw_list_info *
         r = sq_fail(q, err, "store: publishing the list");
     sqlite3_finalize(st);
     return r;
+}
+
+/* ---------------- content state, ratios ---------------- */
+
+static bw_status sq_content_state(bw_store *s, int64_t id, bw_content *out, int *found,
+                                  bw_error *err)
+{
+    sq_store *q = sq(s);
+    sqlite3_stmt *st;
+    *found = 0;
+    bw_status r = sq_prepare(q, "SELECT list, kind, hash, disable_until, note FROM content "
+                                "WHERE id = ?1", id, &st, err);
+    if (r != BW_OK)
+        return r;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *list = (const char *)sqlite3_column_text(st, 0);
+        const char *note = (const char *)sqlite3_column_text(st, 4);
+        const void *h = sqlite3_column_blob(st, 2);
+        size_t n = (size_t)sqlite3_column_bytes(st, 2);
+        memset(out, 0, sizeof *out);
+        out->id = id;
+        out->kind = (bw_hash_kind)sqlite3_column_int(st, 1);
+        if (h && n <= sizeof out->hash)
+            memcpy(out->hash, h, n);
+        out->disable_until = sqlite3_column_int64(st, 3);
+        out->list = list ? bw__strdup(list) : NULL;
+        out->note = note ? bw__strdup(note) : NULL;
+        if (!out->list || (note && !out->note)) {
+            bw_content_free(out);
+            r = bw__fail(err, BW_ERR_NOMEM, "out of memory");
+        } else
+            *found = 1;
+    } else if (rc != SQLITE_DONE)
+        r = sq_fail(q, err, "store: reading content");
+    sqlite3_finalize(st);
+    return r;
+}
+
+static bw_status sq_content_put(bw_store *s, const bw_content *c, bw_error *err)
+{
+    sq_store *q = sq(s);
+    sqlite3_stmt *st;
+    bw_status r = sq_prepare(q,
+                             "INSERT INTO content(id, list, kind, hash, disable_until, note) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO UPDATE SET "
+                             "disable_until = excluded.disable_until, note = excluded.note",
+                             c->id, &st, err);
+    if (r != BW_OK)
+        return r;
+    sqlite3_bind_text(st, 2, c->list, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, (int)c->kind);
+    sqlite3_bind_blob(st, 4, c->hash, (int)bw_hash_kind_bytes(c->kind), SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)c->disable_until);
+    bind_text_or_null(st, 6, c->note);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        r = sq_fail(q, err, "store: keeping content state");
+    sqlite3_finalize(st);
+    return r;
+}
+
+static bw_status sq_content_drop(bw_store *s, const char *list, int64_t id, bw_hash_kind kind,
+                                 const uint8_t *hash, uint64_t *deleted, bw_error *err)
+{
+    static const char *const col[BW_HASH_KIND_COUNT] = {"n_pdq", "n_md5", "n_sha1", "n_sha256"};
+    sq_store *q = sq(s);
+    sqlite3_stmt *st;
+    char sql[256];
+    *deleted = 0;
+    if ((unsigned)kind >= BW_HASH_KIND_COUNT)
+        return bw__fail(err, BW_ERR_ARG, "invalid hash kind");
+    /* the counts first, while the rows are there (PDQ blocks keep the
+     * hash: an index built from them finds a candidate the entries no
+     * longer hold, which resolves to nothing) */
+    snprintf(sql, sizeof sql,
+             "UPDATE lists SET entries = entries - 1, %s = %s - 1 WHERE live = 1 AND name = ?2 "
+             "AND EXISTS (SELECT 1 FROM entries e WHERE e.list_id = lists.id AND e.kind = ?3 "
+             "AND e.hash = ?4)",
+             col[kind], col[kind]);
+    for (int step = 0; step < 2; step++) {
+        bw_status r = sq_prepare(q, step ? "DELETE FROM entries WHERE kind = ?3 AND hash = ?4 AND "
+                                           "list_id IN (SELECT id FROM lists WHERE live = 1 AND "
+                                           "name = ?2)"
+                                         : sql,
+                                 0, &st, err);
+        if (r != BW_OK)
+            return r;
+        sqlite3_bind_text(st, 2, list, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 3, (int)kind);
+        sqlite3_bind_blob(st, 4, hash, (int)bw_hash_kind_bytes(kind), SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return sq_fail(q, err, "store: deleting content");
+        if (step)
+            *deleted = (uint64_t)sqlite3_changes64(q->db);
+    }
+    return step_id(q, "DELETE FROM content WHERE id = ?1", id, "store: deleting content", err);
+}
+
+static bw_status sq_ratio_put(bw_store *s, const char *list, double ratio, bw_error *err)
+{
+    sq_store *q = sq(s);
+    sqlite3_stmt *st;
+    bw_status r = sq_prepare(q, "INSERT INTO banks(name, enabled_ratio) VALUES (?2, ?3) "
+                                "ON CONFLICT(name) DO UPDATE SET enabled_ratio = excluded.enabled_ratio",
+                             0, &st, err);
+    if (r != BW_OK)
+        return r;
+    sqlite3_bind_text(st, 2, list, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 3, ratio);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        r = sq_fail(q, err, "store: setting the list's ratio");
+    sqlite3_finalize(st);
+    return r;
+}
+
+static bw_status sq_forget(bw_store *s, const char *list, bw_error *err)
+{
+    sq_store *q = sq(s);
+    for (int step = 0; step < 2; step++) {
+        sqlite3_stmt *st;
+        bw_status r = sq_prepare(q, step ? "DELETE FROM banks WHERE name = ?2"
+                                         : "DELETE FROM content WHERE list = ?2",
+                                 0, &st, err);
+        if (r != BW_OK)
+            return r;
+        sqlite3_bind_text(st, 2, list, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return sq_fail(q, err, "store: removing list");
+    }
+    return BW_OK;
 }
 
 const bw__store_backend bw__store_sqlite = {
@@ -710,4 +878,9 @@ const bw__store_backend bw__store_sqlite = {
     .writer_store = sq_writer_store,
     .writer_publish = sq_writer_publish,
     .writer_end = sq_writer_end,
+    .content_state = sq_content_state,
+    .content_put = sq_content_put,
+    .content_drop = sq_content_drop,
+    .ratio_put = sq_ratio_put,
+    .forget = sq_forget,
 };

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <stdio.h>
 #include <strings.h>
+#include <time.h>
+#include <openssl/evp.h>
 #include "core/internal.h"
 #include "store/store_internal.h"
 
@@ -113,11 +115,20 @@ typedef struct infos {
     size_t len, cap;
 } infos;
 
-/* Keep a copy of the backend's row (a bw__store_list_fn). */
+/* Keep a copy of the backend's row (a bw__store_list_fn); a list's
+ * deltas come right after it, and are counted into it. */
 static int keep_info(void *ctx, int64_t id, const bw_list_info *li)
 {
     infos *x = ctx;
     (void)id;
+    if (x->len && li->name && x->v[x->len - 1].name && !strcmp(x->v[x->len - 1].name, li->name)) {
+        bw_list_info *c = &x->v[x->len - 1];
+        c->entries += li->entries;
+        c->duplicates += li->duplicates;
+        for (int k = 0; k < BW_HASH_KIND_COUNT; k++)
+            c->kinds[k] += li->kinds[k];
+        return 0;
+    }
     if (x->len == x->cap) {
         size_t cap = x->cap ? x->cap * 2 : 8;
         bw_list_info *nv = bw__realloc(x->v, cap * sizeof *nv);
@@ -199,12 +210,56 @@ bw_status bw_store_list_remove(bw_store *s, const char *name, bw_error *err)
         return bw__fail(err, BW_ERR_ARG, "store opened read-only");
     if ((r = s->be->begin(s, BW__STORE_WRITE, err)) != BW_OK)
         return r;
-    if ((r = find_list(s, name, "store: removing list", &id, err)) != BW_OK ||
-        (r = s->be->remove(s, id, err)) != BW_OK) {
+    /* the list's version, then its deltas, then its content state */
+    if ((r = find_list(s, name, "store: removing list", &id, err)) != BW_OK) {
+        s->be->rollback(s);
+        return r;
+    }
+    while (r == BW_OK && id >= 0 && (r = s->be->remove(s, id, err)) == BW_OK)
+        r = s->be->list_id(s, name, "store: removing list", &id, err);
+    if (r == BW_OK)
+        r = s->be->forget(s, name, err);
+    if (r != BW_OK) {
         s->be->rollback(s);
         return r;
     }
     return s->be->commit(s, err);
+}
+
+/* The ids of every live version of list name (its version, then its
+ * deltas): a malloc'd array, *n 0 when there is no such list. */
+typedef struct version_ids {
+    int64_t *v;
+    size_t n, cap;
+} version_ids;
+
+static int keep_id(void *ctx, int64_t id, const bw_list_info *li)
+{
+    version_ids *x = ctx;
+    (void)li;
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? 2 * x->cap : 4;
+        int64_t *v = bw__realloc(x->v, cap * sizeof *v);
+        if (!v)
+            return 1;
+        x->v = v;
+        x->cap = cap;
+    }
+    x->v[x->n++] = id;
+    return 0;
+}
+
+static bw_status versions_of(bw_store *s, const char *name, version_ids *x, bw_error *err)
+{
+    memset(x, 0, sizeof *x);
+    bw_status r = s->be->lists(s, name, keep_id, x, err);
+    if (r == BW_ERR_INTERRUPTED)
+        r = bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    if (r != BW_OK) {
+        free(x->v);
+        memset(x, 0, sizeof *x);
+    }
+    return r;
 }
 
 /* ---------------- reading entries ---------------- */
@@ -212,11 +267,21 @@ bw_status bw_store_list_remove(bw_store *s, const char *name, bw_error *err)
 bw_status bw_store_list_entries(bw_store *s, const char *name, bw_entry_fn fn, void *ctx,
                                 bw_error *err)
 {
-    int64_t id;
-    bw_status r = find_list(s, name, "store: reading list", &id, err);
-    if (r == BW_OK)
-        r = s->be->entries(s, id, fn, ctx, err);
+    bw_status r = bw__store_each_entry(s, name, fn, ctx, err);
     return r == BW_ERR_INTERRUPTED ? bw__fail(err, r, "stopped") : r;
+}
+
+bw_status bw__store_each_entry(bw_store *s, const char *name, bw_entry_fn fn, void *ctx,
+                               bw_error *err)
+{
+    version_ids x;
+    bw_status r = versions_of(s, name, &x, err);
+    if (r == BW_OK && x.n == 0)
+        r = bw__fail(err, BW_ERR_NOT_FOUND, "no list named '%s'", name);
+    for (size_t i = 0; i < x.n && r == BW_OK; i++)
+        r = s->be->entries(s, x.v[i], fn, ctx, err);
+    free(x.v);
+    return r;
 }
 
 bw_status bw_store_find(bw_store *s, bw_hash_kind kind, const uint8_t *bytes, bw_store_hit_fn fn,
@@ -225,7 +290,7 @@ bw_status bw_store_find(bw_store *s, bw_hash_kind kind, const uint8_t *bytes, bw
     size_t nb = bw_hash_kind_bytes(kind);
     if (!nb || !bytes)
         return bw__fail(err, BW_ERR_ARG, "invalid hash kind");
-    bw_status r = s->be->find(s, kind, bytes, nb, fn, ctx, err);
+    bw_status r = s->be->find(s, kind, bytes, nb, (int64_t)time(NULL), fn, ctx, err);
     return r == BW_ERR_INTERRUPTED ? bw__fail(err, r, "stopped") : r;
 }
 

@@ -69,8 +69,9 @@ struct bw__store_backend {
      * commits (bw_store_data_version). */
     bw_status (*data_version)(bw_store *s, int64_t *version, bw_error *err);
 
-    /* List metadata. lists: every live list by name, or only the one
-     * called name (when not NULL). list_id: -1 when there is none; what
+    /* List metadata. lists: every live version by name (a list's version
+     * first, then its deltas by id), or only those of the one called name
+     * (when not NULL), with the list's enabled_ratio. list_id: -1 when there is none; what
      * names the caller's step in a database error. remove: the version
      * id and its entries. */
     bw_status (*lists)(bw_store *s, const char *name, bw__store_list_fn fn, void *ctx,
@@ -83,8 +84,10 @@ struct bw__store_backend {
     /* Entries: all of list id by kind then hash (export), and every live
      * entry of one hash (nb bytes) with its list's name, by list name. */
     bw_status (*entries)(bw_store *s, int64_t id, bw_entry_fn fn, void *ctx, bw_error *err);
+    /* find: now >= 0 leaves out disabled content and lists of ratio 0
+     * at Unix time now (store.h); now < 0 finds every live entry. */
     bw_status (*find)(bw_store *s, bw_hash_kind kind, const uint8_t *bytes, size_t nb,
-                      bw_store_hit_fn fn, void *ctx, bw_error *err);
+                      int64_t now, bw_store_hit_fn fn, void *ctx, bw_error *err);
     bw_status (*check)(bw_store *s, bw_error *err);
 
     /* For the index: the sorted hashes of one kind of list id, one per
@@ -110,19 +113,42 @@ struct bw__store_backend {
      * info (entries, duplicates, skipped, kinds); writer_end drops the
      * scratch state (after a commit or before a rollback). */
     bw_status (*writer_begin)(bw_store *s, const char *name, const char *source,
-                              int64_t imported_at, int64_t *id, bw_error *err);
+                              int64_t imported_at, int delta, int64_t *id, bw_error *err);
     bw_status (*writer_add)(bw_store *s, const bw_entry *e, bw_error *err);
     bw_status (*writer_store)(bw_store *s, int64_t id, uint64_t *stored,
                               uint64_t kinds[BW_HASH_KIND_COUNT], bw_error *err);
     bw_status (*writer_publish)(bw_store *s, int64_t id, const bw_list_info *info,
                                 bw_error *err);
     void (*writer_end)(bw_store *s);
+
+    /* Content state (store.h, bw_content), inside a transaction:
+     * content_state reads the state kept for id (*found 0: none; the
+     * strings of out malloc'd, label NULL); content_put keeps c's
+     * (list, kind, hash, disable_until, note) for c->id; content_drop
+     * deletes the entry (kind, hash) from every live version of list,
+     * lowering their counts, and the state of id (*deleted: the entries
+     * that went); ratio_put keeps a list's enabled_ratio; forget drops
+     * the state and ratio of a list (its removal). Every write moves the
+     * data version. */
+    bw_status (*content_state)(bw_store *s, int64_t id, bw_content *out, int *found,
+                               bw_error *err);
+    bw_status (*content_put)(bw_store *s, const bw_content *c, bw_error *err);
+    bw_status (*content_drop)(bw_store *s, const char *list, int64_t id, bw_hash_kind kind,
+                              const uint8_t *hash, uint64_t *deleted, bw_error *err);
+    bw_status (*ratio_put)(bw_store *s, const char *list, double ratio, bw_error *err);
+    bw_status (*forget)(bw_store *s, const char *list, bw_error *err);
 };
 
 /* What a backend does with the schema version it found (store.c): BW_OK
  * with *migrate 0 (current) or 1 (older: migrate forward, unless
  * readonly, which is an error), or the error of a newer version. */
 bw_status bw__store_version_check(int64_t version, int readonly, int *migrate, bw_error *err);
+
+/* Every entry of every live version of list name (its own, then its
+ * deltas'), in the caller's transaction or none (store.c); fn stopping is
+ * BW_ERR_INTERRUPTED, with err untouched. */
+bw_status bw__store_each_entry(bw_store *s, const char *name, bw_entry_fn fn, void *ctx,
+                               bw_error *err);
 
 /* The backends (sqlite.c, postgres.c). */
 extern const bw__store_backend bw__store_sqlite;

@@ -44,7 +44,7 @@ bw_status bw_store_list_begin(bw_store *s, const char *name, const char *source,
         free(w);
         return r;
     }
-    if ((r = s->be->writer_begin(s, name, source, (int64_t)time(NULL), &w->id, err)) != BW_OK) {
+    if ((r = s->be->writer_begin(s, name, source, (int64_t)time(NULL), 0, &w->id, err)) != BW_OK) {
         bw_list_writer_abort(w);
         return r;
     }
