@@ -22,6 +22,7 @@ static const srv_route table[] = {
     {"GET", "/c/bank/*", 1, 0, NULL, "/c/bank/<bank_name>"},
     {"PUT", "/c/bank/*", 2, 1, NULL, "/c/bank/<bank_name>"},
     {"POST", "/c/bank/*/content", 2, 1, NULL, "/c/bank/<bank_name>/content"},
+    {"GET", "/c/bank/*/content/*", 1, 0, NULL, "/c/bank/<bank_name>/content/<int:content_id>"},
     {"POST", "/v1/prompt", 1, 1, NULL, "/v1/prompt"},
 };
 

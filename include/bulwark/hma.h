@@ -134,6 +134,67 @@ void bw_hma_hash_json(bw_json *j, const bw_hma_signal *s);
 void bw_hma_lookup_upload_json(bw_json *j, const bw_hma_signal *s, const bw_matches *m,
                                const char *banks);
 
+/* ---- curation: the /c routes (blueprints/curation.py, schemas/curation.py) ----
+ *
+ * Request bodies are JSON objects of at most BW_HMA_MAX_JSON bytes and
+ * nesting BW_HMA_MAX_DEPTH, parsed with yajl; every failure is BW_ERR_ARG
+ * with HMA's message where HMA has one. */
+#define BW_HMA_MAX_JSON (64 * 1024)
+#define BW_HMA_MAX_DEPTH 8
+#define BW_HMA_NOTE_MAX 255
+
+/* POST /c/banks {"name", "enabled_ratio"?, "enabled"?} and PUT
+ * /c/bank/NAME {"name"?, "enabled_ratio"?, "enabled"?}: what was given.
+ * The ratio: enabled_ratio when given, else enabled ? 1 : 0 when given. */
+typedef struct bw_hma_bank_request {
+    char name[256];
+    int has_name;
+    int has_ratio;
+    double ratio;
+} bw_hma_bank_request;
+bw_status bw_hma_parse_bank_request(const char *body, size_t n, bw_hma_bank_request *out,
+                                    bw_error *err);
+
+/* PUT /c/bank/NAME/content/ID {"disable_until_ts"?, "note"?}: HMA's
+ * checks (an integer, or a string of one; not negative; not more than 5
+ * years from now; a note of at most 255 characters, "" or null: none). */
+typedef struct bw_hma_content_update {
+    int has_until;
+    int64_t disable_until_ts;
+    int has_note;
+    char note[BW_HMA_NOTE_MAX + 1];   /* "" with has_note: the note goes */
+} bw_hma_content_update;
+bw_status bw_hma_parse_content_update(const char *body, size_t n, int64_t now,
+                                      bw_hma_content_update *out, bw_error *err);
+
+/* POST /c/bank/NAME/signal {"pdq": "HEX", "video_md5": "HEX", ..., "note"?}:
+ * each signal validated as bw_hma_parse_signal does ("No such signal type
+ * x", "Invalid pdq signal: ..."); at least one ("No signals given"). */
+#define BW_HMA_MAX_SIGNALS 4
+typedef struct bw_hma_signals {
+    size_t n;
+    bw_hma_signal v[BW_HMA_MAX_SIGNALS];
+    int has_note;
+    char note[BW_HMA_NOTE_MAX + 1];
+} bw_hma_signals;
+bw_status bw_hma_parse_signals(const char *body, size_t n, bw_hma_signals *out, bw_error *err);
+
+/* POST /c/bank/NAME/content and /signal: {"id": int, "signals": {"pdq":
+ * "HEX", ...}}. */
+void bw_hma_content_added_json(bw_json *j, int64_t id, const bw_hma_signal *v, size_t n);
+/* GET /c/bank/NAME/content/ID (BankContentResponse): {"id",
+ * "disable_until_ts", "original_media_uri": null, "bank": {...},
+ * "signals"? (include_signals), "note"? (when there is one)}. */
+void bw_hma_content_json(bw_json *j, const bw_content *c, const bw_list_info *bank,
+                         int include_signals);
+/* PUT /c/bank/NAME/content/ID: the content's config as HMA's jsonify
+ * writes it ({"id", "disable_until_ts", "collab_metadata": {},
+ * "original_media_uri": null, "bank": {...}, "user_metadata": null,
+ * "note"}). */
+void bw_hma_content_config_json(bw_json *j, const bw_content *c, const bw_list_info *bank);
+/* DELETE /c/bank/NAME/content/ID: {"deleted": n}. */
+void bw_hma_deleted_json(bw_json *j, uint64_t n);
+
 /* An error: {"message": message} (utils/flask_utils.py). */
 void bw_hma_error_json(bw_json *j, const char *message);
 

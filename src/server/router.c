@@ -124,22 +124,41 @@ const char *srv_param_get(const srv_target *t, const char *key)
     return NULL;
 }
 
-/* Whether path fits the row's pattern; the NAME segment if it has one. */
+/* Whether the segment of path at p fits, up to the next '/' or the end:
+ * its length, or 0 when it is empty. */
+static size_t segment(const char *p)
+{
+    return strcspn(p, "/");
+}
+
+/* Whether path fits the row's pattern; the NAME segment if it has one. A
+ * pattern holds at most two "*" segments (/c/bank/NAME/content/ID): the
+ * first is the NAME, the second is left in the path for the handler. */
 static int path_fits(const char *pattern, const char *path, const char **name, size_t *nlen)
 {
-    const char *star = strchr(pattern, '*');
-    if (!star) {
-        *name = path + strlen(path);
-        *nlen = 0;
-        return strcmp(pattern, path) == 0;
+    const char *pa = pattern, *p = path;
+    int stars = 0;
+    *name = path + strlen(path);
+    *nlen = 0;
+    while (*pa) {
+        if (*pa == '*') {
+            size_t n = segment(p);
+            if (n == 0)
+                return 0;
+            if (stars++ == 0) {
+                *name = p;
+                *nlen = n;
+            }
+            pa++;
+            p += n;
+            continue;
+        }
+        if (*pa != *p)
+            return 0;
+        pa++;
+        p++;
     }
-    size_t pre = (size_t)(star - pattern), suf = strlen(star + 1), n = strlen(path);
-    if (n <= pre + suf || strncmp(path, pattern, pre) != 0 ||
-        strcmp(path + n - suf, star + 1) != 0)
-        return 0;
-    *name = path + pre;
-    *nlen = n - pre - suf;
-    return memchr(*name, '/', *nlen) == NULL;
+    return *p == '\0';
 }
 
 static void allow_add(char *allow, size_t size, const char *method)

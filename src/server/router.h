@@ -4,9 +4,10 @@
  * fuzz target (fuzz/fuzz_router.c) drives exactly what the server runs.
  *
  * A route is one row: method, path, the scope a token needs, the handler.
- * A path is literal ("/m/raw_lookup") or holds one NAME segment, written
+ * A path is literal ("/m/raw_lookup") or holds a NAME segment, written
  * "*" (as in /c/bank/NAME: any non-empty segment without a slash), which the handler
- * gets decoded. The router answers 404 when no path matches, 405 (with
+ * gets decoded, and perhaps a second one (/c/bank/NAME/content/ID), which
+ * the handler reads from the path. The router answers 404 when no path matches, 405 (with
  * the methods that would do) when the path matches but not the method. */
 #ifndef BW_SERVER_ROUTER_H
 #define BW_SERVER_ROUTER_H
@@ -47,7 +48,7 @@ typedef void (*srv_handler)(struct srv_service *svc, const struct srv_request *r
 
 typedef struct srv_route {
     const char *method;        /* "GET", "POST" (HEAD is served as GET) */
-    const char *path;          /* literal, or with one "*" segment */
+    const char *path;          /* literal, or with one or two "*" segments */
     unsigned scope;            /* BW_SCOPE_* a token needs; 0: public */
     int body;                  /* reads a request body */
     srv_handler handler;

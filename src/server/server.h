@@ -15,7 +15,8 @@
  *   metrics.c  the counters behind GET /metrics, in Prometheus's text
  *   access.c   the JSON access log (--log), one write(2) per line
  *   ratelimit.c the per-token (or per-address) token buckets of --rate
- *   routes_ops.c the operations' routes: /metrics, /openapi.json */
+ *   routes_ops.c the operations' routes: /metrics, /openapi.json
+ *   curate.c   HMA's curation writes: banks, bank content */
 #ifndef BW_SERVER_H
 #define BW_SERVER_H
 
@@ -126,6 +127,21 @@ void srv_h_hash_post(srv_service *svc, const srv_request *rq, srv_reply *rp);
 void srv_h_lookup_post(srv_service *svc, const srv_request *rq, srv_reply *rp);
 void srv_h_v1_scan(srv_service *svc, const srv_request *rq, srv_reply *rp);
 void srv_h_v1_provenance(srv_service *svc, const srv_request *rq, srv_reply *rp);
+/* The HMA signal of the request's upload (multipart/form-data, one file
+ * in a field photo or video): 0, or -1 after the reply (upload.c). */
+int srv_upload_signal(const srv_request *rq, bw_hma_signal *sig, srv_reply *rp);
+
+/* The curation writes (curate.c): POST /c/banks, PUT|DELETE
+ * /c/bank/NAME, POST /c/bank/NAME/signal and /content, GET|PUT|DELETE
+ * /c/bank/NAME/content/ID. */
+void srv_h_bank_create(srv_service *svc, const srv_request *rq, srv_reply *rp);
+void srv_h_bank_update(srv_service *svc, const srv_request *rq, srv_reply *rp);
+void srv_h_bank_delete(srv_service *svc, const srv_request *rq, srv_reply *rp);
+void srv_h_bank_signal(srv_service *svc, const srv_request *rq, srv_reply *rp);
+void srv_h_bank_content_add(srv_service *svc, const srv_request *rq, srv_reply *rp);
+void srv_h_content_get(srv_service *svc, const srv_request *rq, srv_reply *rp);
+void srv_h_content_update(srv_service *svc, const srv_request *rq, srv_reply *rp);
+void srv_h_content_delete(srv_service *svc, const srv_request *rq, srv_reply *rp);
 
 /* ---- operations (metrics.c, access.c, ratelimit.c, routes_ops.c) ---- */
 

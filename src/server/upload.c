@@ -79,8 +79,7 @@ static bw_status hash_video(const mp_part *file, bw_hash_result *r, bw_error *er
     return st;
 }
 
-/* The HMA signal of the request's upload: 0, or -1 after the reply. */
-static int upload_signal(const srv_request *rq, bw_hma_signal *sig, srv_reply *rp)
+int srv_upload_signal(const srv_request *rq, bw_hma_signal *sig, srv_reply *rp)
 {
     mp_form f;
     const mp_part *file = NULL;
@@ -130,7 +129,7 @@ void srv_h_hash_post(srv_service *svc, const srv_request *rq, srv_reply *rp)
     bw_hma_signal sig;
     bw_json j;
     (void)svc;
-    if (upload_signal(rq, &sig, rp) != 0)
+    if (srv_upload_signal(rq, &sig, rp) != 0)
         return;
     bw_json_init(&j);
     bw_hma_hash_json(&j, &sig);
@@ -143,7 +142,7 @@ void srv_h_lookup_post(srv_service *svc, const srv_request *rq, srv_reply *rp)
     bw_matches ms = {0};
     char hex[2 * BW_HASH_MAX_BYTES + 1];
     bw_json j;
-    if (upload_signal(rq, &sig, rp) != 0)
+    if (srv_upload_signal(rq, &sig, rp) != 0)
         return;
     bw_hex_encode(sig.bytes, bw_hash_kind_bytes(sig.kind), hex);
     if (srv_lookup_signal(svc, sig.type, hex, rp, &ms) != 0)

@@ -15,6 +15,13 @@ bw_list BANK "$pdq	rings" "$sha1	rings sha1"
 bw_list EXTRA "$md5	rings md5"
 "$BULWARK" lists import demo "$SAMPLES/sample-list.txt" >/dev/null
 CHECK="python3 $BW_SOURCE_DIR/tests/server/openapi_check.py"
+# the curation writes, on a bank of their own (its content id as store.h
+# defines it, from sha256sum)
+echo '{"name": "CURATED"}' >"$T/bank.json"
+echo '{"enabled_ratio": 0.5}' >"$T/ratio.json"
+echo "{\"pdq\": \"$near\", \"note\": \"n\"}" >"$T/signal.json"
+echo '{"disable_until_ts": 0}' >"$T/disable.json"
+cid=$(( 0x$( { printf 'CURATED\0pdq\0'; printf '%s' "$near" | xxd -r -p; } | sha256sum | cut -c1-14) >> 3 ))
 printf 'a photo of a mountain lake at dawn\nnude child\n\xff\xfe not utf-8\n' >"$T/prompts.txt"
 cat >"$T/cases" <<CASES
 200 GET /status
@@ -38,6 +45,22 @@ cat >"$T/cases" <<CASES
 200 GET /c/banks
 200 GET /c/bank/BANK
 404 GET /c/bank/NOPE
+201 POST /c/banks $T/bank.json
+403 POST /c/banks $T/bank.json
+400 POST /c/banks $T/prompts.txt
+200 PUT /c/bank/CURATED $T/ratio.json
+404 PUT /c/bank/NOPE $T/ratio.json
+200 POST /c/bank/CURATED/signal $T/signal.json
+400 POST /c/bank/CURATED/signal $T/ratio.json
+200 POST /c/bank/CURATED/content form:photo=$SAMPLES/rings.png
+400 POST /c/bank/CURATED/content $T/prompts.txt
+200 GET /c/bank/CURATED/content/$cid?include_signals=true
+200 GET /c/bank/CURATED/content/$cid
+404 GET /c/bank/CURATED/content/1
+200 PUT /c/bank/CURATED/content/$cid $T/disable.json
+400 PUT /c/bank/CURATED/content/$cid $T/prompts.txt
+200 DELETE /c/bank/CURATED/content/$cid
+200 DELETE /c/bank/CURATED
 200 GET /v1/lookup?pdq=$pdq
 200 GET /v1/lookup?pdq=$near
 200 GET /v1/lookup?md5=$md5
