@@ -15,7 +15,7 @@ libturbojpeg0-dev libjpeg62-turbo-dev libspng-dev zlib1g-dev libwebp-dev
 libgif-dev libtiff-dev libheif-dev
 libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
 libarchive-dev libsqlite3-dev libssl-dev libicu-dev libvectorscan-dev
-libcbor-dev libyajl-dev libxml2-dev libcmocka-dev libmicrohttpd-dev
+libcbor-dev libyajl-dev libxml2-dev libcmocka-dev libmicrohttpd-dev libcurl4-openssl-dev
 libpq-dev postgresql
 zip unzip p7zip-full xz-utils zstd jq python3 python3-jsonschema bc curl
 "

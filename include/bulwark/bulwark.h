@@ -26,6 +26,7 @@
 #include "scan.h"
 #include "cluster.h"
 #include "provenance.h"
+#include "fetch.h"
 #include "kinds.h"
 #include "index.h"
 #include "store.h"

@@ -112,6 +112,21 @@ typedef enum bw_hma_content {
  * ("no such content_type: 'x'") otherwise. */
 bw_status bw_hma_content_type(const char *name, bw_hma_content *out, bw_error *err);
 
+/* The content type of a fetched URL (GET /h/hash?url=, blueprints/hashing.py
+ * _parse_request_content_type): the content_type= hint when it is not
+ * empty (as bw_hma_content_type), else the response's Content-Type:
+ * image/... a photo, video/... a video; BW_ERR_UNSUPPORTED with HMA's
+ * message ("unsupported url ContentType: 'text/html', ...") otherwise. */
+bw_status bw_hma_url_content(const char *hint, const char *mime, bw_hma_content *out,
+                             bw_error *err);
+
+/* HMA's types= (_parse_request_signal_type): comma-separated signal type
+ * names, stripped, blanks skipped, each one the content type is hashed
+ * with ("pdq" for a photo, "video_md5" for a video). BW_OK (types NULL:
+ * all), BW_ERR_NOT_FOUND "signal type 'x' doesn't exist or is disabled",
+ * or BW_ERR_ARG "empty signal type selection". */
+bw_status bw_hma_check_types(bw_hma_content content, const char *types, bw_error *err);
+
 /* The signal HMA computes of an upload. */
 typedef struct bw_hma_signal {
     const char *type;          /* HMA's signal type name: "pdq", "video_md5" */

@@ -17,6 +17,10 @@ typedef struct serve_args {
     const char *data;
     const char *log;
     long long rate;
+    cli_strv fetch_allow;
+    int fetch_private;
+    long long fetch_max_size;
+    long long fetch_timeout;
 } serve_args;
 
 static const cli_opt serve_opts[] = {
@@ -47,6 +51,18 @@ static const cli_opt serve_opts[] = {
                 "at most N requests a second per token (per remote address without --tokens), "
                 "in bursts of N; more get 429 with Retry-After (default: no limit; /status and "
                 "/status/live are never limited)"),
+    CLI_OPT_STRS("fetch-allow", "HOST[:PORT]", serve_args, fetch_allow,
+                 "let GET /h/hash?url= and GET /m/lookup?url= fetch from this host (any port, or "
+                 "only PORT; IPv6 in brackets), http and https only, each redirect checked again "
+                 "(repeatable; default: none, ?url= is refused with 403)"),
+    CLI_OPT_FLAG("fetch-private", serve_args, fetch_private,
+                 "let the --fetch-allow hosts resolve to private, loopback and link-local "
+                 "addresses (refused otherwise: for an internal deployment, and tests)"),
+    CLI_OPT_SIZE("fetch-max-size", "SIZE", serve_args, fetch_max_size, 1, 1ll << 40,
+                 "largest body a ?url= fetch may bring, e.g. 16M (default: --max-body); larger "
+                 "ones get 413"),
+    CLI_OPT_NUM("fetch-timeout", 0, "SECONDS", serve_args, fetch_timeout, 1, 3600,
+                "the longest a ?url= fetch may take, redirects included (default 10)"),
     CLI_OPT_ALLOW_EMPTY,
     CLI_OPT_INDEX,
     CLI_OPT_STRS("policy", "FILE", serve_args, policies,
@@ -59,10 +75,14 @@ static const cli_cmd serve_cmd = {
     "serve",
     "bulwark serve [--listen HOST:PORT] [--db PATH] [--tokens FILE] [-j N]\n"
     "                     [--max-body SIZE] [--max-inflight N] [--timeout SECONDS]\n"
-    "                     [--log FILE] [--rate N] [--allow-empty] [--index fast|compact]",
+    "                     [--log FILE] [--rate N] [--allow-empty] [--index fast|compact]\n"
+    "                     [--fetch-allow HOST[:PORT]]... [--fetch-private]\n"
+    "                     [--fetch-max-size SIZE] [--fetch-timeout SECONDS]",
     "The matching service for platforms: HMA's API (GET /m/raw_lookup, /m/lookup,\n"
     "/m/index/status, /c/banks, /c/bank/NAME, /status, /status/live, /site-map;\n"
-    "POST /h/hash and /m/lookup with a multipart photo or video upload) and\n"
+    "POST /h/hash and /m/lookup with a multipart photo or video upload; GET\n"
+    "/h/hash?url= and /m/lookup?url= with --fetch-allow, the URL fetched into\n"
+    "memory from the allowed hosts only) and\n"
     "bulwark's own (GET /v1/lookup, /v1/lists; POST /v1/prompt, /v1/scan and\n"
     "/v1/provenance, the last two answering for an uploaded file what `scan\n"
     "--json` and `provenance --json` answer for it on stdin), over the lists of\n"
@@ -90,6 +110,7 @@ int cmd_serve(int argc, char **argv)
     a.max_inflight = 256;
     a.max_connections = 4096;
     a.timeout = 30;
+    a.fetch_timeout = 10;
     if ((rc = cli_parse(&serve_cmd, argc, argv, &a, &first)) != 0)
         return rc < 0 ? BW_EXIT_OK : rc;
     if (first < argc) {
@@ -103,15 +124,24 @@ int cmd_serve(int argc, char **argv)
         return BW_EXIT_USAGE;
     }
     rc = cli_load_prompt_guard("serve", a.data, &a.policies, NULL, &guard);
-    cli_args_free(&serve_cmd, &a);
-    if (rc != BW_EXIT_OK)
+    if (rc != BW_EXIT_OK) {
+        cli_args_free(&serve_cmd, &a);
         return rc;
+    }
     srv_config cfg = {a.listen, db, a.tokens, (unsigned)a.c.jobs, (uint64_t)a.max_body,
                       (unsigned)a.max_inflight, (unsigned)a.max_connections,
                       (unsigned)a.timeout, a.c.allow_empty, {0}, guard, a.log,
-                      (unsigned)a.rate};
+                      (unsigned)a.rate,
+                      {a.fetch_allow.v, a.fetch_allow.n, a.fetch_private,
+                       (uint64_t)(a.fetch_max_size ? a.fetch_max_size : a.max_body),
+                       (unsigned)a.fetch_timeout * 1000u, BW_FETCH_DEFAULT_MAX_REDIRECTS}};
     cfg.iopts.layout = a.c.index;
-    rc = srv_run(&cfg);
+    bw_error err;
+    if (bw_fetch_policy_check(&cfg.fetch, &err) != BW_OK)
+        rc = cli_usage_error("serve", "--fetch-allow %s", bw_error_message(&err));
+    else
+        rc = srv_run(&cfg); /* the --fetch-allow values live until it returns */
+    cli_args_free(&serve_cmd, &a);
     bw_prompt_guard_free(guard);
     return rc;
 }

@@ -220,19 +220,17 @@ void srv_h_bank_signal(srv_service *svc, const srv_request *rq, srv_reply *rp)
     add_signals(svc, rq, sig.v, sig.n, sig.has_note ? sig.note : NULL, rp);
 }
 
-/* POST /c/bank/NAME/content: a multipart upload (field photo or video, as
- * POST /h/hash), with an optional "note" field. */
+/* POST /c/bank/NAME/content: ?url= (fetched as GET /h/hash?url= fetches,
+ * url.c), or a multipart upload (field photo or video, as POST /h/hash),
+ * with an optional "note" field (curation.py bank_add_content). */
 void srv_h_bank_content_add(srv_service *svc, const srv_request *rq, srv_reply *rp)
 {
     bw_hma_signal sig;
     char note[BW_HMA_NOTE_MAX + 1] = "";
     mp_form f;
     const char *why;
-    if (srv_param_get(rq->target, "url")) {
-        srv_reply_error(rp, 403, "Hashing a URL is disabled on this server");
-        return;
-    }
-    if (srv_upload_signal(rq, &sig, rp) != 0)
+    const char *url = srv_param_get(rq->target, "url");
+    if (url ? srv_url_signal(svc, rq, url, &sig, rp) != 0 : srv_upload_signal(rq, &sig, rp) != 0)
         return;
     if (mp_is_form(rq->content_type) &&
         mp_parse(rq->content_type, rq->body, rq->body_len, &f, &why) == 0)

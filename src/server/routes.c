@@ -150,9 +150,9 @@ static void h_lookup(srv_service *svc, const srv_request *rq, srv_reply *rp)
     const char *type = srv_param_get(rq->target, "signal_type");
     bw_matches ms = {0};
     bw_json j;
-    if (srv_param_get(rq->target, "url")) {
-        /* HMA answers 403 when it may not hash; fetching is not in this release */
-        srv_reply_error(rp, 403, "Hashing a URL is disabled on this server");
+    const char *url = srv_param_get(rq->target, "url");
+    if (url && *url) { /* HMA's lookup by URL: fetched, hashed, looked up (url.c) */
+        srv_lookup_url(svc, rq, url, rp);
         return;
     }
     if (!signal || !type || !*signal || !*type) {

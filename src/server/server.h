@@ -9,6 +9,8 @@
  *   routes.c   the route table and one small handler per route
  *   upload.c   the handlers of the upload routes (hash, look up, scan,
  *              provenance of a request body, held in memory only)
+ *   url.c      GET /h/hash?url= and GET /m/lookup?url=: a URL fetched
+ *              (bulwark/fetch.h, --fetch-allow), then hashed as an upload
  *   multipart.c multipart/form-data bodies parsed (no HTTP library)
  *   router.c   request targets parsed, routes found (no HTTP library)
  *   deadline.c the watchdog that cuts requests slower than --timeout
@@ -42,6 +44,7 @@ typedef struct srv_config {
     const bw_prompt_guard *guard;
     const char *log;             /* the access log's file, NULL or "-": stderr */
     unsigned rate;               /* requests per second per token (or address), 0: no limit */
+    bw_fetch_policy fetch;       /* ?url= fetching: --fetch-allow etc.; no hosts: off (403) */
 } srv_config;
 
 /* Run until SIGTERM or SIGINT; returns the exit code. */
@@ -120,9 +123,23 @@ int srv_reply_append(srv_reply *rp, const char *p, size_t n);
 int srv_lookup_signal(srv_service *svc, const char *type, const char *signal, srv_reply *rp,
                       bw_matches *ms);
 
-/* The upload routes (upload.c): POST /h/hash, POST /m/lookup, POST
- * /v1/scan, POST /v1/provenance; and GET /h/hash?url= (403: no fetching). */
+/* The HMA signal of len bytes of a content type, as POST /h/hash hashes
+ * an upload, after HMA's types= check: 0, or -1 after the error reply
+ * (upload.c). */
+int srv_content_signal(bw_hma_content content, const char *data, size_t len, const char *types,
+                       bw_hma_signal *sig, srv_reply *rp);
+
+/* The URL routes (url.c): GET /h/hash?url=, and GET /m/lookup when it has
+ * a url (routes.c's handler hands it over). 403 without --fetch-allow. */
 void srv_h_hash_get(srv_service *svc, const srv_request *rq, srv_reply *rp);
+void srv_lookup_url(srv_service *svc, const srv_request *rq, const char *url, srv_reply *rp);
+/* The HMA signal of the URL's content (content_type=, types= of rq): 0,
+ * or -1 after the reply (403 without --fetch-allow). */
+int srv_url_signal(srv_service *svc, const srv_request *rq, const char *url, bw_hma_signal *sig,
+                   srv_reply *rp);
+
+/* The upload routes (upload.c): POST /h/hash, POST /m/lookup, POST
+ * /v1/scan, POST /v1/provenance. */
 void srv_h_hash_post(srv_service *svc, const srv_request *rq, srv_reply *rp);
 void srv_h_lookup_post(srv_service *svc, const srv_request *rq, srv_reply *rp);
 void srv_h_v1_scan(srv_service *svc, const srv_request *rq, srv_reply *rp);

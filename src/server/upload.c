@@ -52,49 +52,46 @@ static int form_file(const srv_request *rq, mp_form *f, const mp_part **file, sr
 
 /* A photo's hash result (its PDQ): the library's decoder and its limits
  * on the bytes in memory. */
-static bw_status hash_photo(const mp_part *file, bw_hash_result *r, bw_error *err)
+static bw_status hash_photo(const char *data, size_t len, bw_hash_result *r, bw_error *err)
 {
     bw_hasher *h = NULL;
     bw_hash_opts opts = {0, 0, NULL};
     bw_status st = bw_hasher_new(&h, &opts, err);
     if (st == BW_OK)
-        st = bw_hasher_hash_memory(h, file->data, file->len, r, err);
+        st = bw_hasher_hash_memory(h, data, len, r, err);
     bw_hasher_free(h);
     return st;
 }
 
 /* A video's: the digests of its bytes (video_md5), nothing decoded. */
-static bw_status hash_video(const mp_part *file, bw_hash_result *r, bw_error *err)
+static bw_status hash_video(const char *data, size_t len, bw_hash_result *r, bw_error *err)
 {
     bw_digester *d = NULL;
     bw_status st = bw_digester_new(&d, err);
     memset(r, 0, sizeof *r);
     if (st == BW_OK) {
-        bw_digester_update(d, file->data, file->len);
+        bw_digester_update(d, data, len);
         st = bw_digester_final(d, &r->digests, err);
     }
     bw_digester_free(d);
-    r->size = file->len;
+    r->size = len;
     r->has_digests = st == BW_OK;
     return st;
 }
 
-int srv_upload_signal(const srv_request *rq, bw_hma_signal *sig, srv_reply *rp)
+int srv_content_signal(bw_hma_content content, const char *data, size_t len, const char *types,
+                       bw_hma_signal *sig, srv_reply *rp)
 {
-    mp_form f;
-    const mp_part *file = NULL;
-    bw_hma_content content;
     bw_hash_result r;
     bw_error err;
     bw_status st;
     memset(&r, 0, sizeof r);
-    if (form_file(rq, &f, &file, rp) != 0)
-        return -1;
-    if (bw_hma_content_type(file->name, &content, &err) != BW_OK) {
+    if (bw_hma_check_types(content, types, &err) != BW_OK) {
         srv_reply_error(rp, 400, "%s", bw_error_message(&err));
         return -1;
     }
-    st = content == BW_HMA_PHOTO ? hash_photo(file, &r, &err) : hash_video(file, &r, &err);
+    st = content == BW_HMA_PHOTO ? hash_photo(data, len, &r, &err)
+                                 : hash_video(data, len, &r, &err);
     if (st == BW_OK)
         st = bw_hma_upload_signal(content, &r, sig, &err);
     bw_hash_result_free(&r);
@@ -105,23 +102,28 @@ int srv_upload_signal(const srv_request *rq, bw_hma_signal *sig, srv_reply *rp)
     return 0;
 }
 
+/* The HMA signal of the request's upload (types= as HMA reads it from
+ * the query): 0, or -1 after the reply. */
+int srv_upload_signal(const srv_request *rq, bw_hma_signal *sig, srv_reply *rp)
+{
+    mp_form f;
+    const mp_part *file = NULL;
+    bw_hma_content content;
+    bw_error err;
+    if (form_file(rq, &f, &file, rp) != 0)
+        return -1;
+    if (bw_hma_content_type(file->name, &content, &err) != BW_OK) {
+        srv_reply_error(rp, 400, "%s", bw_error_message(&err));
+        return -1;
+    }
+    return srv_content_signal(content, file->data, file->len, srv_param_get(rq->target, "types"),
+                              sig, rp);
+}
+
 static void reply_json_free(srv_reply *rp, int status, bw_json *j)
 {
     srv_reply_json(rp, status, j);
     bw_json_free(j);
-}
-
-/* GET /h/hash?url=: HMA fetches the URL; fetching is not in this release,
- * so it is refused as HMA refuses a server that may not hash (403), and a
- * request without url is HMA's validation error (HashRequest: url is
- * required). */
-void srv_h_hash_get(srv_service *svc, const srv_request *rq, srv_reply *rp)
-{
-    (void)svc;
-    if (!srv_param_get(rq->target, "url"))
-        srv_reply_error(rp, 422, "url: Field required");
-    else
-        srv_reply_error(rp, 403, "Hashing a URL is disabled on this server");
 }
 
 void srv_h_hash_post(srv_service *svc, const srv_request *rq, srv_reply *rp)

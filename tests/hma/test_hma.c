@@ -198,6 +198,36 @@ static void test_uploads(void **state)
     bw_json_free(&j);
 }
 
+/* GET /h/hash?url='s content_type= and types= (blueprints/hashing.py) */
+static void test_url_content_and_types(void **state)
+{
+    bw_hma_content c;
+    bw_error err;
+    (void)state;
+    assert_int_equal(bw_hma_url_content(NULL, "image/jpeg", &c, &err), BW_OK);
+    assert_int_equal(c, BW_HMA_PHOTO);
+    assert_int_equal(bw_hma_url_content("", "Video/mp4", &c, &err), BW_OK);
+    assert_int_equal(c, BW_HMA_VIDEO);
+    assert_int_equal(bw_hma_url_content("photo", "text/html", &c, &err), BW_OK);
+    assert_int_equal(c, BW_HMA_PHOTO);
+    assert_int_equal(bw_hma_url_content("audio", "image/png", &c, &err), BW_ERR_NOT_FOUND);
+    assert_string_equal(err.msg, "no such content_type: 'audio'");
+    assert_int_equal(bw_hma_url_content(NULL, "text/html", &c, &err), BW_ERR_UNSUPPORTED);
+    assert_string_equal(err.msg, "unsupported url ContentType: 'text/html', if you know the "
+                                 "expected type, provide it with the content_type query param");
+    assert_int_equal(bw_hma_check_types(BW_HMA_PHOTO, NULL, &err), BW_OK);
+    assert_int_equal(bw_hma_check_types(BW_HMA_PHOTO, "pdq", &err), BW_OK);
+    assert_int_equal(bw_hma_check_types(BW_HMA_PHOTO, " pdq ,,", &err), BW_OK);
+    assert_int_equal(bw_hma_check_types(BW_HMA_VIDEO, "video_md5", &err), BW_OK);
+    assert_int_equal(bw_hma_check_types(BW_HMA_PHOTO, "pdq,video_md5", &err), BW_ERR_NOT_FOUND);
+    assert_string_equal(err.msg, "signal type 'video_md5' doesn't exist or is disabled");
+    assert_int_equal(bw_hma_check_types(BW_HMA_VIDEO, "pdq", &err), BW_ERR_NOT_FOUND);
+    assert_string_equal(err.msg, "signal type 'pdq' doesn't exist or is disabled");
+    assert_int_equal(bw_hma_check_types(BW_HMA_PHOTO, " , ", &err), BW_ERR_ARG);
+    assert_string_equal(err.msg, "empty signal type selection");
+    assert_int_equal(bw_hma_check_types(BW_HMA_PHOTO, "", &err), BW_ERR_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +236,7 @@ int main(void)
         cmocka_unit_test(test_content_ids_and_json),
         cmocka_unit_test(test_tokens),
         cmocka_unit_test(test_uploads),
+        cmocka_unit_test(test_url_content_and_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -110,6 +110,36 @@ check "a method missing from the document (POST /m/lookup): fails" '! $CHECK "$U
 check "a GET route without a case: fails" '! $CHECK "$URL" "$T/cases-short" --site-map 2>"$T/e" && grep -q "GET /c/banks has no case" "$T/e"'
 bw_serve_stop
 
+# ?url= fetching (--fetch-allow): its answers are documented too, against
+# a local origin (tests/server/origin.py)
+python3 "$BW_SOURCE_DIR/tests/server/origin.py" "$SAMPLES/hills-sunset.jpg" "$T/origin.port" "$T/origin.log" &
+ORIGIN_PID=$!
+origin_stop() { [ -n "${ORIGIN_PID:-}" ] && kill "$ORIGIN_PID" 2>/dev/null; wait "$ORIGIN_PID" 2>/dev/null; ORIGIN_PID=; }
+bw_on_exit origin_stop
+for i in $(seq 1 200); do [ -s "$T/origin.port" ] && break; sleep 0.05; done
+O="http://localhost:$(cat "$T/origin.port")"
+cat >"$T/cases-fetch" <<CASES
+200 GET /h/hash?url=$O/img.jpg
+200 GET /h/hash?url=$O/img.jpg&types=pdq
+200 GET /h/hash?url=$O/img.jpg&content_type=video
+400 GET /h/hash?url=$O/img.jpg&types=tmk
+400 GET /h/hash?url=http://example.org/a.jpg
+400 GET /h/hash?url=$O/to-loopback
+413 GET /h/hash?url=$O/huge
+200 GET /m/lookup?url=$O/img.jpg
+200 GET /m/lookup?url=$O/img.jpg&signal_type=pdq
+400 GET /m/lookup?url=$O/nothing-here
+413 GET /m/lookup?url=$O/huge
+200 POST /h/hash?types=pdq form:photo=$SAMPLES/rings.png
+400 POST /h/hash?types=video_md5 form:photo=$SAMPLES/rings.png
+200 POST /m/lookup?types=pdq form:photo=$SAMPLES/rings.png
+CASES
+bw_serve --fetch-allow "${O#http://}" --fetch-private --fetch-max-size 1M
+for i in $(seq 1 100); do [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/status")" = 200 ] && break; sleep 0.1; done
+check "the ?url= answers (and types= on the uploads) are valid against the document" '$CHECK "$URL" "$T/cases-fetch" 2>"$T/check.err" || { cat "$T/check.err" >&2; false; }'
+bw_serve_stop
+origin_stop
+
 # with tokens: 401 and 403 are documented answers too
 sha() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
 echo "m match sha256:$(sha match-token)" >"$T/tokens"

@@ -3,9 +3,11 @@
  * lookup, banks, index status, the site map and errors, each with the keys
  * and types of HMA 1.1.7's schemas (the file each comes from is named at
  * its function). */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <openssl/evp.h>
 #include "bulwark/digest.h"
 #include "bulwark/hma.h"
@@ -274,6 +276,63 @@ bw_status bw_hma_content_type(const char *name, bw_hma_content *out, bw_error *e
         }
     /* blueprints/hashing.py _lookup_content_type */
     return bw__fail(err, BW_ERR_NOT_FOUND, "no such content_type: '%.100s'", name ? name : "");
+}
+
+/* The signal type name a content type is hashed with. */
+static const char *content_signal_type(bw_hma_content content)
+{
+    return content == BW_HMA_VIDEO ? "video_md5" : "pdq";
+}
+
+bw_status bw_hma_url_content(const char *hint, const char *mime, bw_hma_content *out,
+                             bw_error *err)
+{
+    /* blueprints/hashing.py _parse_request_content_type */
+    if (hint && *hint)
+        return bw_hma_content_type(hint, out, err);
+    if (mime && strncasecmp(mime, "image", 5) == 0) {
+        *out = BW_HMA_PHOTO;
+        return BW_OK;
+    }
+    if (mime && strncasecmp(mime, "video", 5) == 0) {
+        *out = BW_HMA_VIDEO;
+        return BW_OK;
+    }
+    return bw__fail(err, BW_ERR_UNSUPPORTED,
+                    "unsupported url ContentType: '%.60s', if you know the expected type, "
+                    "provide it with the content_type query param",
+                    mime ? mime : "");
+}
+
+bw_status bw_hma_check_types(bw_hma_content content, const char *types, bw_error *err)
+{
+    /* blueprints/hashing.py _parse_request_signal_type: names split on
+     * commas, stripped, blanks skipped; each must be enabled for the
+     * content type; none at all is an error */
+    const char *want = content_signal_type(content), *p = types;
+    int any = 0;
+    if (!types)
+        return BW_OK;
+    while (*p) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        const char *a = p, *b = p + n;
+        while (a < b && isspace((unsigned char)*a))
+            a++;
+        while (b > a && isspace((unsigned char)b[-1]))
+            b--;
+        if (b > a) {
+            if ((size_t)(b - a) != strlen(want) || strncmp(a, want, (size_t)(b - a)) != 0)
+                return bw__fail(err, BW_ERR_NOT_FOUND,
+                                "signal type '%.*s' doesn't exist or is disabled",
+                                (int)((b - a) > 100 ? 100 : (b - a)), a);
+            any = 1;
+        }
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return any ? BW_OK : bw__fail(err, BW_ERR_ARG, "empty signal type selection");
 }
 
 bw_status bw_hma_upload_signal(bw_hma_content content, const bw_hash_result *r,
