@@ -36,6 +36,7 @@ struct srv_deadlines {
     pthread_mutex_t lock;
     srv_conn head;           /* the open connections, in a ring */
     int64_t limit_ms;
+    atomic_size_t open;      /* connections in the ring */
     atomic_int stop;
     pthread_t thread;
     char reply[512];         /* the whole 408, status line to body */
@@ -111,6 +112,7 @@ srv_deadlines *srv_deadlines_start(unsigned seconds)
     pthread_mutex_init(&dl->lock, NULL);
     dl->head.prev = dl->head.next = &dl->head;
     dl->limit_ms = (int64_t)seconds * 1000;
+    atomic_init(&dl->open, 0);
     atomic_init(&dl->stop, 0);
     if (make_408(dl, seconds) != 0 || pthread_create(&dl->thread, NULL, watch, dl) != 0) {
         pthread_mutex_destroy(&dl->lock);
@@ -145,6 +147,7 @@ srv_conn *srv_conn_open(srv_deadlines *dl, int fd, int plain)
     c->prev = &dl->head;
     dl->head.next->prev = c;
     dl->head.next = c;
+    atomic_fetch_add(&dl->open, 1);
     pthread_mutex_unlock(&dl->lock);
     return c;
 }
@@ -164,6 +167,11 @@ void srv_conn_replying(srv_deadlines *dl, srv_conn *c)
     pthread_mutex_unlock(&dl->lock);
 }
 
+size_t srv_conn_count(srv_deadlines *dl)
+{
+    return atomic_load(&dl->open);
+}
+
 size_t srv_conn_took_408(srv_deadlines *dl, srv_conn *c)
 {
     pthread_mutex_lock(&dl->lock);
@@ -178,6 +186,7 @@ void srv_conn_close(srv_deadlines *dl, srv_conn *c)
     pthread_mutex_lock(&dl->lock);
     c->prev->next = c->next;
     c->next->prev = c->prev;
+    atomic_fetch_sub(&dl->open, 1);
     pthread_mutex_unlock(&dl->lock);
     free(c);
 }

@@ -107,7 +107,8 @@ static void observe(srv_service *svc, req *r, int status, uint64_t bytes)
     int64_t us = (int64_t)(t1.tv_sec - r->t0.tv_sec) * 1000000 +
                  (t1.tv_nsec - r->t0.tv_nsec) / 1000;
     srv_observed o = {r->route, status, bytes, r->start_ms, us > 0 ? (uint64_t)us : 0,
-                      r->remote, r->method, r->target.path, r->holder[0] ? r->holder : NULL};
+                      r->remote, r->method[0] ? r->method : NULL, r->target.path,
+                      r->holder[0] ? r->holder : NULL};
     if (status)
         srv_metrics_request(svc, &o);
     srv_access_write(svc->access, &o);
@@ -428,6 +429,17 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     *req_cls = NULL;
 }
 
+/* --max-connections, over every address: a connection accepted past it
+ * is closed at once (libmicrohttpd's own limit, per daemon and split
+ * between its threads, is set above it). A few accepted together on the
+ * pool's threads may pass it by one each. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+    srv_service *svc = cls;
+    (void)addr, (void)len;
+    return srv_conn_count(svc->deadlines) < svc->cfg->max_connections ? MHD_YES : MHD_NO;
+}
+
 int srv_http_tls_supported(void)
 {
     return MHD_is_feature_supported(MHD_FEATURE_TLS) == MHD_YES;
@@ -449,11 +461,12 @@ struct MHD_Daemon *srv_http_start(srv_service *svc, int fd, int ipv6)
     if (svc->tls_cert)
         flags |= MHD_USE_TLS;
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, svc, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+        flags, 0, on_accept, svc, on_request, svc, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(cfg->threads > 1 ? cfg->threads : 0),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->timeout + 2,
         MHD_OPTION_ARRAY, svc->tls_cert ? tls : tls + 2,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
+        MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)(cfg->max_connections * (cfg->threads > 1 ? cfg->threads : 1) + 64),
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)svc,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)svc,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)svc, MHD_OPTION_END);

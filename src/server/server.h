@@ -66,6 +66,7 @@ void srv_conn_restart(srv_deadlines *dl, srv_conn *c);  /* a reply went out */
 /* The 408's body bytes if one was sent and not asked for before, else 0. */
 size_t srv_conn_took_408(srv_deadlines *dl, srv_conn *c);
 void srv_conn_close(srv_deadlines *dl, srv_conn *c);
+size_t srv_conn_count(srv_deadlines *dl); /* connections open, on every address */
 
 /* The counters of GET /metrics (metrics.c): lock-free atomics, one add
  * per event. */
