@@ -41,12 +41,12 @@ static const cli_opt serve_opts[] = {
     CLI_OPT_NUM("max-inflight", 0, "N", serve_args, max_inflight, 1, 1000000,
                 "requests handled at once (default 256); more get 503 with Retry-After"),
     CLI_OPT_NUM("max-connections", 0, "N", serve_args, max_connections, 1, 1000000,
-                "connections open at once on each address (default 4096); past it new "
-                "connections are closed at once"),
+                "connections open at once, over all the addresses (default 4096); a new "
+                "connection past it is closed as soon as it is accepted"),
     CLI_OPT_NUM("timeout", 0, "SECONDS", serve_args, timeout, 1, 86400,
                 "the longest a connection may take over one request, from its opening or its "
                 "previous reply to the next reply (default 30): idle and slow clients are cut "
-                "off"),
+                "off, with 408 Request Timeout when no reply was started (not over TLS)"),
     CLI_OPT_STR("log", 0, "FILE", serve_args, log,
                 "append the access log to FILE (default: stderr), one JSON object per request: "
                 "time, remote, method, route, path (no query string), status, bytes, "
