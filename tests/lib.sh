@@ -23,7 +23,9 @@
 #                   and time figures mean nothing there
 # bw_serve ARGS...  starts `bulwark serve ARGS` on a free loopback port and
 #                   waits for /status/live: $URL, $SERVE_PID, $SERVE_LOG;
-#                   the server is stopped when the test exits
+#                   the server is stopped when the test exits; with
+#                   BW_SERVE_SCHEME=https and BW_SERVE_CURL="--cacert FILE",
+#                   a TLS server ($URL https://...)
 # bw_serve_stop     SIGTERM to the server; $SERVE_RC its exit code
 # bw_pg_start       a PostgreSQL server of the test's own; $BW_PG its location;
 #                   bw_pg_down / bw_pg_up restart it
@@ -64,14 +66,14 @@ bw_serve() {
     bw_on_exit bw_serve_stop
     local port= i
     for i in $(seq 1 400); do
-        port=$(sed -n 's/^bulwark: serve: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$SERVE_LOG")
+        port=$(sed -n 's/^bulwark: serve: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$SERVE_LOG" | head -n 1)
         [ -n "$port" ] && break
         kill -0 "$SERVE_PID" 2>/dev/null || { cat "$SERVE_LOG" >&2; SERVE_PID=; return 1; }
         sleep 0.05
     done
-    URL="http://127.0.0.1:$port"
+    URL="${BW_SERVE_SCHEME:-http}://127.0.0.1:$port"
     for i in $(seq 1 400); do
-        curl -s -o /dev/null "$URL/status/live" && return 0
+        curl -s -o /dev/null ${BW_SERVE_CURL:-} "$URL/status/live" && return 0
         sleep 0.05
     done
     return 1

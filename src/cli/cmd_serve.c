@@ -7,8 +7,9 @@
 
 typedef struct serve_args {
     cli_common c;
-    const char *listen;
+    cli_strv listen;
     const char *tokens;
+    const char *tls_cert, *tls_key;
     long long max_body;
     long long max_inflight;
     long long max_connections;
@@ -24,13 +25,19 @@ typedef struct serve_args {
 } serve_args;
 
 static const cli_opt serve_opts[] = {
-    CLI_OPT_STR("listen", 0, "HOST:PORT", serve_args, listen,
-                "the address to listen on (default 127.0.0.1:5100, HMA's port; port 0: any free "
-                "port, printed on stderr); without --tokens only loopback addresses"),
+    CLI_OPT_STRS("listen", "HOST:PORT", serve_args, listen,
+                 "an address to listen on, [V6]:PORT for IPv6 (repeatable, up to 16; default "
+                 "127.0.0.1:5100, HMA's port; port 0: any free port; each address bound is "
+                 "printed on stderr); without --tokens only loopback addresses"),
     CLI_OPT_DB,
     CLI_OPT_STR("tokens", 0, "FILE", serve_args, tokens,
                 "bearer tokens, one per line: NAME SCOPE[,SCOPE] sha256:HEX (the SHA-256 of the "
                 "token; scopes match, curate, report, admin)"),
+    CLI_OPT_STR("tls-cert", 0, "FILE", serve_args, tls_cert,
+                "serve HTTPS on every address with this PEM certificate (chain); needs "
+                "--tls-key"),
+    CLI_OPT_STR("tls-key", 0, "FILE", serve_args, tls_key,
+                "the PEM private key of --tls-cert"),
     {CLI_NUM, "jobs", 'j', "N", CLI_C(jobs), 1, 1024, NULL,
      "threads answering requests (default: all cores)"},
     CLI_OPT_SIZE("max-body", "SIZE", serve_args, max_body, 1, 1ll << 40,
@@ -38,11 +45,12 @@ static const cli_opt serve_opts[] = {
     CLI_OPT_NUM("max-inflight", 0, "N", serve_args, max_inflight, 1, 1000000,
                 "requests handled at once (default 256); more get 503 with Retry-After"),
     CLI_OPT_NUM("max-connections", 0, "N", serve_args, max_connections, 1, 1000000,
-                "connections open at once (default 4096)"),
+                "connections open at once, over all the addresses (default 4096); a new "
+                "connection past it is closed as soon as it is accepted"),
     CLI_OPT_NUM("timeout", 0, "SECONDS", serve_args, timeout, 1, 86400,
                 "the longest a connection may take over one request, from its opening or its "
                 "previous reply to the next reply (default 30): idle and slow clients are cut "
-                "off"),
+                "off, with 408 Request Timeout when no reply was started (not over TLS)"),
     CLI_OPT_STR("log", 0, "FILE", serve_args, log,
                 "append the access log to FILE (default: stderr), one JSON object per request: "
                 "time, remote, method, route, path (no query string), status, bytes, "
@@ -73,8 +81,9 @@ static const cli_opt serve_opts[] = {
 
 static const cli_cmd serve_cmd = {
     "serve",
-    "bulwark serve [--listen HOST:PORT] [--db PATH] [--tokens FILE] [-j N]\n"
-    "                     [--max-body SIZE] [--max-inflight N] [--timeout SECONDS]\n"
+    "bulwark serve [--listen HOST:PORT]... [--db PATH] [--tokens FILE] [-j N]\n"
+    "                     [--tls-cert FILE --tls-key FILE] [--max-body SIZE]\n"
+    "                     [--max-inflight N] [--max-connections N] [--timeout SECONDS]\n"
     "                     [--log FILE] [--rate N] [--allow-empty] [--index fast|compact]\n"
     "                     [--fetch-allow HOST[:PORT]]... [--fetch-private]\n"
     "                     [--fetch-max-size SIZE] [--fetch-timeout SECONDS]",
@@ -105,7 +114,6 @@ int cmd_serve(int argc, char **argv)
 
     memset(&a, 0, sizeof a);
     cli_common_init(&a.c);
-    a.listen = "127.0.0.1:5100";
     a.max_body = 64ll << 20;
     a.max_inflight = 256;
     a.max_connections = 4096;
@@ -116,6 +124,12 @@ int cmd_serve(int argc, char **argv)
     if (first < argc) {
         cli_args_free(&serve_cmd, &a);
         return cli_usage_error("serve", "serve takes no operands ('%s')", argv[first]);
+    }
+    if (!a.tls_cert != !a.tls_key) {
+        cli_args_free(&serve_cmd, &a);
+        return cli_usage_error("serve", "--tls-cert and --tls-key go together: give both (%s "
+                               "without %s)", a.tls_cert ? "--tls-cert" : "--tls-key",
+                               a.tls_cert ? "--tls-key" : "--tls-cert");
     }
     const char *db = cli_db_path(a.c.db);
     if (!db) {
@@ -128,10 +142,12 @@ int cmd_serve(int argc, char **argv)
         cli_args_free(&serve_cmd, &a);
         return rc;
     }
-    srv_config cfg = {a.listen, db, a.tokens, (unsigned)a.c.jobs, (uint64_t)a.max_body,
-                      (unsigned)a.max_inflight, (unsigned)a.max_connections,
-                      (unsigned)a.timeout, a.c.allow_empty, {0}, guard, a.log,
-                      (unsigned)a.rate,
+    static const char *const default_listen[] = {"127.0.0.1:5100"};
+    srv_config cfg = {a.listen.n ? a.listen.v : default_listen, a.listen.n ? a.listen.n : 1,
+                      a.tls_cert, a.tls_key, db, a.tokens, (unsigned)a.c.jobs,
+                      (uint64_t)a.max_body, (unsigned)a.max_inflight,
+                      (unsigned)a.max_connections, (unsigned)a.timeout, a.c.allow_empty, {0},
+                      guard, a.log, (unsigned)a.rate,
                       {a.fetch_allow.v, a.fetch_allow.n, a.fetch_private,
                        (uint64_t)(a.fetch_max_size ? a.fetch_max_size : a.max_body),
                        (unsigned)a.fetch_timeout * 1000u, BW_FETCH_DEFAULT_MAX_REDIRECTS}};

@@ -107,10 +107,19 @@ static void observe(srv_service *svc, req *r, int status, uint64_t bytes)
     int64_t us = (int64_t)(t1.tv_sec - r->t0.tv_sec) * 1000000 +
                  (t1.tv_nsec - r->t0.tv_nsec) / 1000;
     srv_observed o = {r->route, status, bytes, r->start_ms, us > 0 ? (uint64_t)us : 0,
-                      r->remote, r->method, r->target.path, r->holder[0] ? r->holder : NULL};
+                      r->remote, r->method[0] ? r->method : NULL, r->target.path,
+                      r->holder[0] ? r->holder : NULL};
     if (status)
         srv_metrics_request(svc, &o);
     srv_access_write(svc->access, &o);
+}
+
+/* The connection's deadline (deadline.c), NULL if it has none. */
+static srv_conn *conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
 }
 
 /* Queue the reply (the body handed to libmicrohttpd, which frees it). */
@@ -131,6 +140,9 @@ static enum MHD_Result send_reply(srv_service *svc, struct MHD_Connection *c, re
                                                         : MHD_RESPMEM_PERSISTENT);
     }
     r->replied = 1;
+    srv_conn *sc = conn_of(c);
+    if (sc) /* from now on the watchdog writes no 408 on this connection */
+        srv_conn_replying(svc->deadlines, sc);
     observe(svc, r, resp ? rp->status : 0,
             !resp || strcmp(r->method, "HEAD") == 0 ? 0 : rp->oom ? sizeof oom - 1 : rp->len);
     if (!resp) {
@@ -362,10 +374,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
     req *r = calloc(1, sizeof *r);
-    (void)cls, (void)c;
+    (void)cls;
     if (r && !(r->uri = strdup(uri))) {
         free(r);
-        r = NULL;
+        return NULL;
+    }
+    if (r) { /* for a 408 before the headers are in; begin() sets them again */
+        clock_gettime(CLOCK_MONOTONIC, &r->t0);
+        r->start_ms = srv_now_ms();
+        remote_of(c, r->remote, sizeof r->remote);
     }
     return r;
 }
@@ -378,7 +395,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-        *socket_context = ci ? srv_conn_open(svc->deadlines, ci->connect_fd) : NULL;
+        *socket_context = ci ? srv_conn_open(svc->deadlines, ci->connect_fd, !svc->tls_cert)
+                             : NULL;
     } else if (*socket_context) {
         srv_conn_close(svc->deadlines, *socket_context);
         *socket_context = NULL;
@@ -391,14 +409,16 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     srv_service *svc = cls;
     req *r = *req_cls;
     (void)toe;
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    if (ci && ci->socket_context) /* the next request's time starts now */
-        srv_conn_restart(svc->deadlines, ci->socket_context);
+    srv_conn *sc = conn_of(c);
+    size_t timed_out = sc ? srv_conn_took_408(svc->deadlines, sc) : 0;
+    if (sc) /* the next request's time starts now */
+        srv_conn_restart(svc->deadlines, sc);
     if (!r)
         return;
-    if (r->started && !r->replied) /* the client went away, or was cut off: logged, status 0 */
-        observe(svc, r, 0, 0);
+    /* cut off by --timeout with a 408 (logged and counted as such); or the
+     * client went away, or was cut off mid-reply: logged, status 0 */
+    if (!r->replied && (r->started || timed_out))
+        observe(svc, r, timed_out ? 408 : 0, timed_out);
     if (r->counted)
         atomic_fetch_sub(&svc->inflight, 1);
     srv_target_free(&r->target);
@@ -409,22 +429,50 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     *req_cls = NULL;
 }
 
+/* --max-connections, over every address: a connection accepted past it
+ * is closed at once (libmicrohttpd's own limit, per daemon and split
+ * between its threads, is set above it). A few accepted together on the
+ * pool's threads may pass it by one each. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+    srv_service *svc = cls;
+    (void)addr, (void)len;
+    return srv_conn_count(svc->deadlines) < svc->cfg->max_connections ? MHD_YES : MHD_NO;
+}
+
+int srv_http_tls_supported(void)
+{
+    return MHD_is_feature_supported(MHD_FEATURE_TLS) == MHD_YES;
+}
+
+/* One daemon per listening socket, all on the same service. Its own
+ * idle timeout is a little longer than --timeout, so that the watchdog
+ * (deadline.c), which answers 408, is the one that cuts. With --tls-cert,
+ * GnuTLS (through libmicrohttpd) on the certificate and key in memory. */
 struct MHD_Daemon *srv_http_start(srv_service *svc, int fd, int ipv6)
 {
     const srv_config *cfg = svc->cfg;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+    struct MHD_OptionItem tls[] = {{MHD_OPTION_HTTPS_MEM_CERT, 0, svc->tls_cert},
+                                   {MHD_OPTION_HTTPS_MEM_KEY, 0, svc->tls_key},
+                                   {MHD_OPTION_END, 0, NULL}};
     if (ipv6)
         flags |= MHD_USE_IPv6;
+    if (svc->tls_cert)
+        flags |= MHD_USE_TLS;
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, svc, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+        flags, 0, on_accept, svc, on_request, svc, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(cfg->threads > 1 ? cfg->threads : 0),
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->timeout,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->timeout + 2,
+        MHD_OPTION_ARRAY, svc->tls_cert ? tls : tls + 2,
+        MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)(cfg->max_connections * (cfg->threads > 1 ? cfg->threads : 1) + 64),
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)svc,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, (void *)svc,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)svc, MHD_OPTION_END);
     if (!d)
-        fprintf(stderr, "bulwark: serve: cannot start the HTTP server (libmicrohttpd)\n");
+        fprintf(stderr, "bulwark: serve: cannot start the HTTP server (libmicrohttpd)%s\n",
+                svc->tls_cert ? ": is --tls-key the key of --tls-cert?" : "");
     return d;
 }
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 
 #define DRAIN_SECONDS 30    /* the longest SIGTERM waits for requests in flight */
 #define STORE_POLL_MS 500   /* --allow-empty without a store: how often to look for one */
+#define LISTEN_BACKLOG 4096 /* the kernel caps it at net.core.somaxconn */
 #define REFRESH_MS 500      /* how often the loader asks the store whether a list changed */
 
 static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -96,7 +98,10 @@ static int open_socket(const struct addrinfo *ai)
     int one = 1;
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 1024) != 0 ||
+        /* [::] is IPv6 only: 0.0.0.0 may be given beside it, on the same port */
+        (ai->ai_family == AF_INET6 &&
+         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) ||
+        bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, LISTEN_BACKLOG) != 0 ||
         getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
         getnameinfo((struct sockaddr *)&ss, sl, host, sizeof host, port, sizeof port,
                     NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
@@ -208,22 +213,94 @@ static void *load(void *arg)
 
 /* ---------------- running ---------------- */
 
-/* The checks before binding: the tokens, loopback without them. */
-static int check_config(const srv_config *cfg, srv_service *svc, struct addrinfo **ai)
+/* The addresses, each resolved, then bound, then served by a daemon. */
+typedef struct listener {
+    struct addrinfo *ai;
+    int fd;
+    struct MHD_Daemon *d;
+} listener;
+
+#define PEM_MAX (1 << 20) /* bytes of a --tls-cert or --tls-key file */
+
+/* A PEM file read whole (NUL-terminated, as libmicrohttpd takes it), or
+ * NULL after a message naming it. */
+static char *read_pem(const char *opt, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = f ? malloc(PEM_MAX + 1) : NULL;
+    size_t n = buf ? fread(buf, 1, PEM_MAX + 1, f) : 0;
+    int bad = !f || !buf || ferror(f) || n == 0 || n > PEM_MAX;
+    const char *why = !f ? strerror(errno) : !buf ? "out of memory"
+                      : ferror(f) ? "read error" : n == 0 ? "empty file" : "over 1 MiB";
+    if (bad) {
+        warn("%s: cannot read %s: %s", opt, path, why);
+        free(buf);
+        buf = NULL;
+    } else {
+        buf[n] = '\0';
+    }
+    if (f)
+        fclose(f);
+    return buf;
+}
+
+/* --tls-cert and --tls-key (cmd_serve.c saw that both or neither are
+ * given): libmicrohttpd must have TLS, and both files must be readable. */
+static int check_tls(const srv_config *cfg, srv_service *svc)
+{
+    if (!cfg->tls_cert)
+        return 0;
+    if (!srv_http_tls_supported()) {
+        warn("--tls-cert: this libmicrohttpd was built without TLS (GnuTLS); serve plain HTTP "
+             "behind a TLS proxy, or install a libmicrohttpd with TLS");
+        return 2;
+    }
+    if (!(svc->tls_cert = read_pem("--tls-cert", cfg->tls_cert)) ||
+        !(svc->tls_key = read_pem("--tls-key", cfg->tls_key)))
+        return 2;
+    return 0;
+}
+
+/* The checks before binding: the tokens, every address (loopback only
+ * without tokens), TLS. */
+static int check_config(const srv_config *cfg, srv_service *svc, listener *ls)
 {
     bw_error err;
     if (cfg->tokens && bw_tokens_load(&svc->tokens, cfg->tokens, &err) != BW_OK) {
         warn("--tokens: %s", bw_error_message(&err));
         return 2;
     }
-    if (!(*ai = resolve(cfg->listen)))
-        return 2;
-    if (!svc->tokens && !is_loopback((*ai)->ai_addr)) {
-        warn("refusing to listen on %s without --tokens: only loopback addresses may be bound "
-             "without authentication", cfg->listen);
-        return 2;
+    for (size_t i = 0; i < cfg->nlisten; i++) {
+        if (!(ls[i].ai = resolve(cfg->listen[i])))
+            return 2;
+        if (!svc->tokens && !is_loopback(ls[i].ai->ai_addr)) {
+            warn("refusing to listen on %s without --tokens: only loopback addresses may be "
+                 "bound without authentication", cfg->listen[i]);
+            return 2;
+        }
     }
-    return 0;
+    return check_tls(cfg, svc);
+}
+
+/* Connections are file descriptors: the soft limit is raised to the hard
+ * one, and a limit too low for --max-connections is said (the connections
+ * past it are refused by the kernel's accept, not by the server). */
+static void raise_nofile(const srv_config *cfg)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t want = rl.rlim_max;
+        rl.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    unsigned long long need = (unsigned long long)cfg->max_connections * cfg->nlisten + 64;
+    if (rl.rlim_cur != RLIM_INFINITY && (unsigned long long)rl.rlim_cur < need)
+        warn("only %llu file descriptors (RLIMIT_NOFILE) for --max-connections %u on %zu "
+             "address(es): connections past the limit will fail to be accepted",
+             (unsigned long long)rl.rlim_cur, cfg->max_connections, cfg->nlisten);
 }
 
 void srv_tokens_reload(srv_service *svc)
@@ -254,45 +331,61 @@ void srv_tokens_reload(srv_service *svc)
 }
 
 /* Until SIGTERM or SIGINT (SIGHUP: the tokens reloaded); then stop
- * accepting and drain. */
-static void wait_and_drain(srv_service *svc, struct MHD_Daemon *d, const sigset_t *set)
+ * accepting on every address and drain. */
+static void wait_and_drain(srv_service *svc, listener *ls, size_t n, const sigset_t *set)
 {
     int sig = 0;
     while (sigwait(set, &sig) == 0 && sig == SIGHUP)
         srv_tokens_reload(svc);
     atomic_store(&svc->stopping, 1);
-    srv_http_quiesce(d);
+    for (size_t i = 0; i < n; i++)
+        srv_http_quiesce(ls[i].d);
     for (int i = 0; i < DRAIN_SECONDS * 100 && atomic_load(&svc->inflight) > 0; i++)
         sleep_ms(10);
-    srv_http_stop(d);
 }
 
-static int serve(srv_service *svc, const struct addrinfo *ai, bw_store *store,
-                 const sigset_t *set)
+/* Stop what was started: the daemons, then their sockets. */
+static void stop_listeners(listener *ls, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (ls[i].d)
+            srv_http_stop(ls[i].d);
+        if (ls[i].fd >= 0)
+            close(ls[i].fd);
+        ls[i].d = NULL;
+        ls[i].fd = -1;
+    }
+}
+
+/* Bind every address (each printed), then a daemon on each; 0 or 2. */
+static int start_listeners(srv_service *svc, listener *ls, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((ls[i].fd = open_socket(ls[i].ai)) < 0)
+            return 2;
+    for (size_t i = 0; i < n; i++)
+        if (!(ls[i].d = srv_http_start(svc, ls[i].fd, ls[i].ai->ai_family == AF_INET6)))
+            return 2;
+    return 0;
+}
+
+static int serve(srv_service *svc, listener *ls, bw_store *store, const sigset_t *set)
 {
     loader ld = {svc, store, pthread_self(), 0};
     pthread_t th;
-    int fd = open_socket(ai);
-    if (fd < 0) {
-        bw_store_close(store);
-        return 2;
-    }
-    struct MHD_Daemon *d = NULL;
+    size_t n = svc->cfg->nlisten;
     if (!(svc->deadlines = srv_deadlines_start(svc->cfg->timeout)) ||
-        !(d = srv_http_start(svc, fd, ai->ai_family == AF_INET6)) ||
-        pthread_create(&th, NULL, load, &ld) != 0) {
-        if (d)
-            srv_http_stop(d);
+        start_listeners(svc, ls, n) != 0 || pthread_create(&th, NULL, load, &ld) != 0) {
+        stop_listeners(ls, n);
         srv_deadlines_stop(svc->deadlines);
-        close(fd);
         bw_store_close(store);
         return 2;
     }
-    wait_and_drain(svc, d, set);
+    wait_and_drain(svc, ls, n, set);
+    stop_listeners(ls, n);
     srv_deadlines_stop(svc->deadlines);
     pthread_join(th, NULL);
     bw_store_close(ld.store);
-    close(fd);
     bw_matcher_close(atomic_load(&svc->matcher));
     return ld.failed ? 1 : 0;
 }
@@ -315,19 +408,35 @@ static void stop_ops(srv_service *svc)
     srv_metrics_free(svc->metrics);
 }
 
+/* The key's bytes wiped before they are let go. */
+static void free_tls(srv_service *svc)
+{
+    if (svc->tls_key)
+        explicit_bzero(svc->tls_key, strlen(svc->tls_key));
+    free(svc->tls_key);
+    free(svc->tls_cert);
+}
+
 int srv_run(const srv_config *cfg)
 {
     srv_service svc = {.cfg = cfg, .routes = srv_routes, .nroutes = srv_nroutes};
-    struct addrinfo *ai = NULL;
+    listener ls[SRV_MAX_LISTEN];
     bw_store *store = NULL;
     sigset_t set;
+    for (size_t i = 0; i < SRV_MAX_LISTEN; i++)
+        ls[i] = (listener){NULL, -1, NULL};
     pthread_rwlock_init(&svc.tokens_lock, NULL);
-    int rc = check_config(cfg, &svc, &ai);
+    int rc = cfg->nlisten < 1 || cfg->nlisten > SRV_MAX_LISTEN ? 2 : 0;
+    if (rc)
+        warn("--listen: at most %d addresses", SRV_MAX_LISTEN);
+    if (rc == 0)
+        rc = check_config(cfg, &svc, ls);
     if (rc == 0)
         rc = start_ops(&svc);
     if (rc == 0)
         rc = check_store(cfg, &store);
     if (rc == 0) {
+        raise_nofile(cfg);
         /* every thread started from here on leaves these signals to sigwait */
         sigemptyset(&set);
         sigaddset(&set, SIGTERM);
@@ -335,11 +444,13 @@ int srv_run(const srv_config *cfg)
         sigaddset(&set, SIGHUP);
         pthread_sigmask(SIG_BLOCK, &set, NULL);
         signal(SIGPIPE, SIG_IGN);
-        rc = serve(&svc, ai, store, &set);
+        rc = serve(&svc, ls, store, &set);
     }
-    if (ai)
-        freeaddrinfo(ai);
+    for (size_t i = 0; i < SRV_MAX_LISTEN; i++)
+        if (ls[i].ai)
+            freeaddrinfo(ls[i].ai);
     stop_ops(&svc);
+    free_tls(&svc);
     bw_tokens_free(svc.tokens);
     pthread_rwlock_destroy(&svc.tokens_lock);
     return rc;

@@ -31,7 +31,10 @@
 
 /* What the verb's options say (src/cli/cmd_serve.c fills it). */
 typedef struct srv_config {
-    const char *listen;          /* HOST:PORT (port 0: any free port) */
+    const char *const *listen;   /* HOST:PORT each (port 0: any free port) */
+    size_t nlisten;              /* at least one, at most SRV_MAX_LISTEN */
+    const char *tls_cert;        /* PEM files: both or neither (NULL: plain HTTP) */
+    const char *tls_key;
     const char *db;              /* the store's location */
     const char *tokens;          /* the token file, NULL: none (loopback only) */
     unsigned threads;            /* libmicrohttpd's pool */
@@ -47,20 +50,27 @@ typedef struct srv_config {
     bw_fetch_policy fetch;       /* ?url= fetching: --fetch-allow etc.; no hosts: off (403) */
 } srv_config;
 
+#define SRV_MAX_LISTEN 16         /* --listen addresses */
+
 /* Run until SIGTERM or SIGINT; returns the exit code. */
 int srv_run(const srv_config *cfg);
 
 /* ---- what http.c, routes.c and serve.c share ---- */
 
 /* The deadline of every connection's current request (deadline.c): a
- * watchdog cuts a connection whose request takes longer than --timeout. */
+ * watchdog cuts a connection whose request takes longer than --timeout,
+ * with a 408 when no reply was started on it (and it is not TLS: plain). */
 typedef struct srv_deadlines srv_deadlines;
 typedef struct srv_conn srv_conn;
 srv_deadlines *srv_deadlines_start(unsigned seconds);
 void srv_deadlines_stop(srv_deadlines *dl);
-srv_conn *srv_conn_open(srv_deadlines *dl, int fd);
-void srv_conn_restart(srv_deadlines *dl, srv_conn *c); /* a reply went out */
+srv_conn *srv_conn_open(srv_deadlines *dl, int fd, int plain);
+void srv_conn_replying(srv_deadlines *dl, srv_conn *c); /* a reply is being queued */
+void srv_conn_restart(srv_deadlines *dl, srv_conn *c);  /* a reply went out */
+/* The 408's body bytes if one was sent and not asked for before, else 0. */
+size_t srv_conn_took_408(srv_deadlines *dl, srv_conn *c);
 void srv_conn_close(srv_deadlines *dl, srv_conn *c);
+size_t srv_conn_count(srv_deadlines *dl); /* connections open, on every address */
 
 /* The counters of GET /metrics (metrics.c): lock-free atomics, one add
  * per event. */
@@ -86,6 +96,7 @@ typedef struct srv_service {
     srv_access *access;
     srv_limiter *limiter;          /* NULL: no --rate */
     _Atomic int64_t index_built_ms; /* when the index in use was built (Unix ms), 0: none */
+    char *tls_cert, *tls_key;      /* the PEM bytes of --tls-cert/--tls-key, NULL: plain */
 } srv_service;
 
 /* One request as a handler sees it. */
@@ -212,6 +223,7 @@ extern const size_t srv_nroutes;
 /* Start libmicrohttpd on the listening socket fd (http.c); NULL after
  * printing why. srv_http_quiesce stops accepting; srv_http_stop ends it. */
 struct MHD_Daemon;
+int srv_http_tls_supported(void); /* libmicrohttpd was built with GnuTLS */
 struct MHD_Daemon *srv_http_start(srv_service *svc, int fd, int ipv6);
 void srv_http_quiesce(struct MHD_Daemon *d);
 void srv_http_stop(struct MHD_Daemon *d);
