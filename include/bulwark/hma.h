@@ -210,6 +210,16 @@ void bw_hma_content_config_json(bw_json *j, const bw_content *c, const bw_list_i
 /* DELETE /c/bank/NAME/content/ID: {"deleted": n}. */
 void bw_hma_deleted_json(bw_json *j, uint64_t n);
 
+/* POST /m/compare (blueprints/matching.py compare): the body {"pdq": [A,
+ * B], "video_md5": [A, B], ...} answered into j as {"pdq": [match,
+ * {"distance": d}], "video_md5": [equal, {}]} (python-threatexchange
+ * SignalComparisonResult: a PDQ match is a distance of at most 31).
+ * BW_ERR_ARG with HMA's message ("Request input was not a dict",
+ * "Comparison hashes for pdq was not a list", "Comparison hash list length
+ * must be exactly 2", "No such SignalType 'x'", "Invalid pdq hash: ...");
+ * j is then left as it was. */
+bw_status bw_hma_compare_json(bw_json *j, const char *body, size_t n, bw_error *err);
+
 /* An error: {"message": message} (utils/flask_utils.py). */
 void bw_hma_error_json(bw_json *j, const char *message);
 

@@ -201,6 +201,21 @@ static void h_index_status(srv_service *svc, const srv_request *rq, srv_reply *r
     reply_json_free(rp, 200, &j);
 }
 
+/* POST /m/compare: the distance of each pair (matching.py compare). */
+static void h_compare(srv_service *svc, const srv_request *rq, srv_reply *rp)
+{
+    bw_json j;
+    bw_error err;
+    (void)svc;
+    bw_json_init(&j);
+    bw_status st = bw_hma_compare_json(&j, rq->body, rq->body_len, &err);
+    if (st == BW_OK)
+        srv_reply_json(rp, 200, &j);
+    else
+        srv_reply_error(rp, st == BW_ERR_NOMEM ? 503 : 400, "%s", bw_error_message(&err));
+    bw_json_free(&j);
+}
+
 /* ---------------- banks (blueprints/curation.py) ---------------- */
 
 /* A handler's answer from the store's lists as they are now. */
@@ -390,6 +405,7 @@ const srv_route srv_routes[] = {
     {"POST", "/m/lookup", BW_SCOPE_MATCH, 1, srv_h_lookup_post, "/m/lookup"},
     {"GET", "/h/hash", BW_SCOPE_MATCH, 0, srv_h_hash_get, "/h/hash"},
     {"POST", "/h/hash", BW_SCOPE_MATCH, 1, srv_h_hash_post, "/h/hash"},
+    {"POST", "/m/compare", BW_SCOPE_MATCH, 1, h_compare, "/m/compare"},
     {"GET", "/m/index/status", BW_SCOPE_MATCH, 0, h_index_status, "/m/index/status"},
     {"GET", "/c/banks", BW_SCOPE_MATCH, 0, h_banks, "/c/banks"},
     {"POST", "/c/banks", BW_SCOPE_CURATE, 1, srv_h_bank_create, "/c/banks"},

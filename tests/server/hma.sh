@@ -55,6 +55,19 @@ check "lookup video_md5: {BANK_MD5: [...]}, distance \"-\"" '[ "$(get "/m/lookup
 check "lookup banks=BANK_MD5 leaves BANK_A out" '[ "$(get "/m/lookup?signal_type=pdq&signal=$pdq&banks=BANK_MD5")" = 200 ] && jq -e ". == {}" "$T/body" >/dev/null'
 check "lookup without a signal: 400 {message}" '[ "$(get "/m/lookup?signal_type=pdq")" = 400 ] && jq -e ".message == \"Either url or both signal and signal_type are required\"" "$T/body" >/dev/null'
 
+# compare (matching.py compare: {type: [match, {distance}]}); the expected
+# distances computed here: one bit flipped, and the popcount against zero
+post() { curl -s -o "$T/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary "$2" "$URL$1"; }
+pop=$(python3 -c "print(bin(int('$pdq', 16)).count('1'))")
+check "POST /m/compare: pdq one bit apart: [true, {distance: 1}]" '[ "$(post /m/compare "{\"pdq\": [\"$pdq\", \"$near\"]}")" = 200 ] && jq -e ". == {pdq: [true, {distance: 1}]}" "$T/body" >/dev/null'
+check "POST /m/compare: against zero: [distance <= 31, {distance: popcount}]" '[ "$(post /m/compare "{\"pdq\": [\"$pdq\", \"$far\"]}")" = 200 ] && jq -e --argjson d "$pop" ". == {pdq: [(\$d <= 31), {distance: \$d}]}" "$T/body" >/dev/null'
+check "POST /m/compare: video_md5 equal: [true, {}]; two types at once" '[ "$(post /m/compare "{\"video_md5\": [\"$md5\", \"$md5\"], \"pdq\": [\"$far\", \"$far\"]}")" = 200 ] && jq -e ". == {video_md5: [true, {}], pdq: [true, {distance: 0}]}" "$T/body" >/dev/null'
+check "POST /m/compare: not a dict: 400 Request input was not a dict" '[ "$(post /m/compare "[1]")" = 400 ] && jq -e ".message == \"Request input was not a dict\"" "$T/body" >/dev/null'
+check "POST /m/compare: one hash: 400 exactly 2" '[ "$(post /m/compare "{\"pdq\": [\"$pdq\"]}")" = 400 ] && jq -e ".message == \"Comparison hash list length must be exactly 2\"" "$T/body" >/dev/null'
+check "POST /m/compare: not a list: 400" '[ "$(post /m/compare "{\"pdq\": \"$pdq\"}")" = 400 ] && jq -e ".message == \"Comparison hashes for pdq was not a list\"" "$T/body" >/dev/null'
+check "POST /m/compare: a bad hash: 400 Invalid pdq hash" '[ "$(post /m/compare "{\"pdq\": [\"$pdq\", \"xyz\"]}")" = 400 ] && jq -e ".message == \"Invalid pdq hash: invalid PDQ hash\"" "$T/body" >/dev/null'
+check "POST /m/compare: an unknown type: 400 No such SignalType" '[ "$(post /m/compare "{\"tmk\": [\"a\", \"b\"]}")" = 400 ] && jq -e ".message == \"No such SignalType '"'"'tmk'"'"'\"" "$T/body" >/dev/null'
+
 # errors as HMA words them
 check "raw_lookup of an unknown signal type: 400 No such SignalType" '[ "$(get "/m/raw_lookup?signal_type=tmk&signal=$pdq")" = 400 ] && jq -e ".message == \"No such SignalType '"'"'tmk'"'"'\"" "$T/body" >/dev/null'
 check "raw_lookup of an upper-case PDQ: 400 invalid signal (HMA wants ^[0-9a-f]{64}$)" '[ "$(get "/m/raw_lookup?signal_type=pdq&signal=${pdq^^}")" = 400 ] && jq -e ".message == \"invalid signal: invalid PDQ hash\"" "$T/body" >/dev/null'

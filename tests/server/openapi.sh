@@ -21,6 +21,7 @@ echo '{"name": "CURATED"}' >"$T/bank.json"
 echo '{"enabled_ratio": 0.5}' >"$T/ratio.json"
 echo "{\"pdq\": \"$near\", \"note\": \"n\"}" >"$T/signal.json"
 echo '{"disable_until_ts": 0}' >"$T/disable.json"
+echo "{\"pdq\": [\"$pdq\", \"$near\"], \"video_md5\": [\"$md5\", \"$md5\"]}" >"$T/compare.json"
 cid=$(( 0x$( { printf 'CURATED\0pdq\0'; printf '%s' "$near" | xxd -r -p; } | sha256sum | cut -c1-14) >> 3 ))
 printf 'a photo of a mountain lake at dawn\nnude child\n\xff\xfe not utf-8\n' >"$T/prompts.txt"
 cat >"$T/cases" <<CASES
@@ -39,6 +40,8 @@ cat >"$T/cases" <<CASES
 200 GET /m/lookup?signal_type=pdq&signal=$pdq&banks=NONE
 400 GET /m/lookup
 403 GET /m/lookup?url=http://example.org/a.jpg
+200 POST /m/compare $T/compare.json
+400 POST /m/compare $T/prompts.txt
 200 GET /m/index/status
 200 GET /m/index/status?signal_type=pdq
 400 GET /m/index/status?signal_type=nope

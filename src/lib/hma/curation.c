@@ -333,3 +333,78 @@ void bw_hma_deleted_json(bw_json *j, uint64_t n)
     bw_json_uint(j, n);
     bw_json_object_end(j);
 }
+
+/* ---------------- POST /m/compare ---------------- */
+
+#define COMPARE_MAX 8
+
+bw_status bw_hma_compare_json(bw_json *j, const char *body, size_t n, bw_error *err)
+{
+    struct {
+        const char *key;
+        int match, distance; /* distance -1: none (an exact kind) */
+    } res[COMPARE_MAX];
+    size_t nres = 0;
+    bw_error e2;
+    yajl_val o = parse_object(body, n, &e2);
+    if (!o) /* blueprints/matching.py: type(request_data) != dict */
+        return bw__fail(err, e2.status == BW_ERR_NOMEM ? BW_ERR_NOMEM : BW_ERR_ARG,
+                        "Request input was not a dict");
+    bw_status st = BW_OK;
+    for (size_t i = 0; i < o->u.object.len && st == BW_OK; i++) {
+        const char *key = o->u.object.keys[i];
+        yajl_val v = o->u.object.values[i];
+        uint8_t a[BW_HASH_MAX_BYTES], b[BW_HASH_MAX_BYTES];
+        bw_hash_kind kind;
+        if (!YAJL_IS_ARRAY(v))
+            st = bw__fail(err, BW_ERR_ARG, "Comparison hashes for %.100s was not a list", key);
+        else if (v->u.array.len != 2)
+            st = bw__fail(err, BW_ERR_ARG, "Comparison hash list length must be exactly 2");
+        else if (bw_hma_signal_type(key, &kind, &e2) != BW_OK)
+            st = bw__fail(err, BW_ERR_ARG, "%s", bw_error_message(&e2));
+        else if (nres == COMPARE_MAX)
+            st = bw__fail(err, BW_ERR_ARG, "at most %d signal types at once", COMPARE_MAX);
+        else if (!YAJL_IS_STRING(v->u.array.values[0]) || !YAJL_IS_STRING(v->u.array.values[1]))
+            st = bw__fail(err, BW_ERR_ARG, "Invalid %.100s hash: not a string", key);
+        else if (bw_hma_parse_signal(kind, v->u.array.values[0]->u.string, a, &e2) != BW_OK ||
+                 bw_hma_parse_signal(kind, v->u.array.values[1]->u.string, b, &e2) != BW_OK)
+        {
+            /* HMA words it with the ValueError's own text ("invalid PDQ hash") */
+            const char *why = bw_error_message(&e2), *pre = "invalid signal: ";
+            if (!strncmp(why, pre, strlen(pre)))
+                why += strlen(pre);
+            st = bw__fail(err, BW_ERR_ARG, "Invalid %.100s hash: %s", key, why);
+        } else {
+            res[nres].key = key;
+            if (kind == BW_HASH_PDQ) {
+                bw_pdq pa, pb;
+                bw_pdq_unpack(a, &pa);
+                bw_pdq_unpack(b, &pb);
+                res[nres].distance = bw_pdq_distance(&pa, &pb);
+                res[nres].match = res[nres].distance <= BW_PDQ_DEFAULT_MAX_DISTANCE;
+            } else {
+                res[nres].distance = -1;
+                res[nres].match = !memcmp(a, b, bw_hash_kind_bytes(kind));
+            }
+            nres++;
+        }
+    }
+    if (st == BW_OK) {
+        bw_json_object_begin(j);
+        for (size_t i = 0; i < nres; i++) {
+            bw_json_key(j, res[i].key);
+            bw_json_array_begin(j);
+            bw_json_bool(j, res[i].match);
+            bw_json_object_begin(j);
+            if (res[i].distance >= 0) {
+                bw_json_key(j, "distance");
+                bw_json_int(j, res[i].distance);
+            }
+            bw_json_object_end(j);
+            bw_json_array_end(j);
+        }
+        bw_json_object_end(j);
+    }
+    yajl_tree_free(o);
+    return st;
+}
