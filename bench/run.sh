@@ -41,4 +41,7 @@ bash "$here/bench/pg_import.sh" "$build" "$n" || status=1
 echo
 echo "== serve_lookup.sh (the service: GET /m/raw_lookup under wrk against in process)"
 bash "$here/bench/serve_lookup.sh" "$build" "$n" || status=1
+echo
+echo "== serve_upload.sh (the service: POST /m/lookup uploads against hash -j 2)"
+bash "$here/bench/serve_upload.sh" "$build" || status=1
 exit $status
