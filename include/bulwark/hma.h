@@ -8,7 +8,8 @@
  * routes and calls these. Facts taken from HMA, never its code:
  *
  *   - a bank is a list; HMA's banks carry {name, matching_enabled_ratio}
- *     (schemas/curation.py BankConfig); a list always matches: ratio 1.0;
+ *     (schemas/curation.py BankConfig); a ratio of 0 matches nothing, any
+ *     other matches always (HMA flips a coin per lookup against it);
  *   - signal types are named as python-threatexchange names them: "pdq"
  *     (64 lowercase hex digits) and "video_md5" (32 hex digits, stripped
  *     and lowercased), each with HMA's validation message;
@@ -18,11 +19,12 @@
  *   - errors are {"message": "..."} (utils/flask_utils.py
  *     api_error_handler).
  *
- * bank_content_id: HMA numbers each piece of banked content. bulwark's
- * lists have no such number yet, so each entry's id is derived from what
- * the entry is -- the first 53 bits of SHA-256(list NUL kind NUL hash) --
- * stable across reloads and re-imports of the same content, and exact in
- * a JavaScript number. */
+ * bank_content_id: HMA numbers each piece of banked content. bulwark
+ * derives each entry's id from what the entry is -- the first 53 bits of
+ * SHA-256(key NUL kind NUL hash), the key being the list's name or the
+ * name it had before a rename (store.h, bw_store_content_id) -- stable
+ * across reloads, re-imports and renames, and exact in a JavaScript
+ * number. */
 #ifndef BULWARK_HMA_H
 #define BULWARK_HMA_H
 

@@ -42,6 +42,7 @@ typedef struct bw_match {
     int orientation;         /* dihedral orientation of the query (0: as is) */
     char *label;             /* may be NULL */
     char *category;          /* may be NULL */
+    int64_t content_id;      /* the entry's (store.h), 0: not known */
 } bw_match;
 
 typedef struct bw_matches {

@@ -62,6 +62,7 @@ typedef struct bw_entry {
     const char *label;
     const char *category;
     int64_t added_at;                  /* Unix seconds */
+    int64_t content_id;                /* bw_store_find's hits only: the entry's content id */
 } bw_entry;
 
 /* Called once per entry; return non-zero to stop (the caller's function
@@ -158,8 +159,11 @@ bw_status bw_store_reopen(bw_store *s, bw_store **out, bw_error *err);
 /* ---- the content of a list, one entry at a time (HMA's /c routes) ----
  *
  * An entry is a piece of content with an id of its own: the first 53 bits
- * of SHA-256(list NUL kind-name NUL hash), the same for the same hash in
- * the same list across re-imports, exact in a JavaScript number. Content
+ * of SHA-256(key NUL kind-name NUL hash), the same for the same hash in
+ * the same list across re-imports and renames, exact in a JavaScript
+ * number. A list's key is its name, unless it was renamed (the key stays
+ * the name it had) or took the name a renamed list had (the key is made
+ * unique). Content
  * can be disabled -- at once, for good or until a time -- and given a
  * note; that state is kept by id beside the entries (a re-import keeps
  * it), and a disabled entry, or every entry of a list whose
@@ -174,7 +178,7 @@ bw_status bw_store_reopen(bw_store *s, bw_store **out, bw_error *err);
 #define BW_CONTENT_DISABLED 0   /* disable_until: disabled until enabled again */
 #define BW_CONTENT_ENABLED 1    /* disable_until: enabled (other values: a Unix time) */
 
-int64_t bw_store_content_id(const char *list, bw_hash_kind kind, const uint8_t *hash);
+int64_t bw_store_content_id(const char *key, bw_hash_kind kind, const uint8_t *hash);
 
 typedef struct bw_content {
     int64_t id;
@@ -210,6 +214,9 @@ bw_status bw_store_content_delete(bw_store *s, const char *list, int64_t id, uin
                                   bw_error *err);
 /* Create an empty list (BW_ERR_EXISTS if there is one of that name). */
 bw_status bw_store_list_create(bw_store *s, const char *list, double enabled_ratio, bw_error *err);
+/* Rename a list, keeping its content ids (BW_ERR_NOT_FOUND: no list
+ * `from`; BW_ERR_EXISTS: a list named `to`). */
+bw_status bw_store_list_rename(bw_store *s, const char *from, const char *to, bw_error *err);
 /* Set a list's enabled_ratio (0 .. 1; BW_ERR_NOT_FOUND: no such list). */
 bw_status bw_store_list_set_ratio(bw_store *s, const char *list, double enabled_ratio,
                                   bw_error *err);

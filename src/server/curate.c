@@ -115,9 +115,9 @@ void srv_h_bank_create(srv_service *svc, const srv_request *rq, srv_reply *rp)
     bw_store_close(s);
 }
 
-/* PUT /c/bank/NAME: the ratio from enabled_ratio or enabled. A new name
- * is refused: bulwark derives content ids from the bank's name, and a
- * rename would change every one of them. */
+/* PUT /c/bank/NAME: a new name (its content ids kept: store.h), the ratio
+ * from enabled_ratio or enabled; 400 a bad name, 403 one taken
+ * (curation.py bank_update). */
 void srv_h_bank_update(srv_service *svc, const srv_request *rq, srv_reply *rp)
 {
     bw_hma_bank_request b;
@@ -128,20 +128,27 @@ void srv_h_bank_update(srv_service *svc, const srv_request *rq, srv_reply *rp)
         reply_status(rp, st, &err);
         return;
     }
+    if (b.has_name && !bw_hma_bank_name_ok(b.name)) {
+        srv_reply_error(rp, 400, "Bank names must be UPPER_WITH_UNDERSCORE");
+        return;
+    }
     bw_store *s = store_open(svc, rp);
     if (!s)
         return;
+    const char *name = b.has_name ? b.name : rq->name;
     if (bank_get(s, rq, &bank, rp) == 0) {
         bw_list_infos_free(bank, 1);
-        if (b.has_name && strcmp(b.name, rq->name) != 0)
-            srv_reply_error(rp, 400, "renaming a bank is not supported: its content ids are "
-                                     "derived from its name (import it under the new name)");
-        else if (b.has_ratio &&
-                 (st = bw_store_list_set_ratio(s, rq->name, b.ratio, &err)) != BW_OK)
+        if (b.has_name && (st = bw_store_list_rename(s, rq->name, b.name, &err)) != BW_OK) {
+            if (st == BW_ERR_EXISTS)
+                srv_reply_error(rp, 403, "Bank name already exists");
+            else
+                reply_status(rp, st, &err);
+        } else if (b.has_ratio &&
+                   (st = bw_store_list_set_ratio(s, name, b.ratio, &err)) != BW_OK)
             reply_status(rp, st, &err);
         else {
             written(svc);
-            bank_reply(rp, 200, s, rq->name);
+            bank_reply(rp, 200, s, name);
         }
     }
     bw_store_close(s);

@@ -72,8 +72,8 @@ static void test_content_ids_and_json(void **state)
     assert_true(a == bw_hma_content_id("A", BW_HASH_PDQ, h));
     assert_true(a != bw_hma_content_id("B", BW_HASH_PDQ, h));
 
-    bw_match v[2] = {{"A", BW_HASH_PDQ, {0}, 3, 0, NULL, NULL},
-                     {"B", BW_HASH_MD5, {0}, 0, 0, NULL, NULL}};
+    bw_match v[2] = {{"A", BW_HASH_PDQ, {0}, 3, 0, NULL, NULL, 0},
+                     {"B", BW_HASH_MD5, {0}, 0, 0, NULL, NULL, 0}};
     memcpy(v[0].hash, h, 32);
     bw_matches ms = {v, 2, 2};
     char want[256];

@@ -76,7 +76,12 @@ check "a match token may not disable: 403" '[ "$(req PUT /c/bank/NEW_BANK/conten
 # the bank's ratio
 check "PUT /c/bank/NEW_BANK enabled_ratio 0: the bank matches nothing" '[ "$(req PUT /c/bank/NEW_BANK "$C" "{\"enabled_ratio\": 0}")" = 200 ] && jq -e ".matching_enabled_ratio == 0" "$T/body" >/dev/null && [ "$(look)" = 200 ] && jq -e ". == {}" "$T/body" >/dev/null'
 check "enabled: true: it matches again" '[ "$(req PUT /c/bank/NEW_BANK "$C" "{\"enabled\": true}")" = 200 ] && [ "$(look)" = 200 ] && jq -e ".NEW_BANK | length == 1" "$T/body" >/dev/null'
-check "a rename is refused with a reason: 400" '[ "$(req PUT /c/bank/NEW_BANK "$C" "{\"name\": \"OTHER\"}")" = 400 ] && jq -e ".message | contains(\"derived from its name\")" "$T/body" >/dev/null'
+check "a rename to a taken name: 403 Bank name already exists" '[ "$(req PUT /c/bank/NEW_BANK "$C" "{\"name\": \"OFF\"}")" = 403 ] && jq -e ".message == \"Bank name already exists\"" "$T/body" >/dev/null'
+check "a rename to a bad name: 400" '[ "$(req PUT /c/bank/NEW_BANK "$C" "{\"name\": \"bad name\"}")" = 400 ]'
+check "PUT name: RENAMED, 200 {name: RENAMED}" '[ "$(req PUT /c/bank/NEW_BANK "$C" "{\"name\": \"RENAMED\"}")" = 200 ] && jq -e ". == {name: \"RENAMED\", matching_enabled_ratio: 1.0}" "$T/body" >/dev/null'
+check "... matched under the new name with the same id, at once" '[ "$(look)" = 200 ] && jq -e "keys == [\"RENAMED\"] and .RENAMED[0].bank_content_id == $id" "$T/body" >/dev/null'
+check "... its content read under the new name, note kept" '[ "$(req GET /c/bank/RENAMED/content/$id "$M")" = 200 ] && jq -e ".note == \"first\" and .bank.name == \"RENAMED\"" "$T/body" >/dev/null'
+check "... and back again (the id still SHA-256 of the first name)" '[ "$(req PUT /c/bank/RENAMED "$C" "{\"name\": \"NEW_BANK\"}")" = 200 ] && [ "$(look)" = 200 ] && jq -e ".NEW_BANK[0].bank_content_id == $id" "$T/body" >/dev/null'
 check "PUT a bank that is not there: 404" '[ "$(req PUT /c/bank/NOPE "$C" "{\"enabled\": true}")" = 404 ]'
 
 # content from an upload (multipart, as POST /h/hash), with a note field

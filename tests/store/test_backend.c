@@ -483,6 +483,95 @@ static void test_content(void **state)
     bw_store_close(s);
 }
 
+typedef struct ids_seen {
+    size_t n;
+    char list[4][16];
+    int64_t id[4];
+} ids_seen;
+
+static int on_id(void *ctx, const char *list, const bw_entry *e)
+{
+    ids_seen *h = ctx;
+    if (h->n < 4) {
+        snprintf(h->list[h->n], sizeof h->list[0], "%s", list);
+        h->id[h->n] = e->content_id;
+    }
+    h->n++;
+    return 0;
+}
+
+/* A rename keeps the content ids (and the state kept by them); a new
+ * list that takes the old name gets ids of its own. */
+static void test_rename(void **state)
+{
+    (void)state;
+    const char *path = db_path("rename.db");
+    bw_store *s;
+    bw_error err;
+    bw_list_info *li;
+    uint8_t a[32];
+    hex_bytes(PDQ_A, a);
+    int64_t want = want_id("A", "pdq", a, 32);
+    assert_int_equal(bw_store_open(&s, path, 0, &err), BW_OK);
+    bw_entry v[] = {entry(BW_HASH_PDQ, PDQ_A, "a", NULL)};
+    write_list(s, "A", v, 1, NULL);
+    bw_entry o = entry(BW_HASH_MD5, MD5_OTHER, NULL, NULL);
+    int64_t oid;
+    size_t added;
+    assert_int_equal(bw_store_content_add(s, "A", &o, 1, "kept", &oid, &added, &err), BW_OK);
+    set_until(s, "A", oid, 0);
+    assert_int_equal(bw_store_list_rename(s, "A", "B", &err), BW_OK);
+    assert_int_equal(bw_store_list_get(s, "A", &li, &err), BW_ERR_NOT_FOUND);
+    assert_int_equal(bw_store_list_get(s, "B", &li, &err), BW_OK);
+    assert_int_equal(li->entries, 2);
+    bw_list_infos_free(li, 1);
+    /* the hit is B's, with A's id; the disabled content stays disabled */
+    ids_seen h = {0};
+    assert_int_equal(bw_store_find(s, BW_HASH_PDQ, a, on_id, &h, &err), BW_OK);
+    assert_int_equal(h.n, 1);
+    assert_string_equal(h.list[0], "B");
+    assert_true(h.id[0] == want);
+    assert_int_equal(found_in(s, BW_HASH_MD5, MD5_OTHER, "B"), 0);
+    bw_content c;
+    assert_int_equal(bw_store_content_get(s, "B", want, &c, &err), BW_OK);
+    bw_content_free(&c);
+    assert_int_equal(bw_store_content_get(s, "B", oid, &c, &err), BW_OK);
+    assert_string_equal(c.note, "kept");
+    assert_int_equal(c.disable_until, 0);
+    assert_string_equal(c.list, "B");
+    bw_content_free(&c);
+    /* refusals */
+    write_list(s, "C", v, 1, NULL);
+    assert_int_equal(bw_store_list_rename(s, "B", "C", &err), BW_ERR_EXISTS);
+    assert_int_equal(bw_store_list_rename(s, "NOPE", "D", &err), BW_ERR_NOT_FOUND);
+    /* a new list named A: ids of its own, B keeps A's */
+    write_list(s, "A", v, 1, NULL);
+    memset(&h, 0, sizeof h);
+    assert_int_equal(bw_store_find(s, BW_HASH_PDQ, a, on_id, &h, &err), BW_OK);
+    assert_int_equal(h.n, 3);
+    assert_string_equal(h.list[0], "A");
+    assert_string_equal(h.list[1], "B");
+    assert_true(h.id[1] == want);
+    assert_true(h.id[0] != want && h.id[0] != h.id[1]);
+    assert_true(h.id[2] == want_id("C", "pdq", a, 32));
+    /* a re-import of B keeps its ids; the matcher reports them */
+    write_list(s, "B", v, 1, NULL);
+    bw_matcher *m;
+    bw_matches ms = {0};
+    bw_pdq q;
+    bw_pdq_unpack(a, &q);
+    assert_int_equal(bw_matcher_open(&m, path, NULL, 0, &err), BW_OK);
+    assert_int_equal(bw_matcher_pdq(m, &q, NULL, 0, &ms, &err), BW_OK);
+    assert_int_equal(ms.n, 3);
+    for (size_t i = 0; i < ms.n; i++)
+        if (!strcmp(ms.v[i].list, "B"))
+            assert_true(ms.v[i].content_id == want);
+    bw_matches_free(&ms);
+    bw_matcher_close(m);
+    assert_int_equal(bw_store_check(s, &err), BW_OK);
+    bw_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -491,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_matcher_open_store_fails),
         cmocka_unit_test(test_postgresql_unreachable),
         cmocka_unit_test(test_content),
+        cmocka_unit_test(test_rename),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

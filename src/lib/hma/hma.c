@@ -134,7 +134,7 @@ static void match_json(bw_json *j, const bw_match *x)
     char d[16];
     bw_json_object_begin(j);
     bw_json_key(j, "bank_content_id");
-    bw_json_int(j, bw_hma_content_id(x->list, x->kind, x->hash));
+    bw_json_int(j, x->content_id ? x->content_id : bw_hma_content_id(x->list, x->kind, x->hash));
     bw_json_key(j, "distance");
     if (x->kind == BW_HASH_PDQ) {
         snprintf(d, sizeof d, "%d", x->distance);
@@ -157,7 +157,9 @@ void bw_hma_raw_lookup_json(bw_json *j, const bw_matches *m, const char *banks,
         if (include_distance)
             match_json(j, &m->v[i]);
         else
-            bw_json_int(j, bw_hma_content_id(m->v[i].list, m->v[i].kind, m->v[i].hash));
+            bw_json_int(j, m->v[i].content_id ? m->v[i].content_id
+                                              : bw_hma_content_id(m->v[i].list, m->v[i].kind,
+                                                                  m->v[i].hash));
     }
     bw_json_array_end(j);
     bw_json_object_end(j);

@@ -670,6 +670,7 @@ static int on_entry(void *ctx, const char *list, const bw_entry *e)
         return 1;
     }
     x->kind = e->kind;
+    x->content_id = e->content_id;
     memcpy(x->hash, e->hash, sizeof x->hash);
     x->distance = f->distance;
     x->orientation = f->orientation;

@@ -3,9 +3,9 @@
  * a delta, the state of a piece of content (disabled until a time, a
  * note), deleting one, creating an empty list, a list's ratio.
  *
- * A content id is derived from what the entry is, so it needs no column
- * of its own: a re-import of the same hash into the same list gives the
- * same id. Finding the entry of an id that has no state row reads the
+ * A content id is derived from what the entry is and its list's key (its
+ * name, or the name it had before a rename), so it needs no column of its
+ * own: a re-import of the same hash into the same list gives the same id. Finding the entry of an id that has no state row reads the
  * list's entries once (and the row kept by bw_store_content_set makes the
  * next time a lookup by key). */
 #include <stdlib.h>
@@ -16,8 +16,9 @@
 #include "core/internal.h"
 #include "store/store_internal.h"
 
-int64_t bw_store_content_id(const char *list, bw_hash_kind kind, const uint8_t *hash)
+int64_t bw_store_content_id(const char *key, bw_hash_kind kind, const uint8_t *hash)
 {
+    const char *list = key ? key : "";
     uint8_t md[EVP_MAX_MD_SIZE];
     unsigned mdlen = 0;
     const char *kname = bw_hash_kind_name(kind);
@@ -90,7 +91,7 @@ static bw_status list_holds(bw_store *s, const char *list, bw_hash_kind kind,
 
 /* The live entry of list whose id is id, found by reading its entries. */
 typedef struct scan {
-    const char *list;
+    const char *key;
     int64_t id;
     bw_content *out;
     int found, oom;
@@ -99,7 +100,7 @@ typedef struct scan {
 static int on_entry(void *ctx, const bw_entry *e)
 {
     scan *x = ctx;
-    if (bw_store_content_id(x->list, e->kind, e->hash) != x->id)
+    if (bw_store_content_id(x->key, e->kind, e->hash) != x->id)
         return 0;
     x->out->kind = e->kind;
     memcpy(x->out->hash, e->hash, sizeof x->out->hash);
@@ -131,7 +132,10 @@ static bw_status content_find(bw_store *s, const char *list, int64_t id, bw_cont
             bw_content_free(out);
         return r;
     }
-    scan x = {list, id, out, 0, 0};
+    char key[256];
+    if ((r = s->be->id_key(s, list, key, sizeof key, err)) != BW_OK)
+        return r;
+    scan x = {key, id, out, 0, 0};
     r = bw__store_each_entry(s, list, on_entry, &x, err);
     if (r == BW_ERR_INTERRUPTED && x.found)
         r = BW_OK;
@@ -261,6 +265,8 @@ static bw_status write_version(bw_store *s, const char *list, int delta, const b
             r = s->be->writer_add(s, &e[i], err);
     if (r == BW_OK)
         r = s->be->writer_store(s, vid, &info.entries, info.kinds, err);
+    if (r == BW_OK && !delta) /* a new list: a key of its own if a renamed one had its name */
+        r = s->be->claim_key(s, list, vid, err);
     if (r == BW_OK)
         r = s->be->writer_publish(s, vid, &info, err);
     s->be->writer_end(s);
@@ -293,7 +299,10 @@ static bw_status do_add(bw_store *s, void *ctx, bw_error *err)
     free(fresh);
     if (r != BW_OK)
         return r;
-    *a->id = bw_store_content_id(a->list, a->entries[0].kind, a->entries[0].hash);
+    char key[256];
+    if ((r = s->be->id_key(s, a->list, key, sizeof key, err)) != BW_OK)
+        return r;
+    *a->id = bw_store_content_id(key, a->entries[0].kind, a->entries[0].hash);
     if (!a->note)
         return BW_OK;
     bw_content c, k;
@@ -350,10 +359,8 @@ static bw_status do_list(bw_store *s, void *ctx, bw_error *err)
         return bw__fail(err, BW_ERR_NOT_FOUND, "no list named '%s'", a->list);
     if (a->create && (r = write_version(s, a->list, 0, NULL, NULL, 0, err)) != BW_OK)
         return r;
-    /* a new list starts at 1 unless it says otherwise, and forgets the
-     * ratio of an earlier list of its name */
-    if (a->create && a->ratio == 1.0)
-        return s->be->forget(s, a->list, err);
+    if (a->create && a->ratio == 1.0) /* the default: no row needed */
+        return BW_OK;
     return s->be->ratio_put(s, a->list, a->ratio, err);
 }
 
@@ -381,4 +388,36 @@ bw_status bw_store_list_set_ratio(bw_store *s, const char *list, double enabled_
                                   bw_error *err)
 {
     return list_op(s, list, enabled_ratio, 0, err);
+}
+
+typedef struct rename_args {
+    const char *from, *to;
+} rename_args;
+
+static bw_status do_rename(bw_store *s, void *ctx, bw_error *err)
+{
+    rename_args *a = ctx;
+    int64_t id;
+    bw_status r = s->be->list_id(s, a->from, "store: renaming list", &id, err);
+    if (r == BW_OK && id < 0)
+        r = bw__fail(err, BW_ERR_NOT_FOUND, "no list named '%s'", a->from);
+    if (r == BW_OK && (r = s->be->list_id(s, a->to, "store: renaming list", &id, err)) == BW_OK &&
+        id >= 0)
+        r = bw__fail(err, BW_ERR_EXISTS, "a list named '%s' exists", a->to);
+    return r == BW_OK ? s->be->rename(s, a->from, a->to, err) : r;
+}
+
+bw_status bw_store_list_rename(bw_store *s, const char *from, const char *to, bw_error *err)
+{
+    bw_status r = writable(s, from, err);
+    if (r != BW_OK)
+        return r;
+    if (!to || !*to || strlen(to) > 200 || !bw_text_printable(to, strlen(to)))
+        return bw__fail(err, BW_ERR_ARG,
+                        "a list name is printable UTF-8 without control characters, at most 200 "
+                        "bytes");
+    if (!strcmp(from, to))
+        return BW_OK;
+    rename_args a = {from, to};
+    return in_txn(s, BW__STORE_WRITE, do_rename, &a, err);
 }

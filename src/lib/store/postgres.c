@@ -202,7 +202,8 @@ static const char *const migrations[] = {
     "ALTER TABLE bw_lists ADD COLUMN delta boolean NOT NULL DEFAULT false;"
     "DROP INDEX bw_lists_live_name;"
     "CREATE UNIQUE INDEX bw_lists_live_name ON bw_lists(name) WHERE live AND NOT delta;"
-    "CREATE TABLE bw_banks(name text PRIMARY KEY, enabled_ratio float8 NOT NULL);"
+    "CREATE TABLE bw_banks(name text PRIMARY KEY, enabled_ratio float8 NOT NULL DEFAULT 1,"
+    "  id_key text UNIQUE);"
     "CREATE TABLE bw_content("
     "  id int8 PRIMARY KEY, list text NOT NULL, kind int8 NOT NULL, hash bytea NOT NULL,"
     "  disable_until int8 NOT NULL DEFAULT 1, note text, UNIQUE (list, kind, hash));",
@@ -593,7 +594,8 @@ static bw_status pg_find(bw_store *s, bw_hash_kind kind, const uint8_t *bytes, s
     p_bytes(&p, bytes, nb);
     p_int(&p, now);
     bw_status st = run(pq(s),
-                       "SELECT l.name, e.kind, e.hash, e.label, e.category, e.added_at "
+                       "SELECT l.name, e.kind, e.hash, e.label, e.category, e.added_at, "
+                       "coalesce(b.id_key, l.name) "
                        "FROM bw_lists l JOIN bw_entries e ON e.list_id = l.id AND e.kind = $1 "
                        "AND e.hash = $2 LEFT JOIN bw_banks b ON b.name = l.name "
                        "LEFT JOIN bw_content c ON c.list = l.name AND c.kind = e.kind "
@@ -605,6 +607,7 @@ static bw_status pg_find(bw_store *s, bw_hash_kind kind, const uint8_t *bytes, s
     for (int i = 0; st == BW_OK && i < PQntuples(r); i++) {
         bw_entry e;
         read_entry(r, i, 1, &e);
+        e.content_id = bw_store_content_id(get_text(r, i, 6), e.kind, e.hash);
         if (fn(ctx, get_text(r, i, 0), &e))
             st = BW_ERR_INTERRUPTED;
     }
@@ -973,6 +976,51 @@ static bw_status pg_forget(bw_store *s, const char *list, bw_error *err)
     return st;
 }
 
+static bw_status pg_id_key(bw_store *s, const char *list, char *out, size_t n, bw_error *err)
+{
+    params p = {0};
+    PGresult *r = NULL;
+    p_text(&p, list);
+    bw_status st = run(pq(s), "SELECT id_key FROM bw_banks WHERE name = $1 AND id_key IS NOT NULL",
+                       &p, "store: reading a key", &r, err);
+    if (st == BW_OK)
+        snprintf(out, n, "%s", PQntuples(r) == 1 ? get_text(r, 0, 0) : list);
+    PQclear(r);
+    return st;
+}
+
+static bw_status pg_rename(bw_store *s, const char *from, const char *to, bw_error *err)
+{
+    static const char *const steps[] = {
+        "INSERT INTO bw_banks(name, enabled_ratio, id_key) VALUES ($1, 1, $1) "
+        "ON CONFLICT (name) DO UPDATE SET id_key = coalesce(bw_banks.id_key, $1)",
+        "UPDATE bw_banks SET name = $2 WHERE name = $1",
+        "UPDATE bw_lists SET name = $2 WHERE name = $1",
+        "UPDATE bw_content SET list = $2 WHERE list = $1",
+    };
+    params p = {0};
+    p_text(&p, from);
+    p_text(&p, to);
+    bw_status st = BW_OK;
+    for (size_t i = 0; i < sizeof steps / sizeof *steps && st == BW_OK; i++)
+        st = run(pq(s), steps[i], &p, "store: renaming list", NULL, err);
+    return st == BW_OK ? bump(pq(s), err) : st;
+}
+
+static bw_status pg_claim_key(bw_store *s, const char *name, int64_t vid, bw_error *err)
+{
+    char key[256];
+    params p = {0};
+    snprintf(key, sizeof key, "%s#%lld", name, (long long)vid);
+    p_text(&p, name);
+    p_text(&p, key);
+    return run(pq(s),
+               "INSERT INTO bw_banks(name, enabled_ratio, id_key) SELECT $1, 1, $2 "
+               "WHERE EXISTS (SELECT 1 FROM bw_banks WHERE id_key = $1 AND name <> $1) "
+               "ON CONFLICT (name) DO UPDATE SET id_key = excluded.id_key",
+               &p, "store: keeping a key", NULL, err);
+}
+
 const bw__store_backend bw__store_postgres = {
     .name = "PostgreSQL",
     .open = pg_open,
@@ -1003,4 +1051,7 @@ const bw__store_backend bw__store_postgres = {
     .content_drop = pg_content_drop,
     .ratio_put = pg_ratio_put,
     .forget = pg_forget,
+    .id_key = pg_id_key,
+    .rename = pg_rename,
+    .claim_key = pg_claim_key,
 };

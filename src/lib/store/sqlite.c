@@ -12,7 +12,8 @@
  *     index) with delta 0, older versions are deleted when a new one goes
  *     live; and the list's deltas (delta 1: content added by the /c
  *     routes, store.h), live beside it until the next version.
- *   banks(name, enabled_ratio): a list's ratio when it is not 1.
+ *   banks(name, enabled_ratio, id_key): a list's ratio when it is not 1,
+ *     and the key of its content ids when it is not its name (a rename).
  *   content(id, list, kind, hash, disable_until, note): the state of one
  *     piece of content by its id (store.h), kept across re-imports.
  *   entries(list_id -> lists ON DELETE CASCADE, kind, hash, label,
@@ -219,7 +220,8 @@ static const char *const migrations[] = {
     "CREATE UNIQUE INDEX lists_live_name ON lists(name) WHERE live = 1 AND delta = 0;"
     "CREATE TABLE banks("
     "  name TEXT PRIMARY KEY,"
-    "  enabled_ratio REAL NOT NULL) WITHOUT ROWID;"
+    "  enabled_ratio REAL NOT NULL DEFAULT 1,"
+    "  id_key TEXT UNIQUE) WITHOUT ROWID;"
     "CREATE TABLE content("
     "  id INTEGER PRIMARY KEY,"
     "  list TEXT NOT NULL,"
@@ -493,7 +495,8 @@ static bw_status sq_find(bw_store *s, bw_hash_kind kind, const uint8_t *bytes, s
     bw_status r;
     if (!q->find) {
         r = sq_prepare(q,
-                       "SELECT l.name, e.kind, e.hash, e.label, e.category, e.added_at "
+                       "SELECT l.name, e.kind, e.hash, e.label, e.category, e.added_at, "
+                       "coalesce(b.id_key, l.name) "
                        "FROM lists l JOIN entries e ON e.list_id = l.id AND e.kind = ?1 "
                        "AND e.hash = ?2 LEFT JOIN banks b ON b.name = l.name "
                        "LEFT JOIN content c ON c.list = l.name AND c.kind = e.kind "
@@ -513,6 +516,7 @@ static bw_status sq_find(bw_store *s, bw_hash_kind kind, const uint8_t *bytes, s
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         bw_entry e;
         read_entry(st, 1, &e);
+        e.content_id = bw_store_content_id((const char *)sqlite3_column_text(st, 6), e.kind, e.hash);
         if (fn(ctx, (const char *)sqlite3_column_text(st, 0), &e)) {
             sqlite3_reset(st);
             return BW_ERR_INTERRUPTED;
@@ -853,6 +857,64 @@ static bw_status sq_forget(bw_store *s, const char *list, bw_error *err)
     return BW_OK;
 }
 
+/* Run sql with ?2 = a and ?3 = b (text) to its end. */
+static bw_status step_texts(sq_store *q, const char *sql, const char *a, const char *b,
+                            const char *what, bw_error *err)
+{
+    sqlite3_stmt *st;
+    bw_status r = sq_prepare(q, sql, 0, &st, err);
+    if (r != BW_OK)
+        return r;
+    sqlite3_bind_text(st, 2, a, -1, SQLITE_STATIC);
+    if (b)
+        sqlite3_bind_text(st, 3, b, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        r = sq_fail(q, err, what);
+    sqlite3_finalize(st);
+    return r;
+}
+
+static bw_status sq_id_key(bw_store *s, const char *list, char *out, size_t n, bw_error *err)
+{
+    sq_store *q = sq(s);
+    sqlite3_stmt *st;
+    bw_status r = sq_prepare(q, "SELECT id_key FROM banks WHERE name = ?2 AND id_key IS NOT NULL",
+                             0, &st, err);
+    if (r != BW_OK)
+        return r;
+    sqlite3_bind_text(st, 2, list, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    snprintf(out, n, "%s", rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : list);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? BW_OK : sq_fail(q, err, "store: reading a key");
+}
+
+static bw_status sq_rename(bw_store *s, const char *from, const char *to, bw_error *err)
+{
+    static const char *const steps[] = {
+        "INSERT INTO banks(name, enabled_ratio, id_key) VALUES (?2, 1, ?2) "
+        "ON CONFLICT(name) DO UPDATE SET id_key = coalesce(id_key, ?2)",
+        "UPDATE banks SET name = ?3 WHERE name = ?2",
+        "UPDATE lists SET name = ?3 WHERE name = ?2",
+        "UPDATE content SET list = ?3 WHERE list = ?2",
+    };
+    bw_status r = BW_OK;
+    for (size_t i = 0; i < sizeof steps / sizeof *steps && r == BW_OK; i++)
+        r = step_texts(sq(s), steps[i], from, to, "store: renaming list", err);
+    return r;
+}
+
+static bw_status sq_claim_key(bw_store *s, const char *name, int64_t vid, bw_error *err)
+{
+    char key[256];
+    snprintf(key, sizeof key, "%s#%lld", name, (long long)vid);
+    return step_texts(sq(s),
+                      "INSERT INTO banks(name, enabled_ratio, id_key) SELECT ?2, 1, ?3 "
+                      "WHERE EXISTS (SELECT 1 FROM banks WHERE id_key = ?2 AND name <> ?2) "
+                      "ON CONFLICT(name) DO UPDATE SET id_key = excluded.id_key",
+                      name, key, "store: keeping a key", err);
+}
+
 const bw__store_backend bw__store_sqlite = {
     .name = "SQLite",
     .open = sq_open,
@@ -883,4 +945,7 @@ const bw__store_backend bw__store_sqlite = {
     .content_drop = sq_content_drop,
     .ratio_put = sq_ratio_put,
     .forget = sq_forget,
+    .id_key = sq_id_key,
+    .rename = sq_rename,
+    .claim_key = sq_claim_key,
 };

@@ -137,6 +137,16 @@ struct bw__store_backend {
                               const uint8_t *hash, uint64_t *deleted, bw_error *err);
     bw_status (*ratio_put)(bw_store *s, const char *list, double ratio, bw_error *err);
     bw_status (*forget)(bw_store *s, const char *list, bw_error *err);
+
+    /* Content ids (store.h): id_key gives the key of list (its name when
+     * it has none of its own) into out (n bytes); rename renames every
+     * row of list `from` (versions, ratio, content state), `from` staying
+     * its key; claim_key, for a list `name` about to get its first
+     * version vid, gives it a key of its own when a renamed list's key is
+     * `name`. find sets each hit's content_id from its list's key. */
+    bw_status (*id_key)(bw_store *s, const char *list, char *out, size_t n, bw_error *err);
+    bw_status (*rename)(bw_store *s, const char *from, const char *to, bw_error *err);
+    bw_status (*claim_key)(bw_store *s, const char *name, int64_t vid, bw_error *err);
 };
 
 /* What a backend does with the schema version it found (store.c): BW_OK

@@ -18,6 +18,7 @@
 
 struct bw_list_writer {
     bw_store *s;
+    char *name;
     int64_t id;
     uint64_t added, skipped;
 };
@@ -40,7 +41,12 @@ bw_status bw_store_list_begin(bw_store *s, const char *name, const char *source,
     if (!w)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     w->s = s;
+    if (!(w->name = bw__strdup(name))) {
+        free(w);
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    }
     if ((r = s->be->begin(s, BW__STORE_WRITE, err)) != BW_OK) {
+        free(w->name);
         free(w);
         return r;
     }
@@ -73,7 +79,12 @@ bw_status bw_list_writer_commit(bw_list_writer *w, bw_list_info *info, bw_error 
     bw_store *s = w->s;
     bw_list_info c;
     memset(&c, 0, sizeof c);
+    int64_t live = -1;
     bw_status r = s->be->writer_store(s, w->id, &c.entries, c.kinds, err);
+    /* a new list: a key of its own if a renamed one had its name (store.h) */
+    if (r == BW_OK && (r = s->be->list_id(s, w->name, "store: writing list", &live, err)) == BW_OK &&
+        live < 0)
+        r = s->be->claim_key(s, w->name, w->id, err);
     if (r == BW_OK) {
         c.duplicates = w->added - c.entries;
         c.skipped = w->skipped;
@@ -88,6 +99,7 @@ bw_status bw_list_writer_commit(bw_list_writer *w, bw_list_info *info, bw_error 
     s->be->writer_end(s);
     if (info)
         *info = c; /* name and source NULL: the caller has them */
+    free(w->name);
     free(w);
     return BW_OK;
 }
@@ -98,5 +110,6 @@ void bw_list_writer_abort(bw_list_writer *w)
         return;
     w->s->be->writer_end(w->s);
     w->s->be->rollback(w->s);
+    free(w->name);
     free(w);
 }
