@@ -185,6 +185,22 @@ static void jsonl_record(void *ctx, const bw_sink_record *rec)
         rp->oom = 1;
 }
 
+/* /v1/scan's records: each line, and its matches counted by list in
+ * /metrics as the lookup routes count theirs. */
+typedef struct scan_out {
+    srv_service *svc;
+    srv_reply *rp;
+} scan_out;
+
+static void scan_record(void *ctx, const bw_sink_record *rec)
+{
+    scan_out *o = ctx;
+    const bw_scan_record *r = rec->result;
+    if (r && r->kind == BW_SCAN_FILE && r->matches && r->matches->n)
+        srv_metrics_matches(o->svc, r->matches, NULL);
+    jsonl_record(o->rp, rec);
+}
+
 void srv_h_v1_scan(srv_service *svc, const srv_request *rq, srv_reply *rp)
 {
     static const char *const stdin_path[] = {"-"};
@@ -192,7 +208,8 @@ void srv_h_v1_scan(srv_service *svc, const srv_request *rq, srv_reply *rp)
     const char *data;
     size_t len;
     bw_scan_request req;
-    bw_sink sink = {1, jsonl_record, rp};
+    scan_out o = {svc, rp};
+    bw_sink sink = {1, scan_record, &o};
     bw_error err;
     bw_status st;
     if (body_file(rq, &f, &data, &len, rp) != 0)

@@ -71,6 +71,11 @@ check "latency histogram of /v1/lookup: +6, +Inf bucket the same" '[ "$(delta "$
 check "every answer took under 10 s: the 10 s bucket holds them all" '[ "$(val after "$h""_bucket{le=\"10\",method=\"GET\",route=\"/v1/lookup\"}")" = "$(val after "$h""_count{method=\"GET\",route=\"/v1/lookup\"}")" ]'
 check "the latency sum grew, and is under 6 x 10 s" 'awk -v a="$(val after "$h""_sum{method=\"GET\",route=\"/v1/lookup\"}")" -v b="$(val before "$h""_sum{method=\"GET\",route=\"/v1/lookup\"}")" "BEGIN { exit !(a > b && a - b < 60) }"'
 check "matches: MINE +4, EXTRA +2 (the banks= filter counts what was answered)" '[ "$(delta "bulwark_matches_total{list=\"MINE\"}")" = 4 ] && [ "$(delta "bulwark_matches_total{list=\"EXTRA\"}")" = 2 ]'
+# /v1/scan's matches count too: rings.png is MINE by its PDQ and EXTRA by its MD5
+cp "$T/after.series" "$T/before.series"
+code --data-binary "@$SAMPLES/rings.png" "$URL/v1/scan" >/dev/null
+scrape after
+check "a /v1/scan of rings.png: MINE +1, EXTRA +1" '[ "$(delta "bulwark_matches_total{list=\"MINE\"}")" = 1 ] && [ "$(delta "bulwark_matches_total{list=\"EXTRA\"}")" = 1 ]'
 
 # a list imported by another process: a reload, the index grows, its age starts again
 sleep 1.2
