@@ -143,8 +143,9 @@ else:
 sys.stdout.buffer.write(b)' "$rings" "$marker" "$1"
 }
 sent=0
+curl -s -o /dev/null -X POST -d '{"name": "MARKED"}' "$URL/c/banks"   # content banked from the uploads
 for mode in text tail; do
-    for route in /h/hash /m/lookup; do
+    for route in /h/hash /m/lookup /c/bank/MARKED/content; do
         c=$(marked "$mode" | curl -s -o /dev/null -w '%{http_code}' -F "photo=@-;filename=m.png" "$URL$route")
         [ "$c" = 200 ] && sent=$((sent + 1))
     done
@@ -155,8 +156,9 @@ for mode in text tail; do
     c=$(marked "$mode" | head -c 100000 | curl -s -o /dev/null -w '%{http_code}' -H "Content-Type: multipart/form-data; boundary=XyZ" --data-binary @- "$URL/h/hash")
     [ "$c" = 400 ] && sent=$((sent + 1))
 done
-check "the marked uploads were all answered (8 x 200, 2 x 400)" '[ $sent = 10 ]'
-check "the marker is in no file of the test directory or the server's working directory" '! grep -rqF "$marker" "$T" "$T/cwd"'
+check "the marked uploads were all answered (10 x 200, 2 x 400)" '[ $sent = 12 ]'
+check "the bank holds the uploads' hash, banked (the store is written)" '"$BULWARK" lists ls --json | jq -s -e "map(select(.name == \"MARKED\"))[0].entries == 1" >/dev/null'
+check "the marker is in no file of the test directory (the store among them) or the server's working directory" '! grep -rqF "$marker" "$T" "$T/cwd"'
 check "the marker is in no file under /tmp written during the test" '[ -z "$(find /tmp -xdev -type f -newer "$T/start" -exec grep -lF "$marker" {} + 2>/dev/null)" ]'
 check "the server holds no unlinked (tmpfile) or /tmp file open" '[ -d "/proc/$SERVE_PID/fd" ] && ! ls -l "/proc/$SERVE_PID/fd" | grep -q -e "(deleted)" -e " -> /tmp/"'
 check "the marker is not in the server's log" '! grep -qF "$marker" "$SERVE_LOG"'
