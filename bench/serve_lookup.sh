@@ -12,7 +12,7 @@
 # RSS after loading and after the run, the index's own size, and the
 # ratios the issue asks for. BW_INDEX=fast|compact (default compact, the
 # server's) picks the layout of both; BW_CONNS the wrk connection counts
-# (default "16 64"). BW_SOAK=SECONDS adds a long run sampling the
+# (default "16 64"), BW_WRK_THREADS wrk's threads (default 2). BW_SOAK=SECONDS adds a long run sampling the
 # server's RSS every 30 s (issue 11: flat over 10 minutes).
 set -u
 build=$(cd "${1:-build}" && pwd); n=${2:-10000000}; secs=${3:-30}
@@ -79,9 +79,10 @@ for i in $(seq 1 1200); do [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/sta
 t1=$(date +%s.%N)
 printf 'index loaded %.1f s after start; server RSS %s MB, index %.0f MB\n' \
     "$(echo "$t1 - $t0" | bc)" "$(rss "$SERVE_PID")" "$(echo "$ixb / 1048576" | bc -l)"
+wt=${BW_WRK_THREADS:-2}
 for c in ${BW_CONNS:-16 64}; do
-    echo "== wrk -t2 -c$c -d${secs}s GET /m/raw_lookup"
-    wrk -t2 -c"$c" -d"${secs}s" --latency -s "$T/raw_lookup.lua" "$URL" -- "$T/queries.txt" >"$T/wrk.txt"
+    echo "== wrk -t$wt -c$c -d${secs}s GET /m/raw_lookup"
+    wrk -t"$wt" -c"$c" -d"${secs}s" --latency -s "$T/raw_lookup.lua" "$URL" -- "$T/queries.txt" >"$T/wrk.txt"
     grep -E "Latency|^ +(50|90|99)%|requests in|Non-2xx|Socket errors" "$T/wrk.txt"
     rq=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' "$T/wrk.txt")
     p99=$(awk '$1 == "99%" {print $2}' "$T/wrk.txt")
