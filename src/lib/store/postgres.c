@@ -126,7 +126,9 @@ static bw_status run(pg_store *q, const char *sql, const params *p, const char *
                                p ? p->len : NULL, p ? p->fmt : NULL, 1);
     ExecStatusType s = PQresultStatus(r);
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
-        bw_status st = r ? pg_fail(q, err, what, r) : bw__fail(err, BW_ERR_NOMEM, "out of memory");
+        bw_status st = r || PQstatus(q->db) != CONNECTION_OK
+                           ? pg_fail(q, err, what, r) /* no result: the connection is lost */
+                           : bw__fail(err, BW_ERR_NOMEM, "out of memory");
         PQclear(r);
         return st;
     }
@@ -143,7 +145,8 @@ static bw_status exec(pg_store *q, const char *sql, const char *what, bw_error *
     PGresult *r = PQexec(q->db, sql);
     bw_status st = BW_OK;
     if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-        st = r ? pg_fail(q, err, what, r) : bw__fail(err, BW_ERR_NOMEM, "out of memory");
+        st = r || PQstatus(q->db) != CONNECTION_OK ? pg_fail(q, err, what, r)
+                                                    : bw__fail(err, BW_ERR_NOMEM, "out of memory");
     PQclear(r);
     return st;
 }
