@@ -777,11 +777,10 @@ static bw_status find(bw_matcher *m, bw_hash_kind kind, const uint8_t *bytes, fo
     if (!c)
         return bw_store_find(m->store, kind, bytes, on_entry, f, err);
     int hit = c->gen == gen && c->kind == kind && !memcmp(c->hash, bytes, nb);
-    cached fresh = {0};
-    keep k = {f, &fresh, 0};
-    bw_status st = bw_store_find(m->store, kind, bytes, on_entry_kept, &k, err);
-    if (st == BW_ERR_DB && hit) { /* the store is away: its last answer */
-        cache_drop(&fresh);
+    if (hit) { /* kept already: the store's answer, or the kept one if it is away */
+        bw_status st = bw_store_find(m->store, kind, bytes, on_entry, f, err);
+        if (st != BW_ERR_DB)
+            return st;
         for (size_t i = 0; i < c->n && f->st == BW_OK; i++) {
             bw_entry e = {kind, {0}, c->label[i], c->category[i], c->added_at[i]};
             memcpy(e.hash, bytes, nb);
@@ -789,6 +788,9 @@ static bw_status find(bw_matcher *m, bw_hash_kind kind, const uint8_t *bytes, fo
         }
         return f->st == BW_OK ? BW_OK : bw__fail(err, f->st, "out of memory");
     }
+    cached fresh = {0};
+    keep k = {f, &fresh, 0};
+    bw_status st = bw_store_find(m->store, kind, bytes, on_entry_kept, &k, err);
     if (st != BW_OK || k.full) {
         cache_drop(&fresh);
         return st;
