@@ -209,14 +209,23 @@ static void refresh_until_stopped(srv_service *svc, bw_matcher *m)
 {
     feed f = {NULL, 0};
     int64_t hurry_until = 0;
+    int away = 0;
     atomic_store(&svc->index_ok_ms, srv_now_ms());
     while (!atomic_load(&svc->stopping)) {
         int reloaded = 0;
+        bw_error err;
         int64_t announced = feed_wait(svc, &f, hurry_until ? 50 : REFRESH_MS);
         if (atomic_load(&svc->stopping))
             break;
-        if (bw_matcher_refresh(m, &reloaded, NULL) == BW_OK)
+        if (bw_matcher_refresh(m, &reloaded, &err) == BW_OK) {
             atomic_store(&svc->index_ok_ms, srv_now_ms());
+            if (away)
+                warn("the store answers again: the index is followed again");
+            away = 0;
+        } else if (!away) {
+            warn("%s: serving from the index there is, trying again", bw_error_message(&err));
+            away = 1;
+        }
         if (reloaded)
             atomic_store(&svc->index_built_ms, srv_now_ms());
         if (announced && !reloaded)
