@@ -29,6 +29,7 @@
 # bw_serve_stop     SIGTERM to the server; $SERVE_RC its exit code
 # bw_pg_start       a PostgreSQL server of the test's own; $BW_PG its location;
 #                   bw_pg_down / bw_pg_up restart it
+# bw_pg_replica     a streaming replica (hot standby) of it; $BW_PG_R its location
 # bw_on_exit CMD    run CMD when the test exits (the servers above use it)
 set -u
 : "${BULWARK:?BULWARK (the built tool) must be set; run through ctest}"
@@ -126,7 +127,29 @@ bw_pg_start() {
 # same data), as a database restart or a network cut looks to a client.
 bw_pg_down() { $BW_PG_CTL -m immediate stop >/dev/null 2>&1; }
 bw_pg_up() { $BW_PG_CTL -o "$BW_PG_OPTIONS" start >/dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-; }  # the server keeps no fd of the test
+# bw_pg_replica: a hot standby of bw_pg_start's server (pg_basebackup -R
+# over its socket, as the same user; PostgreSQL's defaults already have
+# wal_level=replica, max_wal_senders and initdb's local replication line),
+# on a second free port, stopped before the primary. Sets BW_PG_R. Returns
+# 1 (and says why) without pg_basebackup.
+bw_pg_replica() {
+    local bin port run=""
+    bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+    [ -x "$bin/pg_basebackup" ] || { echo "bw_pg_replica: no pg_basebackup" >&2; return 1; }
+    [ "$(id -u)" = 0 ] && run="runuser -u postgres --"
+    local pport=${BW_PG##*port=}; pport=${pport%%&*}
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    $run "$bin/pg_basebackup" -h "$BW_PG_DIR" -p "$pport" -U postgres -D "$BW_PG_DIR/replica" -R \
+        >"$BW_PG_DIR/basebackup.log" 2>&1 || { cat "$BW_PG_DIR/basebackup.log" >&2; return 1; }
+    BW_PG_R_CTL="$run $bin/pg_ctl -D $BW_PG_DIR/replica -l $BW_PG_DIR/replica.log -w -t 60"
+    $BW_PG_R_CTL -o "-p $port -k $BW_PG_DIR -c listen_addresses= -c fsync=off" start >/dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- ||
+        { cat "$BW_PG_DIR/replica.log" >&2; return 1; }
+    BW_PG_R_STOP="$BW_PG_R_CTL -m fast stop"
+    BW_PG_R="postgresql:///bulwark?host=$BW_PG_DIR&port=$port&user=postgres"
+}
 bw_pg_stop() {
+    [ -n "${BW_PG_R_STOP:-}" ] && $BW_PG_R_STOP >/dev/null 2>&1
+    BW_PG_R_STOP=""
     [ -n "${BW_PG_STOP:-}" ] && $BW_PG_STOP >/dev/null 2>&1
     BW_PG_STOP=""
     [ -n "${BW_PG_DIR:-}" ] && rm -rf "$BW_PG_DIR"

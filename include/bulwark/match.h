@@ -12,6 +12,10 @@
  * the current one and swapped in (milliseconds, whatever the size of the
  * rest); removals and many small indexes make a thread of the matcher's
  * own rebuild the whole index on a second store connection and swap it in.
+ * A store that cannot be reached (a database restart, a network cut)
+ * keeps the index there is: a refresh fails and is tried again, and an
+ * index hit is answered from what the store last said of that hash under
+ * the current index (kept for a few thousand hashes), else it fails.
  * Results are records ready for the interface's `matches` array:
  * {list, kind, hash, distance, label}, nearest first. */
 #ifndef BULWARK_MATCH_H
@@ -97,6 +101,10 @@ uint64_t bw_matcher_reloads(bw_matcher *m);
  * whether one is wanted or running now. */
 uint64_t bw_matcher_compactions(bw_matcher *m);
 int bw_matcher_rebuilding(bw_matcher *m);
+/* How many hashes the matcher has read from the store for its index, in
+ * all: the first load, each change (only the list versions its index
+ * lacks) and each full rebuild. What a node catching up costs. */
+uint64_t bw_matcher_rows_read(bw_matcher *m);
 
 /* The index in numbers: the hashes of one kind and the bytes it takes.
  * A change adds a small index beside the big one instead of rebuilding it

@@ -91,6 +91,22 @@ bw_status bw_store_list_get(bw_store *s, const char *name, bw_list_info **out, b
  * another connection commits to the store (SQLite: PRAGMA data_version). */
 bw_status bw_store_data_version(bw_store *s, int64_t *version, bw_error *err);
 
+/* The change feed: wait up to timeout_ms for another connection's commit
+ * to be announced, outside a transaction. PostgreSQL: every write
+ * transaction announces its new data version on the channel bw_changes
+ * (NOTIFY, delivered at its commit), and this connection LISTENs to it
+ * from its first call (again after a lost connection is made anew, at the
+ * next call: an announcement missed meanwhile is not replayed, so a
+ * watcher also compares data versions). *version: the highest data
+ * version announced, 0 when none came in time. BW_ERR_UNSUPPORTED: the
+ * backend announces nothing (SQLite; poll bw_store_data_version). A
+ * connection of its own is best: the wait holds it. */
+bw_status bw_store_wait_change(bw_store *s, int timeout_ms, int64_t *version, bw_error *err);
+
+/* How many hashes (rows of entries, or hashes in PDQ blocks) this
+ * connection has read to build indexes, in all: what a catch-up costs. */
+uint64_t bw_store_rows_read(const bw_store *s);
+
 /* How many lists the store holds. */
 bw_status bw_store_list_count(bw_store *s, uint64_t *n, bw_error *err);
 

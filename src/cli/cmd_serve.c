@@ -22,6 +22,8 @@ typedef struct serve_args {
     int fetch_private;
     long long fetch_max_size;
     long long fetch_timeout;
+    const char *db_read;
+    long long stale_after;
 } serve_args;
 
 static const cli_opt serve_opts[] = {
@@ -30,6 +32,13 @@ static const cli_opt serve_opts[] = {
                  "127.0.0.1:5100, HMA's port; port 0: any free port; each address bound is "
                  "printed on stderr); without --tokens only loopback addresses"),
     CLI_OPT_DB,
+    CLI_OPT_STR("db-read", 0, "URI", serve_args, db_read,
+                "read the lists from this store instead (a PostgreSQL hot standby of --db): "
+                "lookups and index loads; writes (/c routes) and the change feed stay on --db"),
+    CLI_OPT_NUM("stale-after", 0, "SECONDS", serve_args, stale_after, 0, 86400,
+                "when the store has not answered for this long, GET /status is 503 "
+                "INDEX-STALE while lookups go on from the index there is (default 30; 0: "
+                "never)"),
     CLI_OPT_STR("tokens", 0, "FILE", serve_args, tokens,
                 "bearer tokens, one per line: NAME SCOPE[,SCOPE] sha256:HEX (the SHA-256 of the "
                 "token; scopes match, curate, report, admin)"),
@@ -81,7 +90,8 @@ static const cli_opt serve_opts[] = {
 
 static const cli_cmd serve_cmd = {
     "serve",
-    "bulwark serve [--listen HOST:PORT]... [--db PATH] [--tokens FILE] [-j N]\n"
+    "bulwark serve [--listen HOST:PORT]... [--db PATH|URI] [--db-read URI]\n"
+    "                     [--stale-after SECONDS] [--tokens FILE] [-j N]\n"
     "                     [--tls-cert FILE --tls-key FILE] [--max-body SIZE]\n"
     "                     [--max-inflight N] [--max-connections N] [--timeout SECONDS]\n"
     "                     [--log FILE] [--rate N] [--allow-empty] [--index fast|compact]\n"
@@ -98,7 +108,10 @@ static const cli_cmd serve_cmd = {
     "the store (--db PATH); GET /metrics (Prometheus text, admin scope) and GET\n"
     "/openapi.json. Uploads are held in memory (--max-body) and never written to\n"
     "disk. A list changed by another process is matched within two seconds.\n"
-    "/status is 503 INDEX-NOT-LOADED until the index is loaded. SIGHUP reloads\n"
+    "/status is 503 INDEX-NOT-LOADED until the index is loaded, and 503\n"
+    "INDEX-STALE while the store cannot be reached (--stale-after). Several\n"
+    "nodes may serve one PostgreSQL store: each follows its change feed\n"
+    "(LISTEN/NOTIFY), applying only the list versions it lacks. SIGHUP reloads\n"
     "the --tokens file (a file that does not load keeps the tokens there are).\n"
     "SIGTERM or SIGINT stops accepting, finishes the requests in flight and\n"
     "exits. Routes, tokens and limits: docs/serve.md.\n\n",
@@ -119,6 +132,7 @@ int cmd_serve(int argc, char **argv)
     a.max_connections = 4096;
     a.timeout = 30;
     a.fetch_timeout = 10;
+    a.stale_after = 30;
     if ((rc = cli_parse(&serve_cmd, argc, argv, &a, &first)) != 0)
         return rc < 0 ? BW_EXIT_OK : rc;
     if (first < argc) {
@@ -150,8 +164,11 @@ int cmd_serve(int argc, char **argv)
                       guard, a.log, (unsigned)a.rate,
                       {a.fetch_allow.v, a.fetch_allow.n, a.fetch_private,
                        (uint64_t)(a.fetch_max_size ? a.fetch_max_size : a.max_body),
-                       (unsigned)a.fetch_timeout * 1000u, BW_FETCH_DEFAULT_MAX_REDIRECTS}};
+                       (unsigned)a.fetch_timeout * 1000u, BW_FETCH_DEFAULT_MAX_REDIRECTS},
+                      NULL, 0};
     cfg.iopts.layout = a.c.index;
+    cfg.db_read = a.db_read;
+    cfg.stale_after = (unsigned)a.stale_after;
     bw_error err;
     if (bw_fetch_policy_check(&cfg.fetch, &err) != BW_OK)
         rc = cli_usage_error("serve", "--fetch-allow %s", bw_error_message(&err));

@@ -4,7 +4,8 @@
  * its own to the store (curation is rare beside lookups, and a connection
  * per request needs no lock), writes through the library (store.h), and
  * then refreshes the matcher so that this process matches what it wrote at
- * once; other processes and nodes follow within the refresher's 500 ms.
+ * once; other processes and nodes follow at the commit on PostgreSQL's
+ * change feed (serve.c's refresher), else within its 500 ms.
  * Every body is the library's (hma.h). */
 #include <stdio.h>
 #include <stdlib.h>

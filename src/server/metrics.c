@@ -259,6 +259,14 @@ static void write_index(srv_service *svc, out *o)
     header(o, "bulwark_index_compactions_total", "counter",
            "Full rebuilds of the index in the background.");
     put(o, "bulwark_index_compactions_total %" PRIu64 "\n", mt ? bw_matcher_compactions(mt) : 0);
+    header(o, "bulwark_index_rows_read_total", "counter",
+           "Hashes read from the store for the index: the first load, each change (only the "
+           "list versions the index lacks) and each full rebuild.");
+    put(o, "bulwark_index_rows_read_total %" PRIu64 "\n", mt ? bw_matcher_rows_read(mt) : 0);
+    header(o, "bulwark_index_stale", "gauge",
+           "1 when the store has not answered for --stale-after seconds (/status INDEX-STALE); "
+           "lookups go on with the index there is.");
+    put(o, "bulwark_index_stale %d\n", mt && srv_index_stale(svc) ? 1 : 0);
 }
 
 static void write_matches(srv_service *svc, out *o)

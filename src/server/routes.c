@@ -41,10 +41,12 @@ static void reply_failure(srv_reply *rp, const bw_error *err)
 static void h_status(srv_service *svc, const srv_request *rq, srv_reply *rp)
 {
     (void)rq;
-    if (atomic_load(&svc->matcher))
-        srv_reply_text(rp, 200, "I-AM-ALIVE");
-    else
+    if (!atomic_load(&svc->matcher))
         srv_reply_text(rp, 503, "INDEX-NOT-LOADED");
+    else if (srv_index_stale(svc))
+        srv_reply_text(rp, 503, "INDEX-STALE");
+    else
+        srv_reply_text(rp, 200, "I-AM-ALIVE");
 }
 
 static void h_status_live(srv_service *svc, const srv_request *rq, srv_reply *rp)

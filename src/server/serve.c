@@ -160,23 +160,96 @@ typedef struct loader {
     int failed;
 } loader;
 
-/* After the first load the loader thread is the refresher: every
- * REFRESH_MS it asks the store whether another connection committed (a
- * list imported, re-imported or removed by any process or node) and if so
- * builds the new index beside the old one and swaps it in. Lookups never
+int srv_index_stale(srv_service *svc)
+{
+    unsigned after = svc->cfg->stale_after;
+    int64_t ok = atomic_load(&svc->index_ok_ms);
+    return after && ok && srv_now_ms() - ok > (int64_t)after * 1000;
+}
+
+/* The change feed: a connection of its own to --db (writes are announced
+ * on the primary, never by a replica) waiting for an announcement. Waits
+ * up to ms and returns the version announced (0: none, or no feed: the
+ * backend has none, SQLite, or the database is away: the time is slept). */
+typedef struct feed {
+    bw_store *s;
+    int none;       /* the backend has no change feed */
+} feed;
+
+static int64_t feed_wait(srv_service *svc, feed *f, int ms)
+{
+    int64_t version = 0, until = srv_now_ms() + ms;
+    bw_status st = BW_ERR_UNSUPPORTED;
+    if (!f->none && !f->s && bw_store_open(&f->s, svc->cfg->db, BW_STORE_MUST_EXIST, NULL) != BW_OK)
+        f->s = NULL;
+    if (f->s && (st = bw_store_wait_change(f->s, ms, &version, NULL)) == BW_ERR_UNSUPPORTED) {
+        f->none = 1;
+        bw_store_close(f->s);
+        f->s = NULL;
+    }
+    if (st == BW_OK && version > 0)
+        return version;
+    while (srv_now_ms() < until && !atomic_load(&svc->stopping))
+        sleep_ms(until - srv_now_ms() < 50 ? until - srv_now_ms() : 50);
+    return 0;
+}
+
+/* After the first load the loader thread is the refresher: it waits for
+ * the change feed's announcement of a commit (another process, a /c
+ * route, another node), or REFRESH_MS at most, then asks the store
+ * whether another connection committed and if so builds the index of the
+ * list versions it lacks beside the old one and swaps it in. An
+ * announcement not seen yet by the store lookups read (--db-read, a
+ * replica replaying) is asked again every 50 ms for 2 s. Lookups never
  * refresh themselves, so none of them waits for a rebuild, and a change
  * is matched within 2 s even when no lookup comes (/m/index/status shows
- * it). A failed check keeps the index there is and is tried again. */
+ * it). A failed check keeps the index there is and is tried again; the
+ * store unreachable for --stale-after makes /status INDEX-STALE. */
 static void refresh_until_stopped(srv_service *svc, bw_matcher *m)
 {
+    feed f = {NULL, 0};
+    int64_t hurry_until = 0;
+    int away = 0;
+    atomic_store(&svc->index_ok_ms, srv_now_ms());
     while (!atomic_load(&svc->stopping)) {
         int reloaded = 0;
-        for (int t = 0; t < REFRESH_MS && !atomic_load(&svc->stopping); t += 50)
-            sleep_ms(50);
-        if (!atomic_load(&svc->stopping) && bw_matcher_refresh(m, &reloaded, NULL) == BW_OK &&
-            reloaded)
+        bw_error err;
+        int64_t announced = feed_wait(svc, &f, hurry_until ? 50 : REFRESH_MS);
+        if (atomic_load(&svc->stopping))
+            break;
+        if (bw_matcher_refresh(m, &reloaded, &err) == BW_OK) {
+            atomic_store(&svc->index_ok_ms, srv_now_ms());
+            if (away)
+                warn("the store answers again: the index is followed again");
+            away = 0;
+        } else if (!away) {
+            warn("%s: serving from the index there is, trying again", bw_error_message(&err));
+            away = 1;
+        }
+        if (reloaded)
             atomic_store(&svc->index_built_ms, srv_now_ms());
+        if (announced && !reloaded)
+            hurry_until = srv_now_ms() + 2000;
+        if (reloaded || srv_now_ms() > hurry_until)
+            hurry_until = 0;
     }
+    bw_store_close(f.s);
+}
+
+/* The store lookups and index loads read: --db-read when given (the
+ * store checked at start-up is --db's), else the one opened already. */
+static bw_store *reading_store(loader *ld, bw_error *err)
+{
+    bw_store *s = ld->store;
+    ld->store = NULL;
+    if (!ld->svc->cfg->db_read)
+        return s;
+    bw_store_close(s);
+    s = NULL;
+    if (bw_store_open(&s, ld->svc->cfg->db_read, BW_STORE_MUST_EXIST | BW_STORE_READONLY, err) !=
+        BW_OK)
+        s = NULL;
+    return s;
 }
 
 /* The loader thread: wait for the store if there is none yet, build the
@@ -196,9 +269,8 @@ static void *load(void *arg)
     }
     if (!ld->store)
         return NULL;
-    bw_store *s = ld->store;
-    ld->store = NULL; /* the matcher takes it, also on failure */
-    if (bw_matcher_open_store(&m, s, NULL, 0, &svc->cfg->iopts, &err) != BW_OK) {
+    bw_store *s = reading_store(ld, &err); /* the matcher takes it, also on failure */
+    if (!s || bw_matcher_open_store(&m, s, NULL, 0, &svc->cfg->iopts, &err) != BW_OK) {
         warn("cannot load the lists: %s", bw_error_message(&err));
         ld->failed = 1;
         pthread_kill(ld->main, SIGTERM);

@@ -48,6 +48,8 @@ typedef struct srv_config {
     const char *log;             /* the access log's file, NULL or "-": stderr */
     unsigned rate;               /* requests per second per token (or address), 0: no limit */
     bw_fetch_policy fetch;       /* ?url= fetching: --fetch-allow etc.; no hosts: off (403) */
+    const char *db_read;         /* lookups and index loads read here (a replica), NULL: db */
+    unsigned stale_after;        /* seconds without reaching the store before INDEX-STALE, 0: never */
 } srv_config;
 
 #define SRV_MAX_LISTEN 16         /* --listen addresses */
@@ -96,6 +98,7 @@ typedef struct srv_service {
     srv_access *access;
     srv_limiter *limiter;          /* NULL: no --rate */
     _Atomic int64_t index_built_ms; /* when the index in use was built (Unix ms), 0: none */
+    _Atomic int64_t index_ok_ms;   /* when the store last answered a refresh (Unix ms) */
     char *tls_cert, *tls_key;      /* the PEM bytes of --tls-cert/--tls-key, NULL: plain */
 } srv_service;
 
@@ -127,6 +130,10 @@ void srv_reply_error(srv_reply *rp, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Append n bytes (JSON Lines); 0, or -1 when out of memory. */
 int srv_reply_append(srv_reply *rp, const char *p, size_t n);
+
+/* Whether the index is stale: the store has not answered a refresh for
+ * --stale-after seconds (serve.c). */
+int srv_index_stale(srv_service *svc);
 
 /* Look up an HMA signal (type name, signal string) in the matcher, as
  * GET /m/lookup does (routes.c): 0 with the matches, or -1 after the

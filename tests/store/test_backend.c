@@ -6,7 +6,9 @@
  * version committed through another connection, and closes the store it
  * took; the neutral code's errors (a missing list, a stopped stream, no
  * store) keep their messages; and a PostgreSQL location is refused as not
- * yet supported, naming it, before anything touches the file system. */
+ * yet supported, naming it, before anything touches the file system;
+ * the change feed announces commits (PostgreSQL) and a matcher counts the
+ * rows it reads. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,6 +226,60 @@ static void test_matcher_open_store(void **state)
     assert_int_equal(reloaded, 0); /* nothing new */
     bw_matches_free(&ms);
     bw_matcher_close(m); /* closes s */
+    bw_store_close(other);
+}
+
+/* The change feed: PostgreSQL announces every commit's data version to a
+ * connection that waits for it (SQLite has no feed: BW_ERR_UNSUPPORTED),
+ * and a matcher counts the hashes it reads -- a change costs the rows of
+ * the new version only. */
+static void test_change_feed(void **state)
+{
+    (void)state;
+    const char *path = db_path("feed.db");
+    int pg = strncmp(path, "postgres", 8) == 0;
+    bw_store *s, *watch, *other;
+    bw_error err;
+    int64_t v = -1, dv = 0;
+    assert_int_equal(bw_store_open(&s, path, 0, &err), BW_OK);
+    bw_entry three[] = {
+        entry(BW_HASH_PDQ, PDQ_A, "a", NULL),
+        entry(BW_HASH_MD5, MD5_EMPTY, "b", NULL),
+        entry(BW_HASH_SHA256, SHA256_EMPTY, "c", NULL),
+    };
+    write_list(s, "three", three, 3, NULL);
+    assert_int_equal(bw_store_reopen(s, &watch, &err), BW_OK);
+    assert_int_equal(bw_store_reopen(s, &other, &err), BW_OK);
+    bw_status st = bw_store_wait_change(watch, 0, &v, &err);
+    assert_int_equal(st, pg ? BW_OK : BW_ERR_UNSUPPORTED);
+    assert_int_equal(v, 0);
+    if (pg) {
+        bw_entry two[] = {entry(BW_HASH_MD5, MD5_OTHER, "d", NULL),
+                          entry(BW_HASH_PDQ, PDQ_B, "e", NULL)};
+        write_list(other, "two", two, 2, NULL);
+        assert_int_equal(bw_store_wait_change(watch, 5000, &v, &err), BW_OK);
+        assert_int_equal(bw_store_data_version(watch, &dv, &err), BW_OK);
+        assert_true(v > 0);
+        assert_int_equal(v, dv); /* the version the commit made */
+        assert_int_equal(bw_store_wait_change(watch, 50, &v, &err), BW_OK);
+        assert_int_equal(v, 0); /* nothing more came */
+        assert_int_equal(bw_store_list_remove(other, "two", &err), BW_OK);
+        assert_int_equal(bw_store_wait_change(watch, 5000, &v, &err), BW_OK);
+        assert_true(v > dv);
+    }
+    assert_int_equal(bw_store_rows_read(s), 0);
+    bw_matcher *m;
+    assert_int_equal(bw_matcher_open_store(&m, s, NULL, 0, NULL, &err), BW_OK);
+    bw_matcher_set_refresh(m, -1);
+    assert_int_equal(bw_matcher_rows_read(m), 3);
+    bw_entry one[] = {entry(BW_HASH_MD5, MD5_OTHER, "f", NULL)};
+    write_list(other, "one", one, 1, NULL);
+    int reloaded = 0;
+    assert_int_equal(bw_matcher_refresh(m, &reloaded, &err), BW_OK);
+    assert_int_equal(reloaded, 1);
+    assert_int_equal(bw_matcher_rows_read(m), 4); /* the new version only */
+    bw_matcher_close(m);
+    bw_store_close(watch);
     bw_store_close(other);
 }
 
@@ -578,6 +634,7 @@ int main(void)
         cmocka_unit_test(test_list_round_trip),
         cmocka_unit_test(test_matcher_open_store),
         cmocka_unit_test(test_matcher_open_store_fails),
+        cmocka_unit_test(test_change_feed),
         cmocka_unit_test(test_postgresql_unreachable),
         cmocka_unit_test(test_content),
         cmocka_unit_test(test_rename),

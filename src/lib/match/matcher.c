@@ -24,7 +24,13 @@
  * the small part grown past an eighth of the base, asks for a full
  * rebuild, which a thread of the matcher's own runs on a second
  * connection to the store while lookups go on with the view there is; it
- * then swaps in its base with what came while it was built. */
+ * then swaps in its base with what came while it was built.
+ *
+ * Every hash read from the store for a view is counted (rows_read: what
+ * a catch-up costs, full or a part). A store that cannot be reached keeps
+ * the view there is; an index hit is then answered from the store's last
+ * answers for that hash under this view (a small cache, dropped whenever
+ * the view changes), so the hashes being looked up go on matching. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -35,6 +41,18 @@
 #include "core/internal.h"
 
 #define MAX_PARTS 2          /* the base and the small index beside it */
+#define CACHE_SLOTS 4096     /* the store's answers kept for when it is unreachable */
+#define CACHE_HITS 8         /* list entries kept per hash (more: not kept) */
+
+/* The store's last answer for one hash: the lists holding it. */
+typedef struct cached {
+    uint64_t gen;             /* the view it was right for (0: empty) */
+    bw_hash_kind kind;
+    uint8_t hash[BW_HASH_MAX_BYTES];
+    size_t n;
+    char *list[CACHE_HITS], *label[CACHE_HITS], *category[CACHE_HITS];
+    int64_t added_at[CACHE_HITS];
+} cached;
 
 /* What lookups ask: immutable once published, freed by its last user. */
 typedef struct view {
@@ -66,7 +84,12 @@ struct bw_matcher {
     atomic_llong last_check_ms;
     atomic_ullong reloads;
     atomic_ullong compactions;
+    atomic_ullong rows_read;  /* hashes read from the store for views */
+    atomic_ullong gen;        /* moves with every view published */
+    cached *cache;            /* CACHE_SLOTS, guarded by lock (NULL: none) */
 };
+
+static void cache_drop(cached *c);
 
 static int64_t now_ms(void)
 {
@@ -164,6 +187,7 @@ static void view_set(bw_matcher *m, view *v)
     pthread_mutex_lock(&m->vlock);
     view *old = m->cur;
     m->cur = v;
+    atomic_fetch_add(&m->gen, 1);
     pthread_mutex_unlock(&m->vlock);
     view_put(old);
 }
@@ -218,8 +242,10 @@ static bw_status build_full(bw_matcher *m, bw_store *s, view **out, bw_error *er
     bw_index *ix;
     int64_t *ids;
     size_t nids;
+    uint64_t before = bw_store_rows_read(s);
     bw_status st = bw_store_build_index_versions(s, (const char *const *)m->lists, m->nlists, NULL,
                                                  0, 1, &m->iopts, &ix, &ids, &nids, err);
+    atomic_fetch_add(&m->rows_read, bw_store_rows_read(s) - before);
     if (st != BW_OK)
         return st;
     if (!(*out = view_new(ix, ids, nids)))
@@ -286,10 +312,12 @@ static bw_status apply_change(bw_matcher *m, int64_t version, int *asked, bw_err
     bw_status st;
     pthread_mutex_lock(&m->lock);
     const char *const *names = (const char *const *)m->lists;
+    uint64_t before = bw_store_rows_read(m->store);
     st = bw_store_live_versions(m->store, names, m->nlists, &live, &nlive, err);
     if (st == BW_OK)
         st = bw_store_build_index_versions(m->store, names, m->nlists, v->ids[0], v->nids[0], 0,
                                            &m->iopts, &ix, &ids, &nids, err);
+    atomic_fetch_add(&m->rows_read, bw_store_rows_read(m->store) - before);
     pthread_mutex_unlock(&m->lock);
     for (size_t i = 0; st == BW_OK && i < v->nids[0]; i++)
         gone += !has_id(live, nlive, v->ids[0][i]);
@@ -451,6 +479,11 @@ uint64_t bw_matcher_reloads(bw_matcher *m)
     return m ? atomic_load(&m->reloads) : 0;
 }
 
+uint64_t bw_matcher_rows_read(bw_matcher *m)
+{
+    return m ? atomic_load(&m->rows_read) : 0;
+}
+
 uint64_t bw_matcher_compactions(bw_matcher *m)
 {
     return m ? atomic_load(&m->compactions) : 0;
@@ -540,6 +573,9 @@ bw_status bw_matcher_open_store(bw_matcher **out, bw_store *store, const char *c
     atomic_init(&m->compactions, 0);
     atomic_init(&m->last_check_ms, now_ms());
     atomic_init(&m->reloads, 0);
+    atomic_init(&m->rows_read, 0);
+    atomic_init(&m->gen, 1);
+    m->cache = bw__calloc(CACHE_SLOTS, sizeof *m->cache); /* NULL: lookups need the store */
     if (index_opts)
         m->iopts = *index_opts;
     if (nlists && !(m->lists = bw__calloc(nlists, sizeof *m->lists))) {
@@ -573,6 +609,9 @@ void bw_matcher_close(bw_matcher *m)
     if (started)
         pthread_join(m->compactor, NULL);
     view_put(m->cur);
+    for (size_t i = 0; m->cache && i < CACHE_SLOTS; i++)
+        cache_drop(&m->cache[i]);
+    free(m->cache);
     bw_store_close(m->store2);
     bw_store_close(m->store);
     for (size_t i = 0; i < m->nlists; i++)
@@ -678,6 +717,93 @@ static int on_entry(void *ctx, const char *list, const bw_entry *e)
     return 0;
 }
 
+/* ---------------- the store's last answers ---------------- */
+
+static void cache_drop(cached *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->list[i]);
+        free(c->label[i]);
+        free(c->category[i]);
+    }
+    c->n = 0;
+    c->gen = 0;
+}
+
+static cached *cache_slot(bw_matcher *m, bw_hash_kind kind, const uint8_t *bytes)
+{
+    uint64_t h = 1469598103934665603ull ^ (uint64_t)kind; /* FNV-1a */
+    for (size_t i = 0; i < bw_hash_kind_bytes(kind); i++)
+        h = (h ^ bytes[i]) * 1099511628211ull;
+    return &m->cache[h % CACHE_SLOTS];
+}
+
+/* One answer of the store, to the lookup (on_entry) and kept in c; past
+ * CACHE_HITS entries, or out of memory, it is not kept. */
+typedef struct keep {
+    found *f;
+    cached *c;
+    int full;
+} keep;
+
+static int on_entry_kept(void *ctx, const char *list, const bw_entry *e)
+{
+    keep *k = ctx;
+    cached *c = k->c;
+    if (on_entry(k->f, list, e))
+        return 1;
+    if (k->full || c->n == CACHE_HITS) {
+        k->full = 1;
+        return 0;
+    }
+    size_t i = c->n++;
+    c->list[i] = bw__strdup(list);
+    c->label[i] = e->label ? bw__strdup(e->label) : NULL;
+    c->category[i] = e->category ? bw__strdup(e->category) : NULL;
+    c->added_at[i] = e->added_at;
+    if (!c->list[i] || (e->label && !c->label[i]) || (e->category && !c->category[i]))
+        k->full = 1;
+    return 0;
+}
+
+/* Find (kind, bytes) in the store, keeping its answer for this view; with
+ * the store unreachable, the answer kept for this view if there is one.
+ * With m->lock held. */
+static bw_status find(bw_matcher *m, bw_hash_kind kind, const uint8_t *bytes, found *f,
+                      bw_error *err)
+{
+    uint64_t gen = atomic_load(&m->gen);
+    size_t nb = bw_hash_kind_bytes(kind);
+    cached *c = m->cache ? cache_slot(m, kind, bytes) : NULL;
+    if (!c)
+        return bw_store_find(m->store, kind, bytes, on_entry, f, err);
+    int hit = c->gen == gen && c->kind == kind && !memcmp(c->hash, bytes, nb);
+    if (hit) { /* kept already: the store's answer, or the kept one if it is away */
+        bw_status st = bw_store_find(m->store, kind, bytes, on_entry, f, err);
+        if (st != BW_ERR_DB)
+            return st;
+        for (size_t i = 0; i < c->n && f->st == BW_OK; i++) {
+            bw_entry e = {kind, {0}, c->label[i], c->category[i], c->added_at[i]};
+            memcpy(e.hash, bytes, nb);
+            on_entry(f, c->list[i], &e);
+        }
+        return f->st == BW_OK ? BW_OK : bw__fail(err, f->st, "out of memory");
+    }
+    cached fresh = {0};
+    keep k = {f, &fresh, 0};
+    bw_status st = bw_store_find(m->store, kind, bytes, on_entry_kept, &k, err);
+    if (st != BW_OK || k.full) {
+        cache_drop(&fresh);
+        return st;
+    }
+    cache_drop(c);
+    *c = fresh;
+    c->gen = gen;
+    c->kind = kind;
+    memcpy(c->hash, bytes, nb);
+    return BW_OK;
+}
+
 /* The list entries of every index hit. */
 static bw_status resolve(bw_matcher *m, const bw_index *ix, const bw_index_hits *hits,
                          bw_matches *out, bw_error *err)
@@ -699,7 +825,7 @@ static bw_status resolve(bw_matcher *m, const bw_index *ix, const bw_index_hits 
         } else
             memcpy(bytes, bw_index_digest(ix, kind, hits->v[i].id), bw_hash_kind_bytes(kind));
         found f = {m, out, hits->v[i].distance, hits->v[i].orientation, BW_OK};
-        st = bw_store_find(m->store, kind, bytes, on_entry, &f, err);
+        st = find(m, kind, bytes, &f, err);
         if (st == BW_ERR_INTERRUPTED && f.st != BW_OK)
             st = bw__fail(err, f.st, "out of memory");
     }

@@ -33,6 +33,7 @@ static bw_status advance(bw_store *s, run *r, int blocks, size_t nb, bw_error *e
         r->cur = NULL;
         if (st != BW_OK || !more)
             return st;
+        s->rows_read += blocks ? r->row.n : 1;
         if (!blocks && r->row.len != nb)
             return bw__fail(err, BW_ERR_CORRUPT, "store: a stored hash has the wrong length");
         if (blocks && r->row.len != r->row.n * nb)

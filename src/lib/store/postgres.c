@@ -7,7 +7,9 @@
  *
  * Schema (version 3, the same concepts as sqlite.c):
  *   bw_meta(version, changes)  one row; `changes` is bumped by every commit
- *     that changes a list, and is the data version other connections watch
+ *     that changes a list, and is the data version other connections watch;
+ *     the same transaction announces the new value on the channel
+ *     bw_changes (NOTIFY, delivered at commit), which wait_change LISTENs to
  *   bw_lists(id, name, source, imported_at, entries, duplicates, skipped,
  *     n_pdq, n_md5, n_sha1, n_sha256, live, delta), one live version per
  *     name (not delta) and the list's live deltas
@@ -26,7 +28,10 @@
  * table with COPY ... FROM STDIN (FORMAT binary), then one INSERT ...
  * SELECT DISTINCT ON (kind, hash) keeps the first of each hash. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +49,7 @@ typedef struct pg_store {
     char where[256];        /* the location without its password, for messages */
     int in_txn;
     int copying;            /* a COPY into bw_import is open */
+    int listening;          /* LISTEN bw_changes was sent on this connection */
     unsigned cursors;       /* cursor names are c1, c2, ... */
     uint8_t *copy;          /* the COPY data not yet sent */
     size_t copy_len, copy_cap;
@@ -120,7 +126,9 @@ static bw_status run(pg_store *q, const char *sql, const params *p, const char *
                                p ? p->len : NULL, p ? p->fmt : NULL, 1);
     ExecStatusType s = PQresultStatus(r);
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
-        bw_status st = r ? pg_fail(q, err, what, r) : bw__fail(err, BW_ERR_NOMEM, "out of memory");
+        bw_status st = r || PQstatus(q->db) != CONNECTION_OK
+                           ? pg_fail(q, err, what, r) /* no result: the connection is lost */
+                           : bw__fail(err, BW_ERR_NOMEM, "out of memory");
         PQclear(r);
         return st;
     }
@@ -137,7 +145,8 @@ static bw_status exec(pg_store *q, const char *sql, const char *what, bw_error *
     PGresult *r = PQexec(q->db, sql);
     bw_status st = BW_OK;
     if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-        st = r ? pg_fail(q, err, what, r) : bw__fail(err, BW_ERR_NOMEM, "out of memory");
+        st = r || PQstatus(q->db) != CONNECTION_OK ? pg_fail(q, err, what, r)
+                                                    : bw__fail(err, BW_ERR_NOMEM, "out of memory");
     PQclear(r);
     return st;
 }
@@ -301,6 +310,7 @@ static void reconnect_if_lost(pg_store *q)
     if (!q->in_txn && PQstatus(q->db) == CONNECTION_BAD) {
         PQreset(q->db);
         q->copying = 0;
+        q->listening = 0; /* a new session listens to nothing */
     }
 }
 
@@ -340,15 +350,67 @@ static bw_status pg_data_version(bw_store *s, int64_t *version, bw_error *err)
     bw_status st = query_i64(q, sql, NULL, "store: reading the data version", version, err);
     if (st != BW_OK && !q->in_txn) { /* a connection that failed only now: once more */
         PQreset(q->db);
+        q->listening = 0;
         st = query_i64(q, sql, NULL, "store: reading the data version", version, err);
     }
     return st;
 }
 
-/* A commit that changes lists moves the data version. */
+/* A commit that changes lists moves the data version, and announces the
+ * new one to every connection that LISTENs (delivered at the commit, not
+ * at all on a rollback). */
 static bw_status bump(pg_store *q, bw_error *err)
 {
-    return run(q, "UPDATE bw_meta SET changes = changes + 1", NULL, "store", NULL, err);
+    return run(q, "WITH c AS (UPDATE bw_meta SET changes = changes + 1 RETURNING changes) "
+                  "SELECT pg_notify('bw_changes', changes::text) FROM c",
+               NULL, "store", NULL, err);
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait up to timeout_ms for a commit's announcement on bw_changes
+ * (LISTEN is sent on first use, and again on a connection made anew):
+ * poll(2) on the connection's socket, then libpq's notifications.
+ * *version: the highest data version announced, 0 when none came. A lost
+ * connection is an error now and is made again at the next call. */
+static bw_status pg_wait_change(bw_store *s, int timeout_ms, int64_t *version, bw_error *err)
+{
+    pg_store *q = pq(s);
+    int64_t deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    *version = 0;
+    if (q->in_txn)
+        return bw__fail(err, BW_ERR_ARG, "store: waiting for a change inside a transaction");
+    reconnect_if_lost(q);
+    if (!q->listening) {
+        bw_status st = exec(q, "LISTEN bw_changes", "store: listening for changes", err);
+        if (st != BW_OK)
+            return st;
+        q->listening = 1;
+    }
+    for (;;) {
+        PGnotify *n;
+        if (!PQconsumeInput(q->db))
+            return pg_fail(q, err, "store: waiting for a change", NULL);
+        while ((n = PQnotifies(q->db)) != NULL) {
+            int64_t v = n->extra ? strtoll(n->extra, NULL, 10) : 0;
+            *version = v > *version ? v : *version > 0 ? *version : 1;
+            PQfreemem(n);
+        }
+        int64_t left = deadline - mono_ms();
+        if (*version || left <= 0)
+            return BW_OK;
+        struct pollfd pfd = {PQsocket(q->db), POLLIN, 0};
+        if (pfd.fd < 0)
+            return pg_fail(q, err, "store: waiting for a change", NULL);
+        int rc = poll(&pfd, 1, (int)left);
+        if (rc < 0 && errno != EINTR)
+            return bw__fail(err, BW_ERR_DB, "store: waiting for a change: %s", strerror(errno));
+    }
 }
 
 /* ---------------- list metadata ---------------- */
@@ -1029,6 +1091,7 @@ const bw__store_backend bw__store_postgres = {
     .commit = pg_commit,
     .rollback = pg_rollback,
     .data_version = pg_data_version,
+    .wait_change = pg_wait_change,
     .lists = pg_lists,
     .count = pg_count,
     .list_id = pg_list_id,

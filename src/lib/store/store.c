@@ -187,6 +187,22 @@ bw_status bw_store_data_version(bw_store *s, int64_t *version, bw_error *err)
     return s->be->data_version(s, version, err);
 }
 
+bw_status bw_store_wait_change(bw_store *s, int timeout_ms, int64_t *version, bw_error *err)
+{
+    *version = 0;
+    if (!s)
+        return bw__fail(err, BW_ERR_ARG, "no store");
+    if (!s->be->wait_change)
+        return bw__fail(err, BW_ERR_UNSUPPORTED, "the %s store announces no changes: poll its "
+                        "data version", s->be->name);
+    return s->be->wait_change(s, timeout_ms, version, err);
+}
+
+uint64_t bw_store_rows_read(const bw_store *s)
+{
+    return s ? s->rows_read : 0;
+}
+
 bw_status bw_store_list_count(bw_store *s, uint64_t *n, bw_error *err)
 {
     return s->be->count(s, n, err);

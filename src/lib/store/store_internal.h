@@ -28,6 +28,7 @@ struct bw_store {
     int readonly;
     char *location;       /* as opened (bw__store_reopen), set by store.c */
     int flags;
+    uint64_t rows_read;   /* hashes read for indexes (load.c), bw_store_rows_read */
 };
 
 /* A stream of rows of one list, read in order (see hashes, pdq_blocks). */
@@ -68,6 +69,11 @@ struct bw__store_backend {
     /* Change detection: a number that moves when another connection
      * commits (bw_store_data_version). */
     bw_status (*data_version)(bw_store *s, int64_t *version, bw_error *err);
+    /* Optional (NULL: the backend announces nothing, callers poll
+     * data_version): wait up to timeout_ms, outside a transaction, for
+     * another connection's commit to be announced; *version the data
+     * version announced (> 0), 0 when none came in time. */
+    bw_status (*wait_change)(bw_store *s, int timeout_ms, int64_t *version, bw_error *err);
 
     /* List metadata. lists: every live version by name (a list's version
      * first, then its deltas by id), or only those of the one called name
