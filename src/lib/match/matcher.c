@@ -51,7 +51,7 @@ typedef struct cached {
     uint8_t hash[BW_HASH_MAX_BYTES];
     size_t n;
     char *list[CACHE_HITS], *label[CACHE_HITS], *category[CACHE_HITS];
-    int64_t added_at[CACHE_HITS];
+    int64_t added_at[CACHE_HITS], content_id[CACHE_HITS];
 } cached;
 
 /* What lookups ask: immutable once published, freed by its last user. */
@@ -761,6 +761,7 @@ static int on_entry_kept(void *ctx, const char *list, const bw_entry *e)
     c->label[i] = e->label ? bw__strdup(e->label) : NULL;
     c->category[i] = e->category ? bw__strdup(e->category) : NULL;
     c->added_at[i] = e->added_at;
+    c->content_id[i] = e->content_id;
     if (!c->list[i] || (e->label && !c->label[i]) || (e->category && !c->category[i]))
         k->full = 1;
     return 0;
@@ -783,7 +784,8 @@ static bw_status find(bw_matcher *m, bw_hash_kind kind, const uint8_t *bytes, fo
         if (st != BW_ERR_DB)
             return st;
         for (size_t i = 0; i < c->n && f->st == BW_OK; i++) {
-            bw_entry e = {kind, {0}, c->label[i], c->category[i], c->added_at[i]};
+            bw_entry e = {kind, {0}, c->label[i], c->category[i], c->added_at[i],
+                          c->content_id[i]};
             memcpy(e.hash, bytes, nb);
             on_entry(f, c->list[i], &e);
         }
