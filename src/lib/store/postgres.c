@@ -1054,8 +1054,8 @@ static bw_status pg_id_key(bw_store *s, const char *list, char *out, size_t n, b
 static bw_status pg_rename(bw_store *s, const char *from, const char *to, bw_error *err)
 {
     static const char *const steps[] = {
-        "INSERT INTO bw_banks(name, enabled_ratio, id_key) VALUES ($1, 1, $1) "
-        "ON CONFLICT (name) DO UPDATE SET id_key = coalesce(bw_banks.id_key, $1)",
+        ("INSERT INTO bw_banks(name, enabled_ratio, id_key) VALUES ($1, 1, $1) "
+         "ON CONFLICT (name) DO UPDATE SET id_key = coalesce(bw_banks.id_key, $1)"),
         "UPDATE bw_banks SET name = $2 WHERE name = $1",
         "UPDATE bw_lists SET name = $2 WHERE name = $1",
         "UPDATE bw_content SET list = $2 WHERE list = $1",

@@ -892,8 +892,8 @@ static bw_status sq_id_key(bw_store *s, const char *list, char *out, size_t n, b
 static bw_status sq_rename(bw_store *s, const char *from, const char *to, bw_error *err)
 {
     static const char *const steps[] = {
-        "INSERT INTO banks(name, enabled_ratio, id_key) VALUES (?2, 1, ?2) "
-        "ON CONFLICT(name) DO UPDATE SET id_key = coalesce(id_key, ?2)",
+        ("INSERT INTO banks(name, enabled_ratio, id_key) VALUES (?2, 1, ?2) "
+         "ON CONFLICT(name) DO UPDATE SET id_key = coalesce(id_key, ?2)"),
         "UPDATE banks SET name = ?3 WHERE name = ?2",
         "UPDATE lists SET name = ?3 WHERE name = ?2",
         "UPDATE content SET list = ?3 WHERE list = ?2",
