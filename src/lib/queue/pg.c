@@ -1,0 +1,423 @@
+/* pg.c -- the work queue's database (queue_internal.h): every libpq call
+ * of src/lib/queue. Two tables, created on first use under an advisory
+ * lock (CREATE TABLE IF NOT EXISTS is not safe against itself run twice at
+ * once):
+ *   bw_queue_units(unit_id bigserial, queue, path bytea, state, lease_until,
+ *     worker, attempts), unique (queue, path): unit ids follow the walk
+ *     order of the first fill
+ *   bw_queue_results(unit_id, seq, queue, record), primary key (unit_id,
+ *     seq): a unit's records, written in the transaction that marks it done
+ * Paths are bytea (a file name need not be UTF-8); records are JSON text.
+ * Parameters and results travel in binary (int8 in network order). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libpq-fe.h>
+#include "bulwark/store.h"
+#include "core/internal.h"
+#include "queue/queue_internal.h"
+
+#define FETCH_ROWS 4096
+
+struct bw__qdb {
+    PGconn *db;
+    char where[256];        /* the location without its password, for messages */
+};
+
+static const char schema[] =
+    "BEGIN;"
+    "SELECT pg_advisory_xact_lock(7310411);" /* 'bwq': any constant of our own */
+    "CREATE TABLE IF NOT EXISTS bw_queue_units("
+    "  unit_id bigserial PRIMARY KEY, queue text NOT NULL, path bytea NOT NULL,"
+    "  state text NOT NULL DEFAULT 'todo' CHECK (state IN ('todo', 'leased', 'done')),"
+    "  lease_until timestamptz, worker text, attempts int8 NOT NULL DEFAULT 0,"
+    "  UNIQUE (queue, path));"
+    "CREATE INDEX IF NOT EXISTS bw_queue_units_claim ON bw_queue_units(queue, state, unit_id);"
+    "CREATE TABLE IF NOT EXISTS bw_queue_results("
+    "  unit_id int8 NOT NULL, seq int8 NOT NULL, queue text NOT NULL, record text NOT NULL,"
+    "  PRIMARY KEY (unit_id, seq));"
+    "CREATE INDEX IF NOT EXISTS bw_queue_results_queue ON bw_queue_results(queue);"
+    "COMMIT;";
+
+/* "what: <the server's message>", without its trailing newline. */
+static bw_status fail(bw__qdb *d, bw_error *err, const char *what, const PGresult *res)
+{
+    const char *m = res ? PQresultErrorMessage(res) : NULL;
+    if (!m || !*m)
+        m = PQerrorMessage(d->db);
+    return bw__fail(err, BW_ERR_DB, "queue %s: %s: %.*s", d->where, what, (int)strcspn(m, "\n"),
+                    m);
+}
+
+/* ---------------- parameters and results ---------------- */
+
+/* Up to 6 parameters, text, int8 or bytea, sent in binary. */
+typedef struct params {
+    int n;
+    const char *v[6];
+    int len[6], fmt[6];
+    Oid type[6];
+    unsigned char i8[6][8];
+} params;
+
+static void p_int(params *p, int64_t v)
+{
+    int i = p->n++;
+    for (int b = 0; b < 8; b++)
+        p->i8[i][b] = (unsigned char)((uint64_t)v >> (56 - 8 * b));
+    p->v[i] = (const char *)p->i8[i];
+    p->len[i] = 8;
+    p->fmt[i] = 1;
+    p->type[i] = 20; /* int8 */
+}
+
+static void p_text(params *p, const char *t, size_t n)
+{
+    int i = p->n++;
+    p->v[i] = t;
+    p->len[i] = (int)n;
+    p->fmt[i] = 1; /* text in binary: its bytes */
+    p->type[i] = 25;
+}
+
+static void p_bytes(params *p, const void *b, size_t n)
+{
+    int i = p->n++;
+    p->v[i] = b;
+    p->len[i] = (int)n;
+    p->fmt[i] = 1;
+    p->type[i] = 17; /* bytea */
+}
+
+/* Run sql with p; *res (NULL: dropped) gets the result. */
+static bw_status run(bw__qdb *d, const char *sql, const params *p, const char *what,
+                     PGresult **res, bw_error *err)
+{
+    PGresult *r = PQexecParams(d->db, sql, p ? p->n : 0, p ? p->type : NULL, p ? p->v : NULL,
+                               p ? p->len : NULL, p ? p->fmt : NULL, 1);
+    ExecStatusType s = PQresultStatus(r);
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+        bw_status st = r ? fail(d, err, what, r) : bw__fail(err, BW_ERR_NOMEM, "out of memory");
+        PQclear(r);
+        return st;
+    }
+    if (res)
+        *res = r;
+    else
+        PQclear(r);
+    return BW_OK;
+}
+
+static bw_status exec(bw__qdb *d, const char *sql, const char *what, bw_error *err)
+{
+    PGresult *r = PQexec(d->db, sql);
+    bw_status st = BW_OK;
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+        st = r ? fail(d, err, what, r) : bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    PQclear(r);
+    return st;
+}
+
+static int64_t get_i64(const PGresult *r, int row, int col)
+{
+    if (PQgetisnull(r, row, col) || PQgetlength(r, row, col) != 8)
+        return 0;
+    const unsigned char *b = (const unsigned char *)PQgetvalue(r, row, col);
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | b[i];
+    return (int64_t)v;
+}
+
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+/* ---------------- opening ---------------- */
+
+bw_status bw__qdb_open(bw__qdb **out, const char *location, bw_error *err)
+{
+    bw_status st;
+    bw__qdb *d = bw__calloc(1, sizeof *d);
+    *out = NULL;
+    if (!d)
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    bw_store_location_safe(location, d->where, sizeof d->where);
+    d->db = PQconnectdb(location);
+    if (!d->db || PQstatus(d->db) != CONNECTION_OK) {
+        const char *m = d->db ? PQerrorMessage(d->db) : "out of memory";
+        st = bw__fail(err, BW_ERR_DB, "cannot open queue database %s: %.*s", d->where,
+                      (int)strcspn(m, "\n"), m);
+        bw__qdb_close(d);
+        return st;
+    }
+    PQsetNoticeProcessor(d->db, quiet, NULL); /* the library never prints */
+    PQclear(PQexec(d->db, "SET client_min_messages = warning"));
+    if ((st = exec(d, schema, "creating the tables", err)) != BW_OK) {
+        bw__qdb_close(d);
+        return st;
+    }
+    *out = d;
+    return BW_OK;
+}
+
+void bw__qdb_close(bw__qdb *d)
+{
+    if (!d)
+        return;
+    if (d->db)
+        PQfinish(d->db);
+    free(d);
+}
+
+/* ---------------- filling ---------------- */
+
+bw_status bw__qdb_fill_begin(bw__qdb *d, const char *queue, bw_error *err)
+{
+    params p = {0};
+    bw_status st = exec(d, "BEGIN", "filling", err);
+    if (st != BW_OK)
+        return st;
+    p_text(&p, queue, strlen(queue));
+    st = run(d, "SELECT pg_advisory_xact_lock(7310412, hashtext($1))", &p, "filling", NULL, err);
+    if (st != BW_OK)
+        exec(d, "ROLLBACK", "filling", NULL);
+    return st;
+}
+
+bw_status bw__qdb_fill_add(bw__qdb *d, const char *queue, const char *path, int *added,
+                           bw_error *err)
+{
+    params p = {0};
+    PGresult *r;
+    bw_status st;
+    p_text(&p, queue, strlen(queue));
+    p_bytes(&p, path, strlen(path));
+    st = run(d, "INSERT INTO bw_queue_units(queue, path) VALUES ($1, $2) "
+                "ON CONFLICT (queue, path) DO NOTHING", &p, "adding a unit", &r, err);
+    if (st != BW_OK)
+        return st;
+    *added = atoi(PQcmdTuples(r)) > 0;
+    PQclear(r);
+    return BW_OK;
+}
+
+bw_status bw__qdb_fill_end(bw__qdb *d, int commit, bw_error *err)
+{
+    return exec(d, commit ? "COMMIT" : "ROLLBACK", "filling", err);
+}
+
+/* ---------------- claiming and completing ---------------- */
+
+static int unit_cmp(const void *a, const void *b)
+{
+    const bw__qunit *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+bw_status bw__qdb_claim(bw__qdb *d, const char *queue, const char *worker, unsigned lease,
+                        size_t limit, bw__qunit **units, size_t *n, bw_error *err)
+{
+    params p = {0};
+    PGresult *r;
+    bw_status st;
+    int rows;
+    *units = NULL;
+    *n = 0;
+    p_text(&p, queue, strlen(queue));
+    p_int(&p, (int64_t)limit);
+    p_int(&p, (int64_t)lease);
+    p_text(&p, worker, strlen(worker));
+    st = run(d,
+             "UPDATE bw_queue_units SET state = 'leased', worker = $4,"
+             "  lease_until = now() + $3::float8 * interval '1 second', attempts = attempts + 1 "
+             "WHERE unit_id IN (SELECT unit_id FROM bw_queue_units WHERE queue = $1 AND"
+             "  (state = 'todo' OR (state = 'leased' AND lease_until < now()))"
+             "  ORDER BY unit_id LIMIT $2 FOR UPDATE SKIP LOCKED) "
+             "RETURNING unit_id, path, attempts",
+             &p, "claiming units", &r, err);
+    if (st != BW_OK)
+        return st;
+    rows = PQntuples(r);
+    if (rows > 0 && !(*units = bw__calloc((size_t)rows, sizeof **units)))
+        st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    for (int i = 0; st == BW_OK && i < rows; i++) {
+        size_t len = (size_t)PQgetlength(r, i, 1);
+        bw__qunit *u = &(*units)[i];
+        u->id = get_i64(r, i, 0);
+        u->attempts = get_i64(r, i, 2);
+        if (!(u->path = bw__malloc(len + 1))) {
+            st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
+            break;
+        }
+        memcpy(u->path, PQgetvalue(r, i, 1), len);
+        u->path[len] = '\0';
+        (*n)++;
+    }
+    PQclear(r);
+    if (st != BW_OK) {
+        /* the claimed units run out of lease and are claimed again */
+        bw__qdb_units_free(*units, *n);
+        *units = NULL;
+        *n = 0;
+        return st;
+    }
+    if (*n > 1)
+        qsort(*units, *n, sizeof **units, unit_cmp);
+    return BW_OK;
+}
+
+void bw__qdb_units_free(bw__qunit *units, size_t n)
+{
+    for (size_t i = 0; units && i < n; i++)
+        free(units[i].path);
+    free(units);
+}
+
+static bw_status complete_txn(bw__qdb *d, const char *queue, const char *worker,
+                              unsigned lease, int64_t unit, const char *const *rec,
+                              const size_t *len, size_t n, int *held, bw_error *err)
+{
+    params p = {0};
+    PGresult *r;
+    bw_status st;
+    p_int(&p, unit);
+    p_text(&p, worker, strlen(worker));
+    st = run(d, "UPDATE bw_queue_units SET state = 'done', lease_until = NULL "
+                "WHERE unit_id = $1 AND worker = $2 AND state = 'leased'",
+             &p, "completing a unit", &r, err);
+    if (st != BW_OK)
+        return st;
+    *held = atoi(PQcmdTuples(r)) == 1;
+    PQclear(r);
+    if (!*held)
+        return BW_OK;
+    for (size_t i = 0; i < n; i++) {
+        params q = {0};
+        p_int(&q, unit);
+        p_int(&q, (int64_t)i);
+        p_text(&q, queue, strlen(queue));
+        p_text(&q, rec[i], len[i]);
+        st = run(d, "INSERT INTO bw_queue_results(unit_id, seq, queue, record) "
+                    "VALUES ($1, $2, $3, $4)", &q, "writing a record", NULL, err);
+        if (st != BW_OK)
+            return st;
+    }
+    p.n = 0;
+    p_text(&p, queue, strlen(queue));
+    p_text(&p, worker, strlen(worker));
+    p_int(&p, (int64_t)lease);
+    return run(d, "UPDATE bw_queue_units SET lease_until = now() + $3::float8 * interval "
+                  "'1 second' WHERE queue = $1 AND worker = $2 AND state = 'leased'",
+               &p, "renewing the leases", NULL, err);
+}
+
+bw_status bw__qdb_complete(bw__qdb *d, const char *queue, const char *worker, unsigned lease,
+                           int64_t unit, const char *const *rec, const size_t *len, size_t n,
+                           int *held, bw_error *err)
+{
+    bw_status st = exec(d, "BEGIN", "completing a unit", err);
+    *held = 0;
+    if (st != BW_OK)
+        return st;
+    st = complete_txn(d, queue, worker, lease, unit, rec, len, n, held, err);
+    if (st == BW_OK && *held)
+        return exec(d, "COMMIT", "completing a unit", err);
+    exec(d, "ROLLBACK", "completing a unit", NULL);
+    return st;
+}
+
+/* ---------------- progress and export ---------------- */
+
+bw_status bw__qdb_pending(bw__qdb *d, const char *queue, uint64_t *left, double *wait,
+                          bw_error *err)
+{
+    params p = {0};
+    PGresult *r;
+    bw_status st;
+    p_text(&p, queue, strlen(queue));
+    st = run(d, "SELECT count(*), coalesce(1000 * extract(epoch FROM"
+                "  min(lease_until) FILTER (WHERE state = 'leased') - now()), 0)::int8 "
+                "FROM bw_queue_units WHERE queue = $1 AND state <> 'done'",
+             &p, "reading the queue", &r, err);
+    if (st != BW_OK)
+        return st;
+    *left = (uint64_t)get_i64(r, 0, 0);
+    *wait = get_i64(r, 0, 1) > 0 ? (double)get_i64(r, 0, 1) / 1000.0 : 0;
+    PQclear(r);
+    return BW_OK;
+}
+
+bw_status bw__qdb_status(bw__qdb *d, const char *queue, bw_queue_status *out, bw_error *err)
+{
+    params p = {0};
+    PGresult *r;
+    bw_status st;
+    p_text(&p, queue, strlen(queue));
+    st = run(d,
+             "SELECT count(*), count(*) FILTER (WHERE state = 'todo'),"
+             "  count(*) FILTER (WHERE state = 'leased'),"
+             "  count(*) FILTER (WHERE state = 'leased' AND lease_until < now()),"
+             "  count(*) FILTER (WHERE state = 'done'),"
+             "  (SELECT count(*) FROM bw_queue_results WHERE queue = $1),"
+             "  count(*) FILTER (WHERE attempts > 1),"
+             "  count(DISTINCT worker) FILTER (WHERE state = 'leased' AND lease_until >= now()) "
+             "FROM bw_queue_units WHERE queue = $1",
+             &p, "reading the queue", &r, err);
+    if (st != BW_OK)
+        return st;
+    out->units = (uint64_t)get_i64(r, 0, 0);
+    out->todo = (uint64_t)get_i64(r, 0, 1);
+    out->leased = (uint64_t)get_i64(r, 0, 2);
+    out->expired = (uint64_t)get_i64(r, 0, 3);
+    out->done = (uint64_t)get_i64(r, 0, 4);
+    out->results = (uint64_t)get_i64(r, 0, 5);
+    out->reclaimed = (uint64_t)get_i64(r, 0, 6);
+    out->workers = (uint64_t)get_i64(r, 0, 7);
+    PQclear(r);
+    return BW_OK;
+}
+
+/* The rows of an open cursor, FETCH_ROWS at a time. */
+static bw_status export_rows(bw__qdb *d, void (*fn)(void *, const char *, const char *, size_t),
+                             void *ctx, uint64_t *n, bw_error *err)
+{
+    for (;;) {
+        PGresult *r;
+        bw_status st = run(d, "FETCH 4096 FROM bw_export", NULL, "exporting", &r, err);
+        int rows;
+        if (st != BW_OK)
+            return st;
+        rows = PQntuples(r);
+        for (int i = 0; i < rows; i++) {
+            fn(ctx, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), (size_t)PQgetlength(r, i, 1));
+            (*n)++;
+        }
+        PQclear(r);
+        if (rows < FETCH_ROWS)
+            return BW_OK;
+    }
+}
+
+bw_status bw__qdb_export(bw__qdb *d, const char *queue,
+                         void (*fn)(void *ctx, const char *path, const char *rec, size_t len),
+                         void *ctx, uint64_t *n, bw_error *err)
+{
+    params p = {0};
+    bw_status st = exec(d, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "exporting", err);
+    *n = 0;
+    if (st != BW_OK)
+        return st;
+    p_text(&p, queue, strlen(queue));
+    st = run(d, "DECLARE bw_export BINARY NO SCROLL CURSOR FOR "
+                "SELECT u.path, r.record FROM bw_queue_results r"
+                "  JOIN bw_queue_units u ON u.unit_id = r.unit_id "
+                "WHERE r.queue = $1 AND u.queue = $1 ORDER BY r.unit_id, r.seq",
+             &p, "exporting", NULL, err);
+    if (st == BW_OK)
+        st = export_rows(d, fn, ctx, n, err);
+    exec(d, "COMMIT", "exporting", NULL);
+    return st;
+}
