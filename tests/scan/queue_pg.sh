@@ -10,25 +10,28 @@
 . "$(dirname "$0")/../lib.sh"; bw_setup scan_queue_pg
 bw_pg_start || { bad "no PostgreSQL server"; bw_finish; }
 N=2000
-# 2,000 distinct 32x32 BMPs (benign gradients, each its own pixels), in 10 folders
-python3 - "$T/img" "$N" 32 <<'EOF'
-import os, struct, sys
+# 2,000 distinct 256x256 PNGs (a benign gradient, a few pixels of the first
+# row varied per image; about 1 ms each to scan), in 10 folders
+python3 - "$T/img" "$N" 256 <<'EOF'
+import os, struct, sys, zlib
 out, n, side = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-row = (side * 3 + 3) & ~3
+base = bytearray()
+for y in range(side):
+    base.append(1)  # filter Sub: each byte is the difference to the pixel on its left
+    base += bytes((0, (y * 2) & 255, y & 255)) + bytes((2, 0, 1)) * (side - 1)
+def chunk(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+ihdr = chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0))
 for i in range(n):
+    raw = bytearray(base)
+    raw[1:7] = bytes((i & 255, i >> 8, 255 - (i & 255), 17, 34, 51))  # a few pixels varied
     d = os.path.join(out, "d%02d" % (i % 10))
     os.makedirs(d, exist_ok=True)
-    px = bytearray()
-    for y in range(side):
-        for x in range(side):
-            px += bytes(((x * 7 + i) & 255, (y * 13 + (i >> 8) * 31) & 255, ((x ^ y) * 5 + i * 3) & 255))
-        px += b"\0" * (row - side * 3)
-    hdr = b"BM" + struct.pack("<IHHI", 54 + len(px), 0, 0, 54)
-    dib = struct.pack("<IiiHHIIiiII", 40, side, side, 1, 24, 0, len(px), 2835, 2835, 0, 0)
-    open(os.path.join(d, "img%04d.bmp" % i), "wb").write(hdr + dib + px)
+    with open(os.path.join(d, "img%04d.png" % i), "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + ihdr + chunk(b"IDAT", zlib.compress(bytes(raw), 6)) + chunk(b"IEND", b""))
 EOF
 find "$T/img" -type f | sort >"$T/inputs"
-check "$N distinct inputs" '[ "$(wc -l <"$T/inputs")" = $N ] && [ "$(cd "$T/img" && cat */*.bmp | md5sum)" ] && [ "$(find "$T/img" -type f -exec sha256sum {} + | cut -c1-64 | sort -u | wc -l)" = $N ]'
+check "$N distinct inputs" '[ "$(wc -l <"$T/inputs")" = $N ] && [ "$(cd "$T/img" && cat */*.png | md5sum)" ] && [ "$(find "$T/img" -type f -exec sha256sum {} + | cut -c1-64 | sort -u | wc -l)" = $N ]'
 sql() { psql -X -At "$BW_PG" -c "$1"; }
 worker() { # worker N: a worker in the background, its pid in pid[N]
     "$BULWARK" scan --queue "$BW_PG" --allow-empty -j 1 --lease 2 run "$T/img" \
@@ -39,9 +42,11 @@ rnd() { awk -v r="$RANDOM" 'BEGIN { printf "%.2f", 0.3 + 1.7 * r / 32767 }'; }
 t0=$(date +%s.%N)
 for w in 1 2 3 4; do worker $w; done
 read -r d1 d2 <<<"$(printf '%s\n' "$(rnd)" "$(rnd)" | sort -n | tr '\n' ' ')"  # from the start
-sleep "$d1"; kill -KILL "${pid[1]}" 2>/dev/null && killed1=alive || killed1=finished
+held() { sql "SELECT count(*) FROM bw_queue_units WHERE state = 'leased' AND worker LIKE '%:$1'"; }
+h1=0 h2=0
+sleep "$d1"; kill -KILL "${pid[1]}" 2>/dev/null && { h1=$(held "${pid[1]}"); killed1="alive, $h1 units leased"; } || killed1=finished
 sleep "$(awk -v a="$d1" -v b="$d2" 'BEGIN { print b - a }')"
-kill -KILL "${pid[2]}" 2>/dev/null && killed2=alive || killed2=finished
+kill -KILL "${pid[2]}" 2>/dev/null && { h2=$(held "${pid[2]}"); killed2="alive, $h2 units leased"; } || killed2=finished
 wait "${pid[1]}" "${pid[2]}" 2>/dev/null  # (bash reports the kills)
 worker 5
 rc=0
@@ -58,6 +63,7 @@ check "every unit has exactly one result (SQL)" \
 check "$N results in all" '[ "$(sql "SELECT count(*) FROM bw_queue_results WHERE queue = '"'run'"'")" = $N ]'
 reclaimed=$(sql "SELECT count(*) FROM bw_queue_units WHERE queue = 'run' AND attempts > 1")
 echo "queue: $reclaimed units re-claimed after a lease ran out"
+check "the units the dead held were claimed again ($h1 + $h2 <= $reclaimed)" '[ "$reclaimed" -ge $((h1 + h2)) ]'
 "$BULWARK" scan --queue "$BW_PG" run --export >"$T/export.jsonl" 2>"$T/export.err"; rc=$?
 check "--export exits 0 and says how many" '[ $rc -eq 0 ] && grep -q "queue run: $N records exported" "$T/export.err"'
 check "the export is JSON Lines" 'json_ok <"$T/export.jsonl"'
@@ -87,8 +93,8 @@ check "... and nothing is doubled" '[ "$(sql "SELECT count(*) FROM bw_queue_resu
 # paths claims them again once it has, and finishes the queue.
 sql "INSERT INTO bw_queue_units(queue, path, state, lease_until, worker, attempts)
      SELECT 'dead', convert_to(p, 'UTF8'), 'leased', now() + interval '1 second', 'ghost:1', 1
-     FROM unnest(ARRAY['$T/img/d03/img0003.bmp', '$T/img/d03/img0013.bmp', '$T/img/d03/img0023.bmp',
-                       '$T/img/d03/img0033.bmp', '$T/img/d03/img0043.bmp']) p" >/dev/null
+     FROM unnest(ARRAY['$T/img/d03/img0003.png', '$T/img/d03/img0013.png', '$T/img/d03/img0023.png',
+                       '$T/img/d03/img0033.png', '$T/img/d03/img0043.png']) p" >/dev/null
 "$BULWARK" scan --queue "$BW_PG" --allow-empty --lease 5 dead "$T/img/d03" 2>"$T/dead.err"; rc=$?
 check "the ghost's units are claimed again after its lease" '[ $rc -eq 0 ] && grep -q "queue dead: 195 units added, 200 done (5 re-claimed, 0 lost)" "$T/dead.err"' || cat "$T/dead.err" >&2
 check "... and the queue is done, one result each" \
