@@ -217,48 +217,71 @@ static int unit_cmp(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-bw_status bw__qdb_claim(bw__qdb *d, const char *queue, const char *worker, unsigned lease,
-                        size_t limit, bw__qunit **units, size_t *n, bw_error *err)
+/* One claim statement: units of the state `which` selects, in unit order. */
+static bw_status claim_some(bw__qdb *d, const char *which, const char *queue,
+                            const char *worker, unsigned lease, size_t limit, PGresult **r,
+                            bw_error *err)
 {
+    char sql[768];
     params p = {0};
-    PGresult *r;
-    bw_status st;
-    int rows;
-    *units = NULL;
-    *n = 0;
     p_text(&p, queue, strlen(queue));
     p_int(&p, (int64_t)limit);
     p_int(&p, (int64_t)lease);
     p_text(&p, worker, strlen(worker));
-    st = run(d,
+    snprintf(sql, sizeof sql,
              "UPDATE bw_queue_units SET state = 'leased', worker = $4,"
              "  lease_until = now() + $3::float8 * interval '1 second', attempts = attempts + 1 "
-             "WHERE unit_id IN (SELECT unit_id FROM bw_queue_units WHERE queue = $1 AND"
-             "  (state = 'todo' OR (state = 'leased' AND lease_until < now()))"
+             "WHERE unit_id IN (SELECT unit_id FROM bw_queue_units WHERE queue = $1 AND %s"
              "  ORDER BY unit_id LIMIT $2 FOR UPDATE SKIP LOCKED) "
-             "RETURNING unit_id, path, attempts",
-             &p, "claiming units", &r, err);
-    if (st != BW_OK)
-        return st;
-    rows = PQntuples(r);
-    if (rows > 0 && !(*units = bw__calloc((size_t)rows, sizeof **units)))
-        st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
-    for (int i = 0; st == BW_OK && i < rows; i++) {
+             "RETURNING unit_id, path, attempts", which);
+    return run(d, sql, &p, "claiming units", r, err);
+}
+
+/* Copy the claimed rows of r after the n units already in *units. */
+static bw_status take_rows(const PGresult *r, bw__qunit **units, size_t *n, bw_error *err)
+{
+    int rows = PQntuples(r);
+    bw__qunit *u;
+    if (rows == 0)
+        return BW_OK;
+    if (!(u = bw__realloc(*units, (*n + (size_t)rows) * sizeof *u)))
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    *units = u;
+    for (int i = 0; i < rows; i++) {
         size_t len = (size_t)PQgetlength(r, i, 1);
-        bw__qunit *u = &(*units)[i];
-        u->id = get_i64(r, i, 0);
-        u->attempts = get_i64(r, i, 2);
-        if (!(u->path = bw__malloc(len + 1))) {
-            st = bw__fail(err, BW_ERR_NOMEM, "out of memory");
-            break;
-        }
-        memcpy(u->path, PQgetvalue(r, i, 1), len);
-        u->path[len] = '\0';
+        bw__qunit *x = &u[*n];
+        x->id = get_i64(r, i, 0);
+        x->attempts = get_i64(r, i, 2);
+        if (!(x->path = bw__malloc(len + 1)))
+            return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+        memcpy(x->path, PQgetvalue(r, i, 1), len);
+        x->path[len] = '\0';
         (*n)++;
     }
-    PQclear(r);
+    return BW_OK;
+}
+
+/* Units whose lease has run out first (a dead worker's), then units to
+ * do: two statements rather than one with an OR, so that each is an
+ * ordered scan of the (queue, state, unit_id) index however many units
+ * are done. */
+bw_status bw__qdb_claim(bw__qdb *d, const char *queue, const char *worker, unsigned lease,
+                        size_t limit, bw__qunit **units, size_t *n, bw_error *err)
+{
+    static const char *const which[] = {"state = 'leased' AND lease_until < now()",
+                                        "state = 'todo'"};
+    bw_status st = BW_OK;
+    *units = NULL;
+    *n = 0;
+    for (int k = 0; k < 2 && st == BW_OK && *n < limit; k++) {
+        PGresult *r;
+        if ((st = claim_some(d, which[k], queue, worker, lease, limit - *n, &r, err)) != BW_OK)
+            break;
+        st = take_rows(r, units, n, err);
+        PQclear(r);
+    }
     if (st != BW_OK) {
-        /* the claimed units run out of lease and are claimed again */
+        /* the units claimed run out of lease and are claimed again */
         bw__qdb_units_free(*units, *n);
         *units = NULL;
         *n = 0;
@@ -340,7 +363,7 @@ bw_status bw__qdb_pending(bw__qdb *d, const char *queue, uint64_t *left, double 
     p_text(&p, queue, strlen(queue));
     st = run(d, "SELECT count(*), coalesce(1000 * extract(epoch FROM"
                 "  min(lease_until) FILTER (WHERE state = 'leased') - now()), 0)::int8 "
-                "FROM bw_queue_units WHERE queue = $1 AND state <> 'done'",
+                "FROM bw_queue_units WHERE queue = $1 AND state IN ('todo', 'leased')",
              &p, "reading the queue", &r, err);
     if (st != BW_OK)
         return st;
