@@ -6,7 +6,9 @@
  *     worker, attempts), unique (queue, path): unit ids follow the walk
  *     order of the first fill
  *   bw_queue_results(unit_id, seq, queue, record), primary key (unit_id,
- *     seq): a unit's records, written in the transaction that marks it done
+ *     seq): a unit's records, written by the statement that marks it done
+ * Many values go as one binary array parameter (unnest ... WITH
+ * ORDINALITY): a fill's paths, 512 a statement, and a unit's records.
  * Paths are bytea (a file name need not be UTF-8); records are JSON text.
  * Parameters and results travel in binary (int8 in network order). */
 #include <stdio.h>
@@ -51,7 +53,7 @@ static bw_status fail(bw__qdb *d, bw_error *err, const char *what, const PGresul
 
 /* ---------------- parameters and results ---------------- */
 
-/* Up to 6 parameters, text, int8 or bytea, sent in binary. */
+/* Up to 6 parameters, text, int8 or arrays, sent in binary. */
 typedef struct params {
     int n;
     const char *v[6];
@@ -80,13 +82,41 @@ static void p_text(params *p, const char *t, size_t n)
     p->type[i] = 25;
 }
 
-static void p_bytes(params *p, const void *b, size_t n)
+/* A one-dimensional array of n values of type elem (text 25, bytea 17)
+ * in the binary array format: ndim, has-nulls, element type, length,
+ * lower bound, then each value's length and bytes. Free with free(). */
+static unsigned char *array_build(Oid elem, const char *const *v, const size_t *len, size_t n,
+                                  size_t *out_len)
+{
+    size_t total = 20;
+    unsigned char *b, *w;
+    for (size_t i = 0; i < n; i++)
+        total += 4 + len[i];
+    if (total > 0x7fffffff || !(b = bw__malloc(total)))
+        return NULL;
+    uint32_t head[5] = {1, 0, elem, (uint32_t)n, 1};
+    w = b;
+    for (int i = 0; i < 5; i++, w += 4)
+        w[0] = (unsigned char)(head[i] >> 24), w[1] = (unsigned char)(head[i] >> 16),
+        w[2] = (unsigned char)(head[i] >> 8), w[3] = (unsigned char)head[i];
+    for (size_t i = 0; i < n; i++) {
+        uint32_t l = (uint32_t)len[i];
+        w[0] = (unsigned char)(l >> 24), w[1] = (unsigned char)(l >> 16);
+        w[2] = (unsigned char)(l >> 8), w[3] = (unsigned char)l;
+        memcpy(w + 4, v[i], len[i]);
+        w += 4 + len[i];
+    }
+    *out_len = total;
+    return b;
+}
+
+static void p_array(params *p, Oid type, const unsigned char *b, size_t n)
 {
     int i = p->n++;
-    p->v[i] = b;
+    p->v[i] = (const char *)b;
     p->len[i] = (int)n;
     p->fmt[i] = 1;
-    p->type[i] = 17; /* bytea */
+    p->type[i] = type; /* text[] 1009, bytea[] 1001 */
 }
 
 /* Run sql with p; *res (NULL: dropped) gets the result. */
@@ -187,19 +217,33 @@ bw_status bw__qdb_fill_begin(bw__qdb *d, const char *queue, bw_error *err)
     return st;
 }
 
-bw_status bw__qdb_fill_add(bw__qdb *d, const char *queue, const char *path, int *added,
-                           bw_error *err)
+bw_status bw__qdb_fill_add(bw__qdb *d, const char *queue, const char *const *paths, size_t n,
+                           uint64_t *added, bw_error *err)
 {
     params p = {0};
     PGresult *r;
     bw_status st;
+    size_t *len, alen;
+    unsigned char *arr;
+    if (n == 0)
+        return BW_OK;
+    if (!(len = bw__calloc(n, sizeof *len)))
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        len[i] = strlen(paths[i]);
+    arr = array_build(17, paths, len, n, &alen);
+    free(len);
+    if (!arr)
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     p_text(&p, queue, strlen(queue));
-    p_bytes(&p, path, strlen(path));
-    st = run(d, "INSERT INTO bw_queue_units(queue, path) VALUES ($1, $2) "
-                "ON CONFLICT (queue, path) DO NOTHING", &p, "adding a unit", &r, err);
+    p_array(&p, 1001, arr, alen);
+    st = run(d, "INSERT INTO bw_queue_units(queue, path) "
+                "SELECT $1, t.p FROM unnest($2::bytea[]) WITH ORDINALITY AS t(p, o) ORDER BY t.o "
+                "ON CONFLICT (queue, path) DO NOTHING", &p, "adding units", &r, err);
+    free(arr);
     if (st != BW_OK)
         return st;
-    *added = atoi(PQcmdTuples(r)) > 0;
+    *added += (uint64_t)strtoull(PQcmdTuples(r), NULL, 10);
     PQclear(r);
     return BW_OK;
 }
@@ -299,57 +343,52 @@ void bw__qdb_units_free(bw__qunit *units, size_t n)
     free(units);
 }
 
-static bw_status complete_txn(bw__qdb *d, const char *queue, const char *worker,
-                              unsigned lease, int64_t unit, const char *const *rec,
-                              const size_t *len, size_t n, int *held, bw_error *err)
+/* One statement, so one transaction: the UPDATE marks the unit done only
+ * while worker holds it, and the records go in only with it. */
+bw_status bw__qdb_complete(bw__qdb *d, const char *queue, const char *worker, int64_t unit,
+                           const char *const *rec, const size_t *len, size_t n, int *held,
+                           bw_error *err)
 {
     params p = {0};
     PGresult *r;
     bw_status st;
+    size_t alen = 0;
+    unsigned char *arr = NULL;
+    *held = 0;
+    if (n && !(arr = array_build(25, rec, len, n, &alen)))
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     p_int(&p, unit);
     p_text(&p, worker, strlen(worker));
-    st = run(d, "UPDATE bw_queue_units SET state = 'done', lease_until = NULL "
-                "WHERE unit_id = $1 AND worker = $2 AND state = 'leased'",
+    if (n) {
+        p_text(&p, queue, strlen(queue));
+        p_array(&p, 1009, arr, alen);
+    }
+    st = run(d, n ? "WITH done AS (UPDATE bw_queue_units SET state = 'done', lease_until = NULL"
+                    "  WHERE unit_id = $1 AND worker = $2 AND state = 'leased' RETURNING unit_id) "
+                    "INSERT INTO bw_queue_results(unit_id, seq, queue, record) "
+                    "SELECT done.unit_id, t.o - 1, $3, t.rec "
+                    "FROM done, unnest($4::text[]) WITH ORDINALITY AS t(rec, o)"
+                  : "UPDATE bw_queue_units SET state = 'done', lease_until = NULL "
+                    "WHERE unit_id = $1 AND worker = $2 AND state = 'leased'",
              &p, "completing a unit", &r, err);
+    free(arr);
     if (st != BW_OK)
         return st;
-    *held = atoi(PQcmdTuples(r)) == 1;
+    *held = strtoull(PQcmdTuples(r), NULL, 10) == (n ? n : 1);
     PQclear(r);
-    if (!*held)
-        return BW_OK;
-    for (size_t i = 0; i < n; i++) {
-        params q = {0};
-        p_int(&q, unit);
-        p_int(&q, (int64_t)i);
-        p_text(&q, queue, strlen(queue));
-        p_text(&q, rec[i], len[i]);
-        st = run(d, "INSERT INTO bw_queue_results(unit_id, seq, queue, record) "
-                    "VALUES ($1, $2, $3, $4)", &q, "writing a record", NULL, err);
-        if (st != BW_OK)
-            return st;
-    }
-    p.n = 0;
+    return BW_OK;
+}
+
+bw_status bw__qdb_renew(bw__qdb *d, const char *queue, const char *worker, unsigned lease,
+                        bw_error *err)
+{
+    params p = {0};
     p_text(&p, queue, strlen(queue));
     p_text(&p, worker, strlen(worker));
     p_int(&p, (int64_t)lease);
     return run(d, "UPDATE bw_queue_units SET lease_until = now() + $3::float8 * interval "
                   "'1 second' WHERE queue = $1 AND worker = $2 AND state = 'leased'",
                &p, "renewing the leases", NULL, err);
-}
-
-bw_status bw__qdb_complete(bw__qdb *d, const char *queue, const char *worker, unsigned lease,
-                           int64_t unit, const char *const *rec, const size_t *len, size_t n,
-                           int *held, bw_error *err)
-{
-    bw_status st = exec(d, "BEGIN", "completing a unit", err);
-    *held = 0;
-    if (st != BW_OK)
-        return st;
-    st = complete_txn(d, queue, worker, lease, unit, rec, len, n, held, err);
-    if (st == BW_OK && *held)
-        return exec(d, "COMMIT", "completing a unit", err);
-    exec(d, "ROLLBACK", "completing a unit", NULL);
-    return st;
 }
 
 /* ---------------- progress and export ---------------- */

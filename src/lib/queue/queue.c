@@ -87,6 +87,7 @@ typedef struct worker {
     bw_json json;
     char name[320];
     unsigned lease;
+    double renewed;             /* when the leases in hand were last claimed or renewed */
     bw__qunit *units;           /* the batch in hand */
     unit_recs *recs;
     size_t nunits, cur;         /* cur: the unit whose records are coming */
@@ -113,9 +114,14 @@ static void complete(worker *w, size_t i)
     }
     for (size_t k = 0; k < u->n; k++)
         rec[k] = u->buf + u->off[k];
-    st = bw__qdb_complete(w->db, w->req->name, w->name, w->lease, w->units[i].id, rec, u->lens,
-                          u->n, &held, &w->ferr);
+    st = bw__qdb_complete(w->db, w->req->name, w->name, w->units[i].id, rec, u->lens, u->n,
+                          &held, &w->ferr);
     free(rec);
+    if (st == BW_OK && now() - w->renewed > w->lease / 3.0) {
+        /* the rest of the batch keeps its leases while this one is slow */
+        st = bw__qdb_renew(w->db, w->req->name, w->name, w->lease, &w->ferr);
+        w->renewed = now();
+    }
     if (st != BW_OK) {
         w->fatal = st;
         w->halt = 1;
@@ -208,6 +214,7 @@ static bw_status work(worker *w, unsigned batch, bw_error *err)
                            err);
         if (st != BW_OK)
             return st;
+        w->renewed = now();
         if (w->nunits) {
             if (!(w->recs = bw__calloc(w->nunits, sizeof *w->recs))) {
                 bw__qdb_units_free(w->units, w->nunits);
@@ -233,22 +240,39 @@ static bw_status work(worker *w, unsigned batch, bw_error *err)
 
 /* ---------------- filling ---------------- */
 
+#define FILL_ROWS 512
+
 typedef struct filler {
     bw__qdb *db;
     const char *queue;
+    char *paths[FILL_ROWS];     /* not yet sent */
+    size_t n;
     uint64_t added;
     bw_status st;
     bw_error *err;
 } filler;
 
+static void fill_flush(filler *f)
+{
+    if (f->st == BW_OK)
+        f->st = bw__qdb_fill_add(f->db, f->queue, (const char *const *)f->paths, f->n,
+                                 &f->added, f->err);
+    for (size_t i = 0; i < f->n; i++)
+        free(f->paths[i]);
+    f->n = 0;
+}
+
 static int fill_entry(void *ctx, const bw_walk_entry *e)
 {
     filler *f = ctx;
-    int added = 0;
     if (e->error) /* a walk problem is not a unit: a scan of the path reports it */
         return 0;
-    f->st = bw__qdb_fill_add(f->db, f->queue, e->path, &added, f->err);
-    f->added += (uint64_t)added;
+    if (!(f->paths[f->n] = bw__strdup(e->path))) {
+        f->st = bw__fail(f->err, BW_ERR_NOMEM, "out of memory");
+        return 1;
+    }
+    if (++f->n == FILL_ROWS)
+        fill_flush(f);
     return f->st != BW_OK;
 }
 
@@ -257,10 +281,14 @@ static bw_status fill(worker *w, bw_error *err)
 {
     const bw_queue_request *req = w->req;
     bw_walk_opts wo = {req->scan.follow_symlinks, 0};
-    filler f = {w->db, req->name, 0, BW_OK, err};
+    filler f;
     bw_status st;
     if (!req->npaths)
         return BW_OK;
+    memset(&f, 0, sizeof f);
+    f.db = w->db;
+    f.queue = req->name;
+    f.err = err;
     if ((st = bw__qdb_fill_begin(w->db, req->name, err)) != BW_OK)
         return st;
     for (size_t i = 0; i < req->npaths && f.st == BW_OK; i++) {
@@ -268,6 +296,7 @@ static bw_status fill(worker *w, bw_error *err)
         if (f.st == BW_OK && st != BW_OK)
             f.st = bw__fail(err, st, "%s: %s", req->paths[i], bw_strerror(st));
     }
+    fill_flush(&f);
     if (f.st != BW_OK) {
         bw__qdb_fill_end(w->db, 0, NULL);
         return f.st;

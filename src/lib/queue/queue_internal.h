@@ -23,11 +23,12 @@ typedef struct bw__qunit {
 bw_status bw__qdb_open(bw__qdb **out, const char *location, bw_error *err);
 void bw__qdb_close(bw__qdb *d);
 
-/* Filling: one transaction under the queue's advisory lock; add inserts a
- * path unless the queue has it (*added 1 when it was new). */
+/* Filling: one transaction under the queue's advisory lock; add inserts
+ * the n paths in their order, but those the queue has (*added grows by
+ * the number that were new). */
 bw_status bw__qdb_fill_begin(bw__qdb *d, const char *queue, bw_error *err);
-bw_status bw__qdb_fill_add(bw__qdb *d, const char *queue, const char *path, int *added,
-                           bw_error *err);
+bw_status bw__qdb_fill_add(bw__qdb *d, const char *queue, const char *const *paths, size_t n,
+                           uint64_t *added, bw_error *err);
 bw_status bw__qdb_fill_end(bw__qdb *d, int commit, bw_error *err);
 
 /* Claim up to limit units for worker for lease seconds, in unit order;
@@ -36,12 +37,15 @@ bw_status bw__qdb_claim(bw__qdb *d, const char *queue, const char *worker, unsig
                         size_t limit, bw__qunit **units, size_t *n, bw_error *err);
 void bw__qdb_units_free(bw__qunit *units, size_t n);
 
-/* In one transaction: mark the unit done if worker still holds it, insert
- * its n records (rec[i], len[i] bytes), and renew the worker's other
- * leases. *held 0: the lease was lost, nothing was written. */
-bw_status bw__qdb_complete(bw__qdb *d, const char *queue, const char *worker, unsigned lease,
-                           int64_t unit, const char *const *rec, const size_t *len, size_t n,
-                           int *held, bw_error *err);
+/* In one transaction: mark the unit done if worker still holds it, and
+ * insert its n records (rec[i], len[i] bytes). *held 0: the lease was
+ * lost, nothing was written. */
+bw_status bw__qdb_complete(bw__qdb *d, const char *queue, const char *worker, int64_t unit,
+                           const char *const *rec, const size_t *len, size_t n, int *held,
+                           bw_error *err);
+/* Renew every lease worker holds in queue, to lease seconds from now. */
+bw_status bw__qdb_renew(bw__qdb *d, const char *queue, const char *worker, unsigned lease,
+                        bw_error *err);
 
 /* Units not done (todo or leased), and the seconds until the first lease
  * of the leased ones runs out (0 if one has). */
