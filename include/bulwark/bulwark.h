@@ -24,6 +24,7 @@
 #include "prompt.h"
 #include "archive.h"
 #include "scan.h"
+#include "queue.h"
 #include "cluster.h"
 #include "provenance.h"
 #include "fetch.h"

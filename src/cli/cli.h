@@ -28,6 +28,18 @@ int cmd_hash(int argc, char **argv);
 int cmd_lists(int argc, char **argv);
 int cmd_match(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+
+/* scan --queue (scan_queue.c): the options, a worker's run, --status and
+ * --export. */
+typedef struct cli_scan_queue {
+    const char *location;   /* --queue postgresql://... */
+    long long in_flight;    /* --queue N: the deprecated --in-flight */
+    long long lease;        /* --lease SECONDS (0: the library's 60) */
+    int status, export_;
+} cli_scan_queue;
+int cli_scan_queue_work(const cli_scan_queue *q, const bw_scan_opts *so,
+                        const char *const *operands, size_t n, int json, int fail_on_match);
+int cli_scan_queue_report(const cli_scan_queue *q, const char *name, int json);
 int cmd_cluster(int argc, char **argv);
 int cmd_prompt(int argc, char **argv);
 int cmd_provenance(int argc, char **argv);

@@ -18,9 +18,29 @@ typedef struct scan_args {
     const char *output;
     int resume, fail_on_match, dihedral, provenance, exact;
     int progress;           /* 1 --progress, 0 --no-progress, -1: when stderr is a terminal */
-    long long queue;
+    long long in_flight;    /* --in-flight N (or the deprecated --queue N) */
+    cli_scan_queue queue;   /* --queue postgresql://... NAME, --lease, --status, --export */
     uint32_t shard[2];      /* --shard K/N: K-1 and N */
 } scan_args;
+
+/* --queue URI (the work queue), or --queue N: the old name of --in-flight. */
+static int opt_queue(const char *verb, const cli_opt *o, const char *arg, void *field)
+{
+    cli_scan_queue *q = field;
+    char *end;
+    long long n;
+    (void)o;
+    if (bw_queue_location(arg)) {
+        q->location = arg;
+        return 0;
+    }
+    n = strtoll(arg, &end, 10);
+    if (end == arg || *end || n < 1 || n > 65536)
+        return cli_usage_error(verb, "--queue takes postgresql://... (a work queue) or, as "
+                               "--in-flight, a number from 1 to 65536");
+    q->in_flight = n;
+    return 0;
+}
 
 static int opt_shard(const char *verb, const cli_opt *o, const char *arg, void *field)
 {
@@ -65,8 +85,24 @@ static const cli_opt scan_opts[] = {
                  "scan only shard K of N: the files whose path falls in it (a hash of the path), "
                  "for N workers (a Slurm array, an Indexed Job) given the same PATHs; archives go "
                  "whole; not with '-'"),
-    CLI_OPT_NUM("queue", 0, "N", scan_args, queue, 1, 65536,
+    CLI_OPT_NUM("in-flight", 0, "N", scan_args, in_flight, 1, 65536,
                 "records in flight at most (default: 4 per worker)"),
+    CLI_OPT_HEADING("Work queue (any number of workers over one input, in PostgreSQL):"),
+    CLI_OPT_CALL("queue", "URI", scan_args, queue, opt_queue,
+                 "work on queue NAME (the first operand) in the PostgreSQL database URI "
+                 "(postgresql://...): fill it from the PATHs (once, however many workers are "
+                 "given the same ones), claim units, scan them and write their records to the "
+                 "database until none is left. --queue N (a number) is the deprecated name of "
+                 "--in-flight"),
+    CLI_OPT_NUM("lease", 0, "SECONDS", scan_args, queue.lease, 1, 86400,
+                "with --queue: a claimed unit not finished within SECONDS goes back to the "
+                "queue, for a worker that died (default 60)"),
+    CLI_OPT_FLAG("status", scan_args, queue.status,
+                 "with --queue URI NAME: print the queue's progress (units todo, leased, "
+                 "done; records), JSON with --json"),
+    CLI_OPT_FLAG("export", scan_args, queue.export_,
+                 "with --queue URI NAME: write every record of the queue on stdout, in unit "
+                 "order: the JSON Lines of `scan --json` over the same PATHs"),
     CLI_OPT_HEADING("Limits for hostile input (a limit hit is reported and the scan goes on):"),
     CLI_OPT_MAX_DEPTH("archives nested deeper than N are not opened (default 4; 0: archives "
                       "are hashed as plain files)"),
@@ -84,7 +120,9 @@ static const cli_opt scan_opts[] = {
 static const cli_cmd scan_cmd = {
     "scan",
     "bulwark scan [--json] [-o OUT.jsonl] [--resume] [--list NAME]...\n"
-    "                    [--fail-on-match] [OPTIONS] PATH...",
+    "                    [--fail-on-match] [OPTIONS] PATH...\n"
+    "       bulwark scan --queue postgresql://... [--lease S] [OPTIONS] NAME [PATH...]\n"
+    "       bulwark scan --queue postgresql://... NAME --status|--export",
     "Scan files, directory trees and archives: one record per file with its\n"
     "hashes (as `hash`) and its matches against the hash lists of the store.\n"
     "Archives (zip, tar, tar.gz/.bz2/.xz/.zst/.lz4, 7z, WebDataset shards) are\n"
@@ -225,6 +263,31 @@ static int check_resume(const scan_args *a, int argc, char **argv, int first)
     return 0;
 }
 
+/* --queue URI NAME [PATH...]: a NAME; not with -o, --resume, --shard or
+ * '-'; --status, --export and --lease only with a queue. */
+static int check_queue(const scan_args *a, int argc, char **argv, int first)
+{
+    const cli_scan_queue *q = &a->queue;
+    if (!q->location)
+        return cli_usage_error("scan", "--%s needs --queue postgresql://... NAME",
+                               q->status ? "status" : q->export_ ? "export" : "lease");
+    if (first >= argc || !*argv[first])
+        return cli_usage_error("scan", "--queue needs the queue's NAME");
+    if (q->status && q->export_)
+        return cli_usage_error("scan", "--status and --export do not go together");
+    if ((q->status || q->export_) && argc - first > 1)
+        return cli_usage_error("scan", "--%s takes the queue's NAME only, no PATH",
+                               q->status ? "status" : "export");
+    if (a->output || a->resume || a->shard[1] > 1)
+        return cli_usage_error("scan", "--queue does not go with %s (the records go to the "
+                               "database: --export writes them)",
+                               a->output ? "-o" : a->resume ? "--resume" : "--shard");
+    for (int i = first + 1; i < argc; i++)
+        if (strcmp(argv[i], "-") == 0)
+            return cli_usage_error("scan", "--queue cannot share stdin ('-')");
+    return 0;
+}
+
 /* The request, the run, the summary on stderr, the exit code. */
 static int run_scan(run *rn, const bw_scan_opts *so, const char *const *paths, size_t npaths,
                     int resume, int fail_on_match)
@@ -285,6 +348,13 @@ int cmd_scan(int argc, char **argv)
     a.progress = -1;
     if ((rc = cli_parse(&scan_cmd, argc, argv, &a, &first)) != 0)
         return rc < 0 ? BW_EXIT_OK : rc;
+    if (a.queue.location || a.queue.status || a.queue.export_ || a.queue.lease) {
+        rc = check_queue(&a, argc, argv, first);
+        if (rc != 0 || a.queue.status || a.queue.export_) {
+            cli_args_free(&scan_cmd, &a);
+            return rc ? rc : cli_scan_queue_report(&a.queue, argv[first], a.c.json);
+        }
+    }
     if ((rc = cli_check_operands("scan", argc, argv, first, "no PATH given")) != 0 ||
         (rc = check_resume(&a, argc, argv, first)) != 0) {
         cli_args_free(&scan_cmd, &a);
@@ -292,7 +362,7 @@ int cmd_scan(int argc, char **argv)
     }
     memset(&so, 0, sizeof so);
     so.jobs = (unsigned)a.c.jobs;
-    so.queue = (size_t)a.queue;
+    so.queue = (size_t)(a.in_flight ? a.in_flight : a.queue.in_flight);
     so.follow_symlinks = a.c.follow_symlinks;
     so.exact = a.exact;
     so.dihedral = a.dihedral;
@@ -307,6 +377,9 @@ int cmd_scan(int argc, char **argv)
     cli_args_free(&scan_cmd, &a);
     if (rc != BW_EXIT_OK)
         return rc;
+    if (a.queue.location)
+        return cli_scan_queue_work(&a.queue, &so, (const char *const *)argv + first,
+                                   (size_t)(argc - first), a.c.json, a.fail_on_match);
     memset(&rn, 0, sizeof rn);
     rn.json = a.c.json;
     rn.output = a.output;
