@@ -65,6 +65,12 @@ void bw__alloc_fail(uint64_t nth, int persistent);
 uint64_t bw__alloc_count(void);
 uint64_t bw__alloc_failed(void);
 
+/* The deepest nesting of [ and { outside strings in s[0..n) (text.c): a
+ * bound checked before yajl's tree parser sees untrusted JSON, whose tree
+ * is freed recursively. Text yajl would reject anyway may give any count
+ * (it then fails to parse). */
+uint32_t bw__json_nesting(const char *s, size_t n);
+
 /* Point a sink record's JSON (bulwark/sink.h) at the len bytes of buf, or,
  * when writing them failed (ok 0), at {"error":"out of memory"}. */
 struct bw_sink_record;

@@ -113,3 +113,26 @@ void bw_text_iso_time(int64_t t, char out[32])
     if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
         snprintf(out, 32, "%s", "1970-01-01T00:00:00Z");
 }
+
+uint32_t bw__json_nesting(const char *s, size_t n)
+{
+    uint32_t d = 0, max = 0;
+    int in_str = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c == '"') {
+            in_str = 1;
+        } else if (c == '[' || c == '{') {
+            if (++d > max)
+                max = d;
+        } else if ((c == ']' || c == '}') && d) {
+            d--;
+        }
+    }
+    return max;
+}

@@ -16,29 +16,6 @@
 #include "bulwark/hma.h"
 #include "core/internal.h"
 
-/* Deepest nesting of [ and { outside strings. */
-static unsigned nesting(const char *s, size_t n)
-{
-    unsigned d = 0, max = 0;
-    int in_str = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = 0;
-        } else if (c == '"')
-            in_str = 1;
-        else if (c == '[' || c == '{') {
-            if (++d > max)
-                max = d;
-        } else if ((c == ']' || c == '}') && d)
-            d--;
-    }
-    return max;
-}
-
 /* The body as a JSON object, or NULL after err (HMA: "this endpoint
  * expects a json object payload"). */
 static yajl_val parse_object(const char *body, size_t n, bw_error *err)
@@ -49,7 +26,7 @@ static yajl_val parse_object(const char *body, size_t n, bw_error *err)
     if (n > BW_HMA_MAX_JSON)
         return bw__fail(err, BW_ERR_LIMIT, "JSON body larger than %d bytes", BW_HMA_MAX_JSON),
                NULL;
-    if (memchr(body, '\0', n) || nesting(body, n) > BW_HMA_MAX_DEPTH)
+    if (memchr(body, '\0', n) || bw__json_nesting(body, n) > BW_HMA_MAX_DEPTH)
         return bw__fail(err, BW_ERR_ARG, "malformed JSON body"), NULL;
     char *buf = bw__malloc(n + 1);
     if (!buf)

@@ -17,31 +17,6 @@
 #include "core/internal.h"
 #include "record/record_internal.h"
 
-/* Deepest nesting of [ and { outside strings; 0 for a line yajl would
- * reject anyway is fine (it then fails to parse). */
-static uint32_t nesting(const char *s, size_t len)
-{
-    uint32_t d = 0, max = 0;
-    int in_str = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = 0;
-        } else if (c == '"') {
-            in_str = 1;
-        } else if (c == '[' || c == '{') {
-            if (++d > max)
-                max = d;
-        } else if ((c == ']' || c == '}') && d) {
-            d--;
-        }
-    }
-    return max;
-}
-
 static void put_utf8(char *out, size_t *o, unsigned cp)
 {
     if (cp < 0x80) {
@@ -167,7 +142,7 @@ bw_record_type bw_record_parse(const char *text, size_t len, uint32_t max_depth,
 
     memset(out, 0, sizeof *out);
     out->quality = -1;
-    if (!len || memchr(text, '\0', len) || nesting(text, len) > max_depth)
+    if (!len || memchr(text, '\0', len) || bw__json_nesting(text, len) > max_depth)
         return BW_RECORD_BAD;
     if (!(buf = bw__malloc(len + 1)))
         return BW_RECORD_BAD;
