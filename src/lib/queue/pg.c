@@ -17,6 +17,7 @@
 #include <libpq-fe.h>
 #include "bulwark/store.h"
 #include "core/internal.h"
+#include "core/pq.h"
 #include "queue/queue_internal.h"
 
 #define FETCH_ROWS 4096
@@ -44,43 +45,14 @@ static const char schema[] =
 /* "what: <the server's message>", without its trailing newline. */
 static bw_status fail(bw__qdb *d, bw_error *err, const char *what, const PGresult *res)
 {
-    const char *m = res ? PQresultErrorMessage(res) : NULL;
-    if (!m || !*m)
-        m = PQerrorMessage(d->db);
-    return bw__fail(err, BW_ERR_DB, "queue %s: %s: %.*s", d->where, what, (int)strcspn(m, "\n"),
-                    m);
+    int n;
+    const char *m = bw__pq_message(d->db, res, &n);
+    return bw__fail(err, BW_ERR_DB, "queue %s: %s: %.*s", d->where, what, n, m);
 }
 
 /* ---------------- parameters and results ---------------- */
 
-/* Up to 6 parameters, text, int8 or arrays, sent in binary. */
-typedef struct params {
-    int n;
-    const char *v[6];
-    int len[6], fmt[6];
-    Oid type[6];
-    unsigned char i8[6][8];
-} params;
-
-static void p_int(params *p, int64_t v)
-{
-    int i = p->n++;
-    for (int b = 0; b < 8; b++)
-        p->i8[i][b] = (unsigned char)((uint64_t)v >> (56 - 8 * b));
-    p->v[i] = (const char *)p->i8[i];
-    p->len[i] = 8;
-    p->fmt[i] = 1;
-    p->type[i] = 20; /* int8 */
-}
-
-static void p_text(params *p, const char *t, size_t n)
-{
-    int i = p->n++;
-    p->v[i] = t;
-    p->len[i] = (int)n;
-    p->fmt[i] = 1; /* text in binary: its bytes */
-    p->type[i] = 25;
-}
+typedef bw__pq_params params;
 
 /* A one-dimensional array of n values of type elem (text 25, bytea 17)
  * in the binary array format: ndim, has-nulls, element type, length,
@@ -110,23 +82,12 @@ static unsigned char *array_build(Oid elem, const char *const *v, const size_t *
     return b;
 }
 
-static void p_array(params *p, Oid type, const unsigned char *b, size_t n)
-{
-    int i = p->n++;
-    p->v[i] = (const char *)b;
-    p->len[i] = (int)n;
-    p->fmt[i] = 1;
-    p->type[i] = type; /* text[] 1009, bytea[] 1001 */
-}
-
 /* Run sql with p; *res (NULL: dropped) gets the result. */
 static bw_status run(bw__qdb *d, const char *sql, const params *p, const char *what,
                      PGresult **res, bw_error *err)
 {
-    PGresult *r = PQexecParams(d->db, sql, p ? p->n : 0, p ? p->type : NULL, p ? p->v : NULL,
-                               p ? p->len : NULL, p ? p->fmt : NULL, 1);
-    ExecStatusType s = PQresultStatus(r);
-    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+    PGresult *r = bw__pq_query(d->db, sql, p);
+    if (bw__pq_failed(r)) {
         bw_status st = r ? fail(d, err, what, r) : bw__fail(err, BW_ERR_NOMEM, "out of memory");
         PQclear(r);
         return st;
@@ -142,27 +103,10 @@ static bw_status exec(bw__qdb *d, const char *sql, const char *what, bw_error *e
 {
     PGresult *r = PQexec(d->db, sql);
     bw_status st = BW_OK;
-    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+    if (bw__pq_failed(r))
         st = r ? fail(d, err, what, r) : bw__fail(err, BW_ERR_NOMEM, "out of memory");
     PQclear(r);
     return st;
-}
-
-static int64_t get_i64(const PGresult *r, int row, int col)
-{
-    if (PQgetisnull(r, row, col) || PQgetlength(r, row, col) != 8)
-        return 0;
-    const unsigned char *b = (const unsigned char *)PQgetvalue(r, row, col);
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | b[i];
-    return (int64_t)v;
-}
-
-static void quiet(void *arg, const char *message)
-{
-    (void)arg;
-    (void)message;
 }
 
 /* ---------------- opening ---------------- */
@@ -183,7 +127,7 @@ bw_status bw__qdb_open(bw__qdb **out, const char *location, bw_error *err)
         bw__qdb_close(d);
         return st;
     }
-    PQsetNoticeProcessor(d->db, quiet, NULL); /* the library never prints */
+    PQsetNoticeProcessor(d->db, bw__pq_quiet, NULL); /* the library never prints */
     PQclear(PQexec(d->db, "SET client_min_messages = warning"));
     if ((st = exec(d, schema, "creating the tables", err)) != BW_OK) {
         bw__qdb_close(d);
@@ -210,7 +154,7 @@ bw_status bw__qdb_fill_begin(bw__qdb *d, const char *queue, bw_error *err)
     bw_status st = exec(d, "BEGIN", "filling", err);
     if (st != BW_OK)
         return st;
-    p_text(&p, queue, strlen(queue));
+    bw__pq_bin(&p, queue, strlen(queue), 25);
     st = run(d, "SELECT pg_advisory_xact_lock(7310412, hashtext($1))", &p, "filling", NULL, err);
     if (st != BW_OK)
         exec(d, "ROLLBACK", "filling", NULL);
@@ -235,8 +179,8 @@ bw_status bw__qdb_fill_add(bw__qdb *d, const char *queue, const char *const *pat
     free(len);
     if (!arr)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
-    p_text(&p, queue, strlen(queue));
-    p_array(&p, 1001, arr, alen);
+    bw__pq_bin(&p, queue, strlen(queue), 25);
+    bw__pq_bin(&p, arr, alen, 1001);
     st = run(d, "INSERT INTO bw_queue_units(queue, path) "
                 "SELECT $1, t.p FROM unnest($2::bytea[]) WITH ORDINALITY AS t(p, o) ORDER BY t.o "
                 "ON CONFLICT (queue, path) DO NOTHING", &p, "adding units", &r, err);
@@ -268,10 +212,10 @@ static bw_status claim_some(bw__qdb *d, const char *which, const char *queue,
 {
     char sql[768];
     params p = {0};
-    p_text(&p, queue, strlen(queue));
-    p_int(&p, (int64_t)limit);
-    p_int(&p, (int64_t)lease);
-    p_text(&p, worker, strlen(worker));
+    bw__pq_bin(&p, queue, strlen(queue), 25);
+    bw__pq_int(&p, (int64_t)limit);
+    bw__pq_int(&p, (int64_t)lease);
+    bw__pq_bin(&p, worker, strlen(worker), 25);
     snprintf(sql, sizeof sql,
              "UPDATE bw_queue_units SET state = 'leased', worker = $4,"
              "  lease_until = now() + $3::float8 * interval '1 second', attempts = attempts + 1 "
@@ -294,8 +238,8 @@ static bw_status take_rows(const PGresult *r, bw__qunit **units, size_t *n, bw_e
     for (int i = 0; i < rows; i++) {
         size_t len = (size_t)PQgetlength(r, i, 1);
         bw__qunit *x = &u[*n];
-        x->id = get_i64(r, i, 0);
-        x->attempts = get_i64(r, i, 2);
+        x->id = bw__pq_i64(r, i, 0);
+        x->attempts = bw__pq_i64(r, i, 2);
         if (!(x->path = bw__malloc(len + 1)))
             return bw__fail(err, BW_ERR_NOMEM, "out of memory");
         memcpy(x->path, PQgetvalue(r, i, 1), len);
@@ -357,11 +301,11 @@ bw_status bw__qdb_complete(bw__qdb *d, const char *queue, const char *worker, in
     *held = 0;
     if (n && !(arr = array_build(25, rec, len, n, &alen)))
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
-    p_int(&p, unit);
-    p_text(&p, worker, strlen(worker));
+    bw__pq_int(&p, unit);
+    bw__pq_bin(&p, worker, strlen(worker), 25);
     if (n) {
-        p_text(&p, queue, strlen(queue));
-        p_array(&p, 1009, arr, alen);
+        bw__pq_bin(&p, queue, strlen(queue), 25);
+        bw__pq_bin(&p, arr, alen, 1009);
     }
     st = run(d, n ? "WITH done AS (UPDATE bw_queue_units SET state = 'done', lease_until = NULL"
                     "  WHERE unit_id = $1 AND worker = $2 AND state = 'leased' RETURNING unit_id) "
@@ -383,9 +327,9 @@ bw_status bw__qdb_renew(bw__qdb *d, const char *queue, const char *worker, unsig
                         bw_error *err)
 {
     params p = {0};
-    p_text(&p, queue, strlen(queue));
-    p_text(&p, worker, strlen(worker));
-    p_int(&p, (int64_t)lease);
+    bw__pq_bin(&p, queue, strlen(queue), 25);
+    bw__pq_bin(&p, worker, strlen(worker), 25);
+    bw__pq_int(&p, (int64_t)lease);
     return run(d, "UPDATE bw_queue_units SET lease_until = now() + $3::float8 * interval "
                   "'1 second' WHERE queue = $1 AND worker = $2 AND state = 'leased'",
                &p, "renewing the leases", NULL, err);
@@ -399,15 +343,15 @@ bw_status bw__qdb_pending(bw__qdb *d, const char *queue, uint64_t *left, double 
     params p = {0};
     PGresult *r;
     bw_status st;
-    p_text(&p, queue, strlen(queue));
+    bw__pq_bin(&p, queue, strlen(queue), 25);
     st = run(d, "SELECT count(*), coalesce(1000 * extract(epoch FROM"
                 "  min(lease_until) FILTER (WHERE state = 'leased') - now()), 0)::int8 "
                 "FROM bw_queue_units WHERE queue = $1 AND state IN ('todo', 'leased')",
              &p, "reading the queue", &r, err);
     if (st != BW_OK)
         return st;
-    *left = (uint64_t)get_i64(r, 0, 0);
-    *wait = get_i64(r, 0, 1) > 0 ? (double)get_i64(r, 0, 1) / 1000.0 : 0;
+    *left = (uint64_t)bw__pq_i64(r, 0, 0);
+    *wait = bw__pq_i64(r, 0, 1) > 0 ? (double)bw__pq_i64(r, 0, 1) / 1000.0 : 0;
     PQclear(r);
     return BW_OK;
 }
@@ -417,7 +361,7 @@ bw_status bw__qdb_status(bw__qdb *d, const char *queue, bw_queue_status *out, bw
     params p = {0};
     PGresult *r;
     bw_status st;
-    p_text(&p, queue, strlen(queue));
+    bw__pq_bin(&p, queue, strlen(queue), 25);
     st = run(d,
              "SELECT count(*), count(*) FILTER (WHERE state = 'todo'),"
              "  count(*) FILTER (WHERE state = 'leased'),"
@@ -430,14 +374,14 @@ bw_status bw__qdb_status(bw__qdb *d, const char *queue, bw_queue_status *out, bw
              &p, "reading the queue", &r, err);
     if (st != BW_OK)
         return st;
-    out->units = (uint64_t)get_i64(r, 0, 0);
-    out->todo = (uint64_t)get_i64(r, 0, 1);
-    out->leased = (uint64_t)get_i64(r, 0, 2);
-    out->expired = (uint64_t)get_i64(r, 0, 3);
-    out->done = (uint64_t)get_i64(r, 0, 4);
-    out->results = (uint64_t)get_i64(r, 0, 5);
-    out->reclaimed = (uint64_t)get_i64(r, 0, 6);
-    out->workers = (uint64_t)get_i64(r, 0, 7);
+    out->units = (uint64_t)bw__pq_i64(r, 0, 0);
+    out->todo = (uint64_t)bw__pq_i64(r, 0, 1);
+    out->leased = (uint64_t)bw__pq_i64(r, 0, 2);
+    out->expired = (uint64_t)bw__pq_i64(r, 0, 3);
+    out->done = (uint64_t)bw__pq_i64(r, 0, 4);
+    out->results = (uint64_t)bw__pq_i64(r, 0, 5);
+    out->reclaimed = (uint64_t)bw__pq_i64(r, 0, 6);
+    out->workers = (uint64_t)bw__pq_i64(r, 0, 7);
     PQclear(r);
     return BW_OK;
 }
@@ -472,7 +416,7 @@ bw_status bw__qdb_export(bw__qdb *d, const char *queue,
     *n = 0;
     if (st != BW_OK)
         return st;
-    p_text(&p, queue, strlen(queue));
+    bw__pq_bin(&p, queue, strlen(queue), 25);
     st = run(d, "DECLARE bw_export BINARY NO SCROLL CURSOR FOR "
                 "SELECT u.path, r.record FROM bw_queue_results r"
                 "  JOIN bw_queue_units u ON u.unit_id = r.unit_id "

@@ -37,6 +37,7 @@
 #include <string.h>
 #include <libpq-fe.h>
 #include "core/internal.h"
+#include "core/pq.h"
 #include "store/store_internal.h"
 
 #define PDQ_BLOCK 4096
@@ -70,62 +71,22 @@ static pg_store *pq(bw_store *s)
 /* "what: <the server's message>", without its trailing newline. */
 static bw_status pg_fail(pg_store *q, bw_error *err, const char *what, const PGresult *res)
 {
-    const char *m = res ? PQresultErrorMessage(res) : NULL;
-    if (!m || !*m)
-        m = q && q->db ? PQerrorMessage(q->db) : "no store";
-    size_t n = strcspn(m, "\n");
-    return bw__fail(err, BW_ERR_DB, "%s: %.*s", what, (int)n, m);
+    int n = 8;
+    const char *m = q && q->db ? bw__pq_message(q->db, res, &n) : "no store";
+    return bw__fail(err, BW_ERR_DB, "%s: %.*s", what, n, m);
 }
 
 /* ---------------- parameters and results ---------------- */
 
-/* Up to 8 parameters, each text, int8 or bytea, sent in binary. */
-typedef struct params {
-    int n;
-    const char *v[8];
-    int len[8], fmt[8];
-    Oid type[8];
-    uint8_t i8[8][8];
-} params;
-
-static void p_int(params *p, int64_t v)
-{
-    int i = p->n++;
-    for (int b = 0; b < 8; b++) /* network order */
-        p->i8[i][b] = (uint8_t)((uint64_t)v >> (56 - 8 * b));
-    p->v[i] = (const char *)p->i8[i];
-    p->len[i] = 8;
-    p->fmt[i] = 1;
-    p->type[i] = 20; /* int8 */
-}
-
-static void p_text(params *p, const char *t)
-{
-    int i = p->n++;
-    p->v[i] = t;
-    p->len[i] = 0;
-    p->fmt[i] = 0;
-    p->type[i] = 25; /* text */
-}
-
-static void p_bytes(params *p, const void *b, size_t n)
-{
-    int i = p->n++;
-    p->v[i] = b;
-    p->len[i] = (int)n;
-    p->fmt[i] = 1;
-    p->type[i] = 17; /* bytea */
-}
+typedef bw__pq_params params;
 
 /* Run sql with p (may be NULL), results in binary; *res (may be NULL:
  * dropped) gets the result. Fails unless the command succeeds. */
 static bw_status run(pg_store *q, const char *sql, const params *p, const char *what,
                      PGresult **res, bw_error *err)
 {
-    PGresult *r = PQexecParams(q->db, sql, p ? p->n : 0, p ? p->type : NULL, p ? p->v : NULL,
-                               p ? p->len : NULL, p ? p->fmt : NULL, 1);
-    ExecStatusType s = PQresultStatus(r);
-    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+    PGresult *r = bw__pq_query(q->db, sql, p);
+    if (bw__pq_failed(r)) {
         bw_status st = r || PQstatus(q->db) != CONNECTION_OK
                            ? pg_fail(q, err, what, r) /* no result: the connection is lost */
                            : bw__fail(err, BW_ERR_NOMEM, "out of memory");
@@ -144,22 +105,11 @@ static bw_status exec(pg_store *q, const char *sql, const char *what, bw_error *
 {
     PGresult *r = PQexec(q->db, sql);
     bw_status st = BW_OK;
-    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+    if (bw__pq_failed(r))
         st = r || PQstatus(q->db) != CONNECTION_OK ? pg_fail(q, err, what, r)
                                                     : bw__fail(err, BW_ERR_NOMEM, "out of memory");
     PQclear(r);
     return st;
-}
-
-static int64_t get_i64(const PGresult *r, int row, int col)
-{
-    if (PQgetisnull(r, row, col) || PQgetlength(r, row, col) != 8)
-        return 0;
-    const unsigned char *b = (const unsigned char *)PQgetvalue(r, row, col);
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | b[i];
-    return (int64_t)v;
 }
 
 static const char *get_text(const PGresult *r, int row, int col)
@@ -176,7 +126,7 @@ static bw_status query_i64(pg_store *q, const char *sql, const params *p, const 
     if (st != BW_OK)
         return st;
     if (PQntuples(r) == 1)
-        *out = get_i64(r, 0, 0);
+        *out = bw__pq_i64(r, 0, 0);
     else
         st = bw__fail(err, BW_ERR_DB, "%s: no result", what);
     PQclear(r);
@@ -256,12 +206,6 @@ static bw_status migrate(pg_store *q, int readonly, int must_exist, bw_error *er
     return st;
 }
 
-static void quiet(void *arg, const char *message)
-{
-    (void)arg;
-    (void)message;
-}
-
 static void pg_close(bw_store *s)
 {
     pg_store *q = pq(s);
@@ -289,7 +233,7 @@ static bw_status pg_open(bw_store **out, const char *location, int flags, bw_err
         pg_close(&q->base);
         return st;
     }
-    PQsetNoticeProcessor(q->db, quiet, NULL); /* the library never prints */
+    PQsetNoticeProcessor(q->db, bw__pq_quiet, NULL); /* the library never prints */
     PQclear(PQexec(q->db, "SET client_min_messages = warning"));
     if ((st = migrate(q, (flags & BW_STORE_READONLY) != 0, (flags & BW_STORE_MUST_EXIST) != 0,
                       err)) != BW_OK) {
@@ -429,7 +373,7 @@ static bw_status pg_lists(bw_store *s, const char *name, bw__store_list_fn fn, v
              "ORDER BY l.name COLLATE \"C\", l.delta, l.id",
              name ? "AND l.name = $1" : "");
     if (name)
-        p_text(&p, name);
+        bw__pq_text(&p, name);
     bw_status st = run(q, sql, &p, name ? "store: reading list" : "store: listing lists", &r, err);
     if (st != BW_OK)
         return st;
@@ -438,15 +382,15 @@ static bw_status pg_lists(bw_store *s, const char *name, bw__store_list_fn fn, v
         memset(&li, 0, sizeof li);
         li.name = (char *)get_text(r, i, 1);
         li.source = (char *)get_text(r, i, 2);
-        li.imported_at = get_i64(r, i, 3);
-        li.entries = (uint64_t)get_i64(r, i, 4);
-        li.duplicates = (uint64_t)get_i64(r, i, 5);
-        li.skipped = (uint64_t)get_i64(r, i, 6);
+        li.imported_at = bw__pq_i64(r, i, 3);
+        li.entries = (uint64_t)bw__pq_i64(r, i, 4);
+        li.duplicates = (uint64_t)bw__pq_i64(r, i, 5);
+        li.skipped = (uint64_t)bw__pq_i64(r, i, 6);
         for (int k = 0; k < BW_HASH_KIND_COUNT; k++)
-            li.kinds[k] = (uint64_t)get_i64(r, i, 7 + k);
-        uint64_t bits = (uint64_t)get_i64(r, i, 11); /* float8, IEEE 754 in network order */
+            li.kinds[k] = (uint64_t)bw__pq_i64(r, i, 7 + k);
+        uint64_t bits = (uint64_t)bw__pq_i64(r, i, 11); /* float8, IEEE 754 in network order */
         memcpy(&li.enabled_ratio, &bits, sizeof bits);
-        if (fn(ctx, get_i64(r, i, 0), &li))
+        if (fn(ctx, bw__pq_i64(r, i, 0), &li))
             st = BW_ERR_INTERRUPTED;
     }
     PQclear(r);
@@ -467,12 +411,12 @@ static bw_status pg_list_id(bw_store *s, const char *name, const char *what, int
 {
     params p = {0};
     PGresult *r;
-    p_text(&p, name);
+    bw__pq_text(&p, name);
     *id = -1;
     bw_status st = run(pq(s), "SELECT id FROM bw_lists WHERE live AND name = $1 ORDER BY delta, id LIMIT 1",
                        &p, what, &r, err);
     if (st == BW_OK && PQntuples(r) == 1)
-        *id = get_i64(r, 0, 0);
+        *id = bw__pq_i64(r, 0, 0);
     if (st == BW_OK)
         PQclear(r);
     return st;
@@ -493,7 +437,7 @@ static bw_status drop_version(pg_store *q, const params *p, const char *what, bw
 static bw_status pg_remove(bw_store *s, int64_t id, bw_error *err)
 {
     params p = {0};
-    p_int(&p, id);
+    bw__pq_int(&p, id);
     bw_status st = drop_version(pq(s), &p, "store: removing list", err);
     return st == BW_OK ? bump(pq(s), err) : st;
 }
@@ -570,7 +514,7 @@ static bw_status pg_next(bw__store_cursor *c, bw__store_row *row, int *more, bw_
     pg_cursor *k = c->impl;
     if (st != BW_OK || !*more)
         return st;
-    row->n = (uint64_t)get_i64(k->res, k->row, 0);
+    row->n = (uint64_t)bw__pq_i64(k->res, k->row, 0);
     row->data = (const uint8_t *)PQgetvalue(k->res, k->row, 1);
     row->len = (size_t)PQgetlength(k->res, k->row, 1);
     return BW_OK;
@@ -580,8 +524,8 @@ static bw_status pg_hashes(bw_store *s, int64_t id, bw_hash_kind kind, bw__store
                            bw_error *err)
 {
     params p = {0};
-    p_int(&p, id);
-    p_int(&p, (int64_t)kind);
+    bw__pq_int(&p, id);
+    bw__pq_int(&p, (int64_t)kind);
     return cursor_open(s, "SELECT 1::int8, hash FROM bw_entries WHERE list_id = $1 AND kind = $2 "
                           "ORDER BY hash", &p, "store: reading hashes", c, err);
 }
@@ -589,7 +533,7 @@ static bw_status pg_hashes(bw_store *s, int64_t id, bw_hash_kind kind, bw__store
 static bw_status pg_pdq_blocks(bw_store *s, int64_t id, bw__store_cursor *c, bw_error *err)
 {
     params p = {0};
-    p_int(&p, id);
+    bw__pq_int(&p, id);
     return cursor_open(s, "SELECT n, data FROM bw_pdq_blocks WHERE list_id = $1 ORDER BY seq", &p,
                        "store: reading PDQ blocks", c, err);
 }
@@ -598,7 +542,7 @@ static bw_status pg_pdq_count(bw_store *s, int64_t id, uint64_t *n, bw_error *er
 {
     params p = {0};
     int64_t v = 0;
-    p_int(&p, id);
+    bw__pq_int(&p, id);
     bw_status st = query_i64(pq(s), "SELECT coalesce(sum(n), 0)::int8 FROM bw_pdq_blocks "
                                     "WHERE list_id = $1", &p, "store: counting PDQ blocks", &v, err);
     *n = (uint64_t)v;
@@ -611,12 +555,12 @@ static void read_entry(const PGresult *r, int row, int col, bw_entry *e)
 {
     /* columns: kind, hash, label, category, added_at */
     memset(e, 0, sizeof *e);
-    e->kind = (bw_hash_kind)get_i64(r, row, col);
+    e->kind = (bw_hash_kind)bw__pq_i64(r, row, col);
     size_t n = (size_t)PQgetlength(r, row, col + 1);
     memcpy(e->hash, PQgetvalue(r, row, col + 1), n < sizeof e->hash ? n : sizeof e->hash);
     e->label = get_text(r, row, col + 2);
     e->category = get_text(r, row, col + 3);
-    e->added_at = get_i64(r, row, col + 4);
+    e->added_at = bw__pq_i64(r, row, col + 4);
 }
 
 static bw_status pg_entries(bw_store *s, int64_t id, bw_entry_fn fn, void *ctx, bw_error *err)
@@ -626,7 +570,7 @@ static bw_status pg_entries(bw_store *s, int64_t id, bw_entry_fn fn, void *ctx, 
     bw__store_cursor c = {0};
     int more = 1, own = !q->in_txn;
     bw_status st = own ? pg_begin(s, BW__STORE_READ, err) : BW_OK;
-    p_int(&p, id);
+    bw__pq_int(&p, id);
     if (st == BW_OK)
         st = cursor_open(s, "SELECT kind, hash, label, category, added_at FROM bw_entries "
                             "WHERE list_id = $1 ORDER BY kind, hash", &p, "store: reading entries",
@@ -652,9 +596,9 @@ static bw_status pg_find(bw_store *s, bw_hash_kind kind, const uint8_t *bytes, s
     params p = {0};
     PGresult *r = NULL;
     reconnect_if_lost(pq(s));
-    p_int(&p, (int64_t)kind);
-    p_bytes(&p, bytes, nb);
-    p_int(&p, now);
+    bw__pq_int(&p, (int64_t)kind);
+    bw__pq_bin(&p, bytes, nb, 17);
+    bw__pq_int(&p, now);
     bw_status st = run(pq(s),
                        "SELECT l.name, e.kind, e.hash, e.label, e.category, e.added_at, "
                        "coalesce(b.id_key, l.name) "
@@ -751,10 +695,10 @@ static bw_status pg_writer_begin(bw_store *s, const char *name, const char *sour
     pg_store *q = pq(s);
     params p = {0};
     static const char header[] = "PGCOPY\n\377\r\n";
-    p_text(&p, name);
-    p_text(&p, source);
-    p_int(&p, imported_at);
-    p_int(&p, delta != 0);
+    bw__pq_text(&p, name);
+    bw__pq_text(&p, source);
+    bw__pq_int(&p, imported_at);
+    bw__pq_int(&p, delta != 0);
     bw_status st = run(q,
                        "CREATE TEMP TABLE IF NOT EXISTS bw_import(seq bigserial, kind int8, "
                        "hash bytea, label text, category text, added_at int8) ON COMMIT DELETE ROWS",
@@ -839,7 +783,7 @@ static bw_status pack_pdq(pg_store *q, int64_t id, bw_error *err)
     bw_status st;
     if (!buf)
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
-    p_int(&p, id);
+    bw__pq_int(&p, id);
     st = cursor_open(&q->base, "SELECT 1::int8, hash FROM bw_entries WHERE list_id = $1 AND "
                                "kind = 0 ORDER BY hash", &p, "store: packing PDQ hashes", &c, err);
     while (st == BW_OK && more) {
@@ -850,10 +794,10 @@ static bw_status pack_pdq(pg_store *q, int64_t id, bw_error *err)
             memcpy(buf + 32 * n++, row.data, 32);
         if (n == PDQ_BLOCK || (!more && n)) {
             params b = {0};
-            p_int(&b, id);
-            p_int(&b, seq++);
-            p_int(&b, (int64_t)n);
-            p_bytes(&b, buf, n * 32);
+            bw__pq_int(&b, id);
+            bw__pq_int(&b, seq++);
+            bw__pq_int(&b, (int64_t)n);
+            bw__pq_bin(&b, buf, n * 32, 17);
             st = run(q, "INSERT INTO bw_pdq_blocks(list_id, seq, n, data) VALUES ($1, $2, $3, $4)",
                      &b, "store: packing PDQ hashes", NULL, err);
             n = 0;
@@ -871,7 +815,7 @@ static bw_status pg_writer_store(bw_store *s, int64_t id, uint64_t *stored,
     params p = {0};
     PGresult *r;
     bw_status st = copy_end(q, 1, err);
-    p_int(&p, id);
+    bw__pq_int(&p, id);
     if (st == BW_OK)
         st = run(q,
                  "INSERT INTO bw_entries(list_id, kind, hash, label, category, added_at) "
@@ -888,9 +832,9 @@ static bw_status pg_writer_store(bw_store *s, int64_t id, uint64_t *stored,
         return st;
     memset(kinds, 0, BW_HASH_KIND_COUNT * sizeof *kinds);
     for (int i = 0; i < PQntuples(r); i++) {
-        int64_t k = get_i64(r, i, 0);
+        int64_t k = bw__pq_i64(r, i, 0);
         if (k >= 0 && k < BW_HASH_KIND_COUNT)
-            kinds[k] = (uint64_t)get_i64(r, i, 1);
+            kinds[k] = (uint64_t)bw__pq_i64(r, i, 1);
     }
     PQclear(r);
     return run(q, "TRUNCATE bw_import", NULL, "store: writing entries", NULL, err);
@@ -902,7 +846,7 @@ static bw_status pg_writer_publish(bw_store *s, int64_t id, const bw_list_info *
     pg_store *q = pq(s);
     params p = {0};
     PGresult *r = NULL;
-    p_int(&p, id);
+    bw__pq_int(&p, id);
     /* a version replaces the live version and deltas of its name; a delta
      * replaces nothing */
     bw_status st = run(q, "SELECT id FROM bw_lists WHERE live AND name = "
@@ -910,17 +854,17 @@ static bw_status pg_writer_publish(bw_store *s, int64_t id, const bw_list_info *
                        &p, "store: replacing the previous version", &r, err);
     for (int i = 0; st == BW_OK && i < PQntuples(r); i++) {
         params old = {0};
-        p_int(&old, get_i64(r, i, 0));
+        bw__pq_int(&old, bw__pq_i64(r, i, 0));
         st = drop_version(q, &old, "store: replacing the previous version", err);
     }
     PQclear(r);
     if (st != BW_OK)
         return st;
-    p_int(&p, (int64_t)info->entries);
-    p_int(&p, (int64_t)info->duplicates);
-    p_int(&p, (int64_t)info->skipped);
+    bw__pq_int(&p, (int64_t)info->entries);
+    bw__pq_int(&p, (int64_t)info->duplicates);
+    bw__pq_int(&p, (int64_t)info->skipped);
     for (int k = 0; k < BW_HASH_KIND_COUNT; k++)
-        p_int(&p, (int64_t)info->kinds[k]);
+        bw__pq_int(&p, (int64_t)info->kinds[k]);
     st = run(q, "UPDATE bw_lists SET live = true, entries = $2, duplicates = $3, skipped = $4, "
                 "n_pdq = $5, n_md5 = $6, n_sha1 = $7, n_sha256 = $8 WHERE id = $1",
              &p, "store: publishing the list", NULL, err);
@@ -935,7 +879,7 @@ static bw_status pg_content_state(bw_store *s, int64_t id, bw_content *out, int 
     params p = {0};
     PGresult *r = NULL;
     *found = 0;
-    p_int(&p, id);
+    bw__pq_int(&p, id);
     bw_status st = run(pq(s), "SELECT list, kind, hash, disable_until, note FROM bw_content "
                               "WHERE id = $1", &p, "store: reading content", &r, err);
     if (st == BW_OK && PQntuples(r) == 1) {
@@ -943,10 +887,10 @@ static bw_status pg_content_state(bw_store *s, int64_t id, bw_content *out, int 
         size_t n = (size_t)PQgetlength(r, 0, 2);
         memset(out, 0, sizeof *out);
         out->id = id;
-        out->kind = (bw_hash_kind)get_i64(r, 0, 1);
+        out->kind = (bw_hash_kind)bw__pq_i64(r, 0, 1);
         if (n <= sizeof out->hash)
             memcpy(out->hash, PQgetvalue(r, 0, 2), n);
-        out->disable_until = get_i64(r, 0, 3);
+        out->disable_until = bw__pq_i64(r, 0, 3);
         out->list = list ? bw__strdup(list) : NULL;
         out->note = note ? bw__strdup(note) : NULL;
         if (!out->list || (note && !out->note)) {
@@ -962,12 +906,12 @@ static bw_status pg_content_state(bw_store *s, int64_t id, bw_content *out, int 
 static bw_status pg_content_put(bw_store *s, const bw_content *c, bw_error *err)
 {
     params p = {0};
-    p_int(&p, c->id);
-    p_text(&p, c->list);
-    p_int(&p, (int64_t)c->kind);
-    p_bytes(&p, c->hash, bw_hash_kind_bytes(c->kind));
-    p_int(&p, c->disable_until);
-    p_text(&p, c->note);
+    bw__pq_int(&p, c->id);
+    bw__pq_text(&p, c->list);
+    bw__pq_int(&p, (int64_t)c->kind);
+    bw__pq_bin(&p, c->hash, bw_hash_kind_bytes(c->kind), 17);
+    bw__pq_int(&p, c->disable_until);
+    bw__pq_text(&p, c->note);
     bw_status st = run(pq(s),
                        "INSERT INTO bw_content(id, list, kind, hash, disable_until, note) "
                        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET "
@@ -987,9 +931,9 @@ static bw_status pg_content_drop(bw_store *s, const char *list, int64_t id, bw_h
     *deleted = 0;
     if ((unsigned)kind >= BW_HASH_KIND_COUNT)
         return bw__fail(err, BW_ERR_ARG, "invalid hash kind");
-    p_text(&p, list);
-    p_int(&p, (int64_t)kind);
-    p_bytes(&p, hash, bw_hash_kind_bytes(kind));
+    bw__pq_text(&p, list);
+    bw__pq_int(&p, (int64_t)kind);
+    bw__pq_bin(&p, hash, bw_hash_kind_bytes(kind), 17);
     /* the counts first, while the rows are there (sqlite.c says why the
      * PDQ blocks keep the hash) */
     snprintf(sql, sizeof sql,
@@ -1005,7 +949,7 @@ static bw_status pg_content_drop(bw_store *s, const char *list, int64_t id, bw_h
     if (st == BW_OK)
         *deleted = strtoull(PQcmdTuples(r), NULL, 10);
     PQclear(r);
-    p_int(&c, id);
+    bw__pq_int(&c, id);
     if (st == BW_OK)
         st = run(q, "DELETE FROM bw_content WHERE id = $1", &c, "store: deleting content", NULL,
                  err);
@@ -1017,8 +961,8 @@ static bw_status pg_ratio_put(bw_store *s, const char *list, double ratio, bw_er
     params p = {0};
     char text[32];
     snprintf(text, sizeof text, "%.17g", ratio);
-    p_text(&p, list);
-    p_text(&p, text);
+    bw__pq_text(&p, list);
+    bw__pq_text(&p, text);
     bw_status st = run(pq(s),
                        "INSERT INTO bw_banks(name, enabled_ratio) VALUES ($1, $2::float8) "
                        "ON CONFLICT (name) DO UPDATE SET enabled_ratio = excluded.enabled_ratio",
@@ -1029,7 +973,7 @@ static bw_status pg_ratio_put(bw_store *s, const char *list, double ratio, bw_er
 static bw_status pg_forget(bw_store *s, const char *list, bw_error *err)
 {
     params p = {0};
-    p_text(&p, list);
+    bw__pq_text(&p, list);
     bw_status st = run(pq(s), "DELETE FROM bw_content WHERE list = $1", &p,
                        "store: removing list", NULL, err);
     if (st == BW_OK)
@@ -1042,7 +986,7 @@ static bw_status pg_id_key(bw_store *s, const char *list, char *out, size_t n, b
 {
     params p = {0};
     PGresult *r = NULL;
-    p_text(&p, list);
+    bw__pq_text(&p, list);
     bw_status st = run(pq(s), "SELECT id_key FROM bw_banks WHERE name = $1 AND id_key IS NOT NULL",
                        &p, "store: reading a key", &r, err);
     if (st == BW_OK)
@@ -1061,8 +1005,8 @@ static bw_status pg_rename(bw_store *s, const char *from, const char *to, bw_err
         "UPDATE bw_content SET list = $2 WHERE list = $1",
     };
     params p = {0};
-    p_text(&p, from);
-    p_text(&p, to);
+    bw__pq_text(&p, from);
+    bw__pq_text(&p, to);
     bw_status st = BW_OK;
     for (size_t i = 0; i < sizeof steps / sizeof *steps && st == BW_OK; i++)
         st = run(pq(s), steps[i], &p, "store: renaming list", NULL, err);
@@ -1074,8 +1018,8 @@ static bw_status pg_claim_key(bw_store *s, const char *name, int64_t vid, bw_err
     char key[256];
     params p = {0};
     snprintf(key, sizeof key, "%s#%lld", name, (long long)vid);
-    p_text(&p, name);
-    p_text(&p, key);
+    bw__pq_text(&p, name);
+    bw__pq_text(&p, key);
     return run(pq(s),
                "INSERT INTO bw_banks(name, enabled_ratio, id_key) SELECT $1, 1, $2 "
                "WHERE EXISTS (SELECT 1 FROM bw_banks WHERE id_key = $1 AND name <> $1) "
