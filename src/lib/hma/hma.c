@@ -127,6 +127,13 @@ int bw_hma_bank_name_ok(const char *name)
 
 /* ---------------- the bodies ---------------- */
 
+/* A match's bank_content_id: the store's (bw_store_find gives it), or,
+ * for a match made by hand, the one its list's name gives. */
+static int64_t match_id(const bw_match *x)
+{
+    return x->content_id ? x->content_id : bw_hma_content_id(x->list, x->kind, x->hash);
+}
+
 /* {"bank_content_id": int, "distance": str} (schemas/matching.py
  * MatchWithDistance; distance: SignalSimilarityInfo.pretty_str). */
 static void match_json(bw_json *j, const bw_match *x)
@@ -134,7 +141,7 @@ static void match_json(bw_json *j, const bw_match *x)
     char d[16];
     bw_json_object_begin(j);
     bw_json_key(j, "bank_content_id");
-    bw_json_int(j, x->content_id ? x->content_id : bw_hma_content_id(x->list, x->kind, x->hash));
+    bw_json_int(j, match_id(x));
     bw_json_key(j, "distance");
     if (x->kind == BW_HASH_PDQ) {
         snprintf(d, sizeof d, "%d", x->distance);
@@ -157,9 +164,7 @@ void bw_hma_raw_lookup_json(bw_json *j, const bw_matches *m, const char *banks,
         if (include_distance)
             match_json(j, &m->v[i]);
         else
-            bw_json_int(j, m->v[i].content_id ? m->v[i].content_id
-                                              : bw_hma_content_id(m->v[i].list, m->v[i].kind,
-                                                                  m->v[i].hash));
+            bw_json_int(j, match_id(&m->v[i]));
     }
     bw_json_array_end(j);
     bw_json_object_end(j);
