@@ -99,6 +99,9 @@ static const cli_cmd serve_cmd = {
     "                     [--fetch-max-size SIZE] [--fetch-timeout SECONDS]",
     "The matching service for platforms: HMA's API (GET /m/raw_lookup, /m/lookup,\n"
     "/m/index/status, /c/banks, /c/bank/NAME, /status, /status/live, /site-map;\n"
+    "POST /m/compare; the curation writes, with a curate token: POST /c/banks,\n"
+    "PUT|DELETE /c/bank/NAME, POST /c/bank/NAME/signal and /content, GET|PUT|\n"
+    "DELETE /c/bank/NAME/content/ID, content disabled until a time at once;\n"
     "POST /h/hash and /m/lookup with a multipart photo or video upload; GET\n"
     "/h/hash?url= and /m/lookup?url= with --fetch-allow, the URL fetched into\n"
     "memory from the allowed hosts only) and\n"
