@@ -3,8 +3,11 @@
  * says which lists hold them and with what label. The matcher owns a
  * bw_store handle (whatever its backend: it only calls store.h) and keeps
  * the current view of the index, so lookups run concurrently and a change swaps a new
- * view in; the one store connection of the lookups is shared under a
- * mutex, taken only when a lookup found something.
+ * view in. A lookup goes to the store only when the index found
+ * something; it takes a free connection of a small pool (the first is the
+ * matcher's own store, which builds, changes and list reads also use) and
+ * opens one more only when every one is busy, up to POOL_MAX: a node holds
+ * as many connections as lookups that were ever at the store at once.
  *
  * A long-lived matcher (match on stdin, a long scan, the server) must not
  * go blind when a list is re-imported or removed by another process: at
@@ -43,6 +46,8 @@
 #define MAX_PARTS 2          /* the base and the small index beside it */
 #define CACHE_SLOTS 4096     /* the store's answers kept for when it is unreachable */
 #define CACHE_HITS 8         /* list entries kept per hash (more: not kept) */
+#define CACHE_LOCKS 64       /* the cache's slots are guarded in stripes */
+#define POOL_MAX 16          /* connections to the store, the first one included */
 
 /* The store's last answer for one hash: the lists holding it. */
 typedef struct cached {
@@ -63,12 +68,21 @@ typedef struct view {
     size_t nids[MAX_PARTS];
 } view;
 
+/* A connection to the store and the lock of whoever uses it. */
+typedef struct conn {
+    pthread_mutex_t lock;
+    bw_store *s;
+} conn;
+
 struct bw_matcher {
-    pthread_mutex_t lock;   /* guards store */
+    conn pool[POOL_MAX];    /* pool[0]: the store (builds, changes, lists, lookups);
+                             * the others opened as lookups find every one busy */
+    atomic_int npool;       /* connections open */
+    pthread_mutex_t grow;   /* one connection opened at a time */
+    atomic_llong grow_after_ms; /* a failed open: not tried again before then */
     pthread_mutex_t reload; /* one refresh or swap at a time; guards the fields to ---- */
     pthread_mutex_t vlock;  /* guards cur (held only to take a reference) */
     view *cur;
-    bw_store *store;
     char **lists;
     size_t nlists;
     bw_index_opts iopts;
@@ -86,7 +100,8 @@ struct bw_matcher {
     atomic_ullong compactions;
     atomic_ullong rows_read;  /* hashes read from the store for views */
     atomic_ullong gen;        /* moves with every view published */
-    cached *cache;            /* CACHE_SLOTS, guarded by lock (NULL: none) */
+    cached *cache;            /* CACHE_SLOTS (NULL: none) */
+    pthread_mutex_t cache_lock[CACHE_LOCKS]; /* slot i: cache_lock[i % CACHE_LOCKS] */
 };
 
 static void cache_drop(cached *c);
@@ -261,11 +276,11 @@ static bw_status load(bw_matcher *m, bw_error *err)
     bw_status st;
     int64_t version = 0;
     view *v = NULL;
-    pthread_mutex_lock(&m->lock);
-    st = bw_store_data_version(m->store, &version, err);
+    pthread_mutex_lock(&m->pool[0].lock);
+    st = bw_store_data_version(m->pool[0].s, &version, err);
     if (st == BW_OK)
-        st = build_full(m, m->store, &v, err);
-    pthread_mutex_unlock(&m->lock);
+        st = build_full(m, m->pool[0].s, &v, err);
+    pthread_mutex_unlock(&m->pool[0].lock);
     if (st != BW_OK)
         return st;
     m->data_version = version;
@@ -310,15 +325,15 @@ static bw_status apply_change(bw_matcher *m, int64_t version, int *asked, bw_err
     int64_t *live = NULL, *ids = NULL;
     bw_index *ix = NULL;
     bw_status st;
-    pthread_mutex_lock(&m->lock);
+    pthread_mutex_lock(&m->pool[0].lock);
     const char *const *names = (const char *const *)m->lists;
-    uint64_t before = bw_store_rows_read(m->store);
-    st = bw_store_live_versions(m->store, names, m->nlists, &live, &nlive, err);
+    uint64_t before = bw_store_rows_read(m->pool[0].s);
+    st = bw_store_live_versions(m->pool[0].s, names, m->nlists, &live, &nlive, err);
     if (st == BW_OK)
-        st = bw_store_build_index_versions(m->store, names, m->nlists, v->ids[0], v->nids[0], 0,
+        st = bw_store_build_index_versions(m->pool[0].s, names, m->nlists, v->ids[0], v->nids[0], 0,
                                            &m->iopts, &ix, &ids, &nids, err);
-    atomic_fetch_add(&m->rows_read, bw_store_rows_read(m->store) - before);
-    pthread_mutex_unlock(&m->lock);
+    atomic_fetch_add(&m->rows_read, bw_store_rows_read(m->pool[0].s) - before);
+    pthread_mutex_unlock(&m->pool[0].lock);
     for (size_t i = 0; st == BW_OK && i < v->nids[0]; i++)
         gone += !has_id(live, nlive, v->ids[0][i]);
     if (st == BW_OK && !(nv = bw__calloc(1, sizeof *nv)))
@@ -358,10 +373,10 @@ static bw_status refresh_locked(bw_matcher *m, int *reloaded, bw_error *err)
     int asked = 0;
     bw_status st;
     atomic_store(&m->last_check_ms, now_ms());
-    pthread_mutex_lock(&m->lock);
-    st = bw_store_data_version(m->store, &version, err);
+    pthread_mutex_lock(&m->pool[0].lock);
+    st = bw_store_data_version(m->pool[0].s, &version, err);
     int changed = st == BW_OK && version != m->data_version;
-    pthread_mutex_unlock(&m->lock);
+    pthread_mutex_unlock(&m->pool[0].lock);
     if (changed && (st = apply_change(m, version, &asked, err)) == BW_OK) {
         atomic_fetch_add(&m->reloads, 1);
         if (reloaded)
@@ -383,7 +398,7 @@ static int compact_once(bw_matcher *m)
     view *full = NULL;
     int64_t *live = NULL;
     size_t nlive = 0;
-    if (!m->store2 && bw_store_reopen(m->store, &m->store2, NULL) != BW_OK)
+    if (!m->store2 && bw_store_reopen(m->pool[0].s, &m->store2, NULL) != BW_OK)
         return -1;
     if (build_full(m, m->store2, &full, NULL) != BW_OK)
         return -1;
@@ -563,8 +578,14 @@ bw_status bw_matcher_open_store(bw_matcher **out, bw_store *store, const char *c
         bw_store_close(store);
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     }
-    m->store = store;
-    pthread_mutex_init(&m->lock, NULL);
+    for (size_t i = 0; i < POOL_MAX; i++)
+        pthread_mutex_init(&m->pool[i].lock, NULL);
+    for (size_t i = 0; i < CACHE_LOCKS; i++)
+        pthread_mutex_init(&m->cache_lock[i], NULL);
+    pthread_mutex_init(&m->grow, NULL);
+    m->pool[0].s = store;
+    atomic_init(&m->npool, 1);
+    atomic_init(&m->grow_after_ms, 0);
     pthread_mutex_init(&m->reload, NULL);
     pthread_mutex_init(&m->vlock, NULL);
     pthread_mutex_init(&m->clock, NULL);
@@ -613,11 +634,16 @@ void bw_matcher_close(bw_matcher *m)
         cache_drop(&m->cache[i]);
     free(m->cache);
     bw_store_close(m->store2);
-    bw_store_close(m->store);
+    for (int i = 0; i < atomic_load(&m->npool); i++)
+        bw_store_close(m->pool[i].s);
     for (size_t i = 0; i < m->nlists; i++)
         free(m->lists[i]);
     free(m->lists);
-    pthread_mutex_destroy(&m->lock);
+    for (size_t i = 0; i < POOL_MAX; i++)
+        pthread_mutex_destroy(&m->pool[i].lock);
+    for (size_t i = 0; i < CACHE_LOCKS; i++)
+        pthread_mutex_destroy(&m->cache_lock[i]);
+    pthread_mutex_destroy(&m->grow);
     pthread_mutex_destroy(&m->reload);
     pthread_mutex_destroy(&m->vlock);
     pthread_mutex_destroy(&m->clock);
@@ -642,9 +668,9 @@ bw_status bw_matcher_lists(bw_matcher *m, bw_list_info **out, size_t *n, bw_erro
     *n = 0;
     if (!m)
         return BW_OK; /* no store: no lists */
-    pthread_mutex_lock(&m->lock);
-    bw_status st = bw_store_lists(m->store, out, n, err);
-    pthread_mutex_unlock(&m->lock);
+    pthread_mutex_lock(&m->pool[0].lock);
+    bw_status st = bw_store_lists(m->pool[0].s, out, n, err);
+    pthread_mutex_unlock(&m->pool[0].lock);
     if (st != BW_OK || !m->nlists)
         return st;
     size_t w = 0; /* keep the chosen lists */
@@ -730,12 +756,12 @@ static void cache_drop(cached *c)
     c->gen = 0;
 }
 
-static cached *cache_slot(bw_matcher *m, bw_hash_kind kind, const uint8_t *bytes)
+static size_t cache_index(bw_hash_kind kind, const uint8_t *bytes)
 {
     uint64_t h = 1469598103934665603ull ^ (uint64_t)kind; /* FNV-1a */
     for (size_t i = 0; i < bw_hash_kind_bytes(kind); i++)
         h = (h ^ bytes[i]) * 1099511628211ull;
-    return &m->cache[h % CACHE_SLOTS];
+    return h % CACHE_SLOTS;
 }
 
 /* One answer of the store, to the lookup (on_entry) and kept in c; past
@@ -767,43 +793,100 @@ static int on_entry_kept(void *ctx, const char *list, const bw_entry *e)
     return 0;
 }
 
-/* Find (kind, bytes) in the store, keeping its answer for this view; with
+/* Whether slot c holds the answer for (kind, bytes) under view gen;
+ * with its stripe held. */
+static int cache_has(const cached *c, uint64_t gen, bw_hash_kind kind, const uint8_t *bytes)
+{
+    return c->gen == gen && c->kind == kind && !memcmp(c->hash, bytes, bw_hash_kind_bytes(kind));
+}
+
+/* Find (kind, bytes) on store s, keeping its answer for this view; with
  * the store unreachable, the answer kept for this view if there is one.
- * With m->lock held. */
-static bw_status find(bw_matcher *m, bw_hash_kind kind, const uint8_t *bytes, found *f,
-                      bw_error *err)
+ * The caller holds s's connection; the slot's stripe is taken here only
+ * to read or replace the slot, never across the store's call. */
+static bw_status find(bw_matcher *m, bw_store *s, bw_hash_kind kind, const uint8_t *bytes,
+                      found *f, bw_error *err)
 {
     uint64_t gen = atomic_load(&m->gen);
     size_t nb = bw_hash_kind_bytes(kind);
-    cached *c = m->cache ? cache_slot(m, kind, bytes) : NULL;
-    if (!c)
-        return bw_store_find(m->store, kind, bytes, on_entry, f, err);
-    int hit = c->gen == gen && c->kind == kind && !memcmp(c->hash, bytes, nb);
+    if (!m->cache)
+        return bw_store_find(s, kind, bytes, on_entry, f, err);
+    size_t slot = cache_index(kind, bytes);
+    cached *c = &m->cache[slot];
+    pthread_mutex_t *stripe = &m->cache_lock[slot % CACHE_LOCKS];
+    pthread_mutex_lock(stripe);
+    int hit = cache_has(c, gen, kind, bytes);
+    pthread_mutex_unlock(stripe);
     if (hit) { /* kept already: the store's answer, or the kept one if it is away */
-        bw_status st = bw_store_find(m->store, kind, bytes, on_entry, f, err);
+        bw_status st = bw_store_find(s, kind, bytes, on_entry, f, err);
         if (st != BW_ERR_DB)
             return st;
+        pthread_mutex_lock(stripe);
+        if (!cache_has(c, gen, kind, bytes)) { /* replaced meanwhile: nothing kept */
+            pthread_mutex_unlock(stripe);
+            return st;
+        }
         for (size_t i = 0; i < c->n && f->st == BW_OK; i++) {
             bw_entry e = {kind, {0}, c->label[i], c->category[i], c->added_at[i],
                           c->content_id[i]};
             memcpy(e.hash, bytes, nb);
             on_entry(f, c->list[i], &e);
         }
+        pthread_mutex_unlock(stripe);
         return f->st == BW_OK ? BW_OK : bw__fail(err, f->st, "out of memory");
     }
     cached fresh = {0};
     keep k = {f, &fresh, 0};
-    bw_status st = bw_store_find(m->store, kind, bytes, on_entry_kept, &k, err);
+    bw_status st = bw_store_find(s, kind, bytes, on_entry_kept, &k, err);
     if (st != BW_OK || k.full) {
         cache_drop(&fresh);
         return st;
     }
-    cache_drop(c);
+    fresh.gen = gen;
+    fresh.kind = kind;
+    memcpy(fresh.hash, bytes, nb);
+    pthread_mutex_lock(stripe);
+    cached old = *c;
     *c = fresh;
-    c->gen = gen;
-    c->kind = kind;
-    memcpy(c->hash, bytes, nb);
+    pthread_mutex_unlock(stripe);
+    cache_drop(&old);
     return BW_OK;
+}
+
+/* A connection for a lookup: a free one (this thread's last first), else
+ * a new one while there are fewer than POOL_MAX, else this thread's last
+ * one, waited for. Returned locked. */
+static conn *conn_take(bw_matcher *m)
+{
+    static _Thread_local unsigned last;
+    int n = atomic_load(&m->npool);
+    for (int k = 0; k < n; k++) {
+        conn *c = &m->pool[(last + (unsigned)k) % (unsigned)n];
+        if (pthread_mutex_trylock(&c->lock) == 0) {
+            last = (unsigned)(c - m->pool);
+            return c;
+        }
+    }
+    if (n < POOL_MAX && now_ms() >= atomic_load(&m->grow_after_ms) &&
+        pthread_mutex_trylock(&m->grow) == 0) {
+        bw_store *s = NULL;
+        n = atomic_load(&m->npool);
+        if (n < POOL_MAX && bw_store_reopen(m->pool[0].s, &s, NULL) == BW_OK) {
+            conn *c = &m->pool[n];
+            pthread_mutex_lock(&c->lock);
+            c->s = s;
+            atomic_store(&m->npool, n + 1);
+            pthread_mutex_unlock(&m->grow);
+            last = (unsigned)n;
+            return c;
+        }
+        if (n < POOL_MAX) /* the store is away: not again for a second */
+            atomic_store(&m->grow_after_ms, now_ms() + 1000);
+        pthread_mutex_unlock(&m->grow);
+    }
+    conn *c = &m->pool[last % (unsigned)atomic_load(&m->npool)];
+    pthread_mutex_lock(&c->lock);
+    return c;
 }
 
 /* The list entries of every index hit. */
@@ -813,7 +896,7 @@ static bw_status resolve(bw_matcher *m, const bw_index *ix, const bw_index_hits 
     bw_status st = BW_OK;
     if (hits->n == 0)
         return BW_OK;
-    pthread_mutex_lock(&m->lock);
+    conn *c = conn_take(m);
     for (size_t i = 0; i < hits->n && st == BW_OK; i++) {
         uint8_t bytes[BW_HASH_MAX_BYTES];
         bw_hash_kind kind = (bw_hash_kind)hits->v[i].kind;
@@ -827,11 +910,11 @@ static bw_status resolve(bw_matcher *m, const bw_index *ix, const bw_index_hits 
         } else
             memcpy(bytes, bw_index_digest(ix, kind, hits->v[i].id), bw_hash_kind_bytes(kind));
         found f = {m, out, hits->v[i].distance, hits->v[i].orientation, BW_OK};
-        st = find(m, kind, bytes, &f, err);
+        st = find(m, c->s, kind, bytes, &f, err);
         if (st == BW_ERR_INTERRUPTED && f.st != BW_OK)
             st = bw__fail(err, f.st, "out of memory");
     }
-    pthread_mutex_unlock(&m->lock);
+    pthread_mutex_unlock(&c->lock);
     return st;
 }
 
