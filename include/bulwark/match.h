@@ -81,6 +81,27 @@ bw_status bw_matcher_open_with(bw_matcher **out, const char *db_path, const char
                                size_t nlists, const bw_index_opts *index_opts, bw_error *err);
 void bw_matcher_close(bw_matcher *m);
 
+/* ---- the index cache: a restart that reads only what changed ----
+ *
+ * bw_matcher_save keeps the matcher's big index (without the small one
+ * beside it) in the file at path with the list versions it holds, the
+ * store's identity and the chosen lists; the file is written beside it
+ * and renamed over it, so that a crash leaves the old file or the new one
+ * whole. bw_matcher_open_cached is bw_matcher_open_store starting from
+ * that file when it is this store's and these lists' (*cached 1): the
+ * index is built from the file's hashes, then only the list versions that
+ * came since are read from the store (bw_matcher_rows_read counts them),
+ * and a version of the file gone from the store (a removal, a re-import)
+ * asks for a full rebuild in the background, as a change would. A file
+ * missing, damaged, or of another store or other lists is not used:
+ * *cached 0, the store's full load, and cache_err (may be NULL) says why.
+ * index_opts as bw_matcher_open_with; the file does not depend on them. */
+bw_status bw_matcher_save(bw_matcher *m, const char *path, bw_error *err);
+bw_status bw_matcher_open_cached(bw_matcher **out, bw_store *store, const char *const *lists,
+                                 size_t nlists, const bw_index_opts *index_opts,
+                                 const char *cache_path, int *cached, bw_error *cache_err,
+                                 bw_error *err);
+
 /* Rebuild the index from the store and swap it in (lookups continue). */
 bw_status bw_matcher_reload(bw_matcher *m, bw_error *err);
 

@@ -33,7 +33,7 @@
 extern "C" {
 #endif
 
-#define BW_STORE_SCHEMA_VERSION 3
+#define BW_STORE_SCHEMA_VERSION 4
 
 typedef struct bw_store bw_store;
 
@@ -90,6 +90,14 @@ bw_status bw_store_list_get(bw_store *s, const char *name, bw_list_info **out, b
 /* The store's data version as this connection sees it: it changes when
  * another connection commits to the store (SQLite: PRAGMA data_version). */
 bw_status bw_store_data_version(bw_store *s, int64_t *version, bw_error *err);
+
+/* The store's identity: 32 lowercase hex digits drawn at random when the
+ * store was made (or migrated to schema 4), the same on every connection
+ * and on a replica, different for another store even at the same
+ * location: what a file kept beside a store (an index cache, match.h)
+ * checks that it belongs to this one. */
+#define BW_STORE_ID_SIZE 33 /* with its NUL */
+bw_status bw_store_identity(bw_store *s, char out[BW_STORE_ID_SIZE], bw_error *err);
 
 /* The change feed: wait up to timeout_ms for another connection's commit
  * to be announced, outside a transaction. PostgreSQL: every write

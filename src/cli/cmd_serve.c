@@ -24,6 +24,7 @@ typedef struct serve_args {
     long long fetch_timeout;
     const char *db_read;
     long long stale_after;
+    const char *index_cache;
 } serve_args;
 
 static const cli_opt serve_opts[] = {
@@ -39,6 +40,10 @@ static const cli_opt serve_opts[] = {
                 "when the store has not answered for this long, GET /status is 503 "
                 "INDEX-STALE while lookups go on from the index there is (default 30; 0: "
                 "never)"),
+    CLI_OPT_STR("index-cache", 0, "FILE", serve_args, index_cache,
+                "keep the index in FILE (after the first load, each full rebuild and at exit) "
+                "and start from it: a restart reads only the list versions that came since "
+                "(a file of another store, damaged or missing: the full load)"),
     CLI_OPT_STR("tokens", 0, "FILE", serve_args, tokens,
                 "bearer tokens, one per line: NAME SCOPE[,SCOPE] sha256:HEX (the SHA-256 of the "
                 "token; scopes match, curate, report, admin)"),
@@ -91,7 +96,8 @@ static const cli_opt serve_opts[] = {
 static const cli_cmd serve_cmd = {
     "serve",
     "bulwark serve [--listen HOST:PORT]... [--db PATH|URI] [--db-read URI]\n"
-    "                     [--stale-after SECONDS] [--tokens FILE] [-j N]\n"
+    "                     [--stale-after SECONDS] [--index-cache FILE]\n"
+    "                     [--tokens FILE] [-j N]\n"
     "                     [--tls-cert FILE --tls-key FILE] [--max-body SIZE]\n"
     "                     [--max-inflight N] [--max-connections N] [--timeout SECONDS]\n"
     "                     [--log FILE] [--rate N] [--allow-empty] [--index fast|compact]\n"
@@ -168,10 +174,11 @@ int cmd_serve(int argc, char **argv)
                       {a.fetch_allow.v, a.fetch_allow.n, a.fetch_private,
                        (uint64_t)(a.fetch_max_size ? a.fetch_max_size : a.max_body),
                        (unsigned)a.fetch_timeout * 1000u, BW_FETCH_DEFAULT_MAX_REDIRECTS},
-                      NULL, 0};
+                      NULL, 0, NULL};
     cfg.iopts.layout = a.c.index;
     cfg.db_read = a.db_read;
     cfg.stale_after = (unsigned)a.stale_after;
+    cfg.index_cache = a.index_cache;
     bw_error err;
     if (bw_fetch_policy_check(&cfg.fetch, &err) != BW_OK)
         rc = cli_usage_error("serve", "--fetch-allow %s", bw_error_message(&err));

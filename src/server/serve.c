@@ -158,6 +158,9 @@ typedef struct loader {
     bw_store *store;
     pthread_t main;
     int failed;
+    pthread_t saver;           /* --index-cache: a save running beside the refresher */
+    int saving;                /* saver was started and not joined */
+    _Atomic int saved;         /* it is done */
 } loader;
 
 int srv_index_stale(srv_service *svc)
@@ -205,9 +208,45 @@ static int64_t feed_wait(srv_service *svc, feed *f, int ms)
  * is matched within 2 s even when no lookup comes (/m/index/status shows
  * it). A failed check keeps the index there is and is tried again; the
  * store unreachable for --stale-after makes /status INDEX-STALE. */
-static void refresh_until_stopped(srv_service *svc, bw_matcher *m)
+/* --index-cache: the index written to its file, beside the refresher
+ * (a big index takes seconds to write, and changes must not wait). */
+static void save_index(srv_service *svc, bw_matcher *m)
 {
+    bw_error err;
+    int64_t t0 = srv_now_ms();
+    if (bw_matcher_save(m, svc->cfg->index_cache, &err) != BW_OK)
+        warn("--index-cache: %s", bw_error_message(&err));
+    else
+        warn("index cache %s written in %lld ms", svc->cfg->index_cache,
+             (long long)(srv_now_ms() - t0));
+}
+
+static void *saver(void *arg)
+{
+    loader *ld = arg;
+    save_index(ld->svc, atomic_load(&ld->svc->matcher));
+    atomic_store(&ld->saved, 1);
+    return NULL;
+}
+
+/* A save wanted (want), or the last one to be waited for (want 0). */
+static void save_soon(loader *ld, int want)
+{
+    if (ld->saving && (!want || atomic_load(&ld->saved))) {
+        pthread_join(ld->saver, NULL);
+        ld->saving = 0;
+    }
+    if (want && !ld->saving) {
+        atomic_store(&ld->saved, 0);
+        ld->saving = pthread_create(&ld->saver, NULL, saver, ld) == 0;
+    }
+}
+
+static void refresh_until_stopped(loader *ld, bw_matcher *m, int save)
+{
+    srv_service *svc = ld->svc;
     feed f = {NULL, 0};
+    uint64_t compactions = bw_matcher_compactions(m);
     int64_t hurry_until = 0;
     int away = 0;
     atomic_store(&svc->index_ok_ms, srv_now_ms());
@@ -232,8 +271,39 @@ static void refresh_until_stopped(srv_service *svc, bw_matcher *m)
             hurry_until = srv_now_ms() + 2000;
         if (reloaded || srv_now_ms() > hurry_until)
             hurry_until = 0;
+        if (svc->cfg->index_cache && (save || bw_matcher_compactions(m) != compactions) &&
+            (!ld->saving || atomic_load(&ld->saved))) {
+            compactions = bw_matcher_compactions(m); /* a new full index: keep it */
+            save_soon(ld, 1);
+            save = 0;
+        }
     }
+    save_soon(ld, 0);
     bw_store_close(f.s);
+}
+
+/* The matcher of store s, from --index-cache when it can (*cached). */
+static bw_status open_matcher(srv_service *svc, bw_store *s, bw_matcher **m, int *cached,
+                              bw_error *err)
+{
+    bw_error why;
+    *cached = 0;
+    if (!svc->cfg->index_cache)
+        return bw_matcher_open_store(m, s, NULL, 0, &svc->cfg->iopts, err);
+    int64_t t0 = srv_now_ms();
+    bw_status st = bw_matcher_open_cached(m, s, NULL, 0, &svc->cfg->iopts, svc->cfg->index_cache,
+                                          cached, &why, err);
+    if (st == BW_OK && *cached)
+        warn("index from the cache %s in %lld ms: %zu hashes, %llu read from the store since",
+             svc->cfg->index_cache, (long long)(srv_now_ms() - t0),
+             bw_matcher_index_count(*m, BW_HASH_PDQ, NULL) +
+                 bw_matcher_index_count(*m, BW_HASH_MD5, NULL) +
+                 bw_matcher_index_count(*m, BW_HASH_SHA1, NULL) +
+                 bw_matcher_index_count(*m, BW_HASH_SHA256, NULL),
+             (unsigned long long)bw_matcher_rows_read(*m));
+    else if (st == BW_OK)
+        warn("--index-cache: %s: loaded from the store instead", bw_error_message(&why));
+    return st;
 }
 
 /* The store lookups and index loads read: --db-read when given (the
@@ -270,7 +340,8 @@ static void *load(void *arg)
     if (!ld->store)
         return NULL;
     bw_store *s = reading_store(ld, &err); /* the matcher takes it, also on failure */
-    if (!s || bw_matcher_open_store(&m, s, NULL, 0, &svc->cfg->iopts, &err) != BW_OK) {
+    int cached = 0;
+    if (!s || open_matcher(svc, s, &m, &cached, &err) != BW_OK) {
         warn("cannot load the lists: %s", bw_error_message(&err));
         ld->failed = 1;
         pthread_kill(ld->main, SIGTERM);
@@ -279,7 +350,7 @@ static void *load(void *arg)
     bw_matcher_set_refresh(m, -1); /* this thread refreshes, not the lookups */
     atomic_store(&svc->index_built_ms, srv_now_ms());
     atomic_store(&svc->matcher, m);
-    refresh_until_stopped(svc, m);
+    refresh_until_stopped(ld, m, !cached); /* a full load is kept at once */
     return NULL;
 }
 
@@ -443,7 +514,7 @@ static int start_listeners(srv_service *svc, listener *ls, size_t n)
 
 static int serve(srv_service *svc, listener *ls, bw_store *store, const sigset_t *set)
 {
-    loader ld = {svc, store, pthread_self(), 0};
+    loader ld = {svc, store, pthread_self(), 0, 0, 0, 0};
     pthread_t th;
     size_t n = svc->cfg->nlisten;
     if (!(svc->deadlines = srv_deadlines_start(svc->cfg->timeout)) ||
@@ -458,6 +529,8 @@ static int serve(srv_service *svc, listener *ls, bw_store *store, const sigset_t
     srv_deadlines_stop(svc->deadlines);
     pthread_join(th, NULL);
     bw_store_close(ld.store);
+    if (svc->cfg->index_cache && atomic_load(&svc->matcher))
+        save_index(svc, atomic_load(&svc->matcher)); /* what a restart starts from */
     bw_matcher_close(atomic_load(&svc->matcher));
     return ld.failed ? 1 : 0;
 }

@@ -50,6 +50,7 @@ typedef struct srv_config {
     bw_fetch_policy fetch;       /* ?url= fetching: --fetch-allow etc.; no hosts: off (403) */
     const char *db_read;         /* lookups and index loads read here (a replica), NULL: db */
     unsigned stale_after;        /* seconds without reaching the store before INDEX-STALE, 0: never */
+    const char *index_cache;     /* the index kept in this file between runs, NULL: none */
 } srv_config;
 
 #define SRV_MAX_LISTEN 16         /* --listen addresses */

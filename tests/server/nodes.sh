@@ -36,7 +36,9 @@ bw_serve --db "$BW_PG" -j 2 --stale-after 2; A=$URL; A_PID=$SERVE_PID
 stop_a() { [ -n "${A_PID:-}" ] && kill -TERM "$A_PID" 2>/dev/null && wait "$A_PID"; A_PID=; }
 bw_on_exit stop_a
 SERVE_PID=   # node A is stop_a's; bw_serve's hook takes the next
-bw_serve --db "${BW_PG/user=postgres/user=nodeb}&application_name=nodeb" -j 2 --stale-after 2; B=$URL
+B_ARGS=(--db "${BW_PG/user=postgres/user=nodeb}&application_name=nodeb" -j 2 --stale-after 2
+        --index-cache "$T/b.cache")
+bw_serve "${B_ARGS[@]}"; B=$URL
 for n in $A $B; do for i in $(seq 1 200); do [ "$(status $n)" = 200 ] && break; sleep 0.05; done; done
 check "both nodes loaded the 20,010 hashes" '[ "$(metric $A "bulwark_index_hashes{type=\"pdq\"}")" = 20010 ] && [ "$(metric $B "bulwark_index_hashes{type=\"pdq\"}")" = 20010 ]'
 big=$(sed -n 7p "$T/big.txt")
@@ -93,6 +95,35 @@ rows=$(( $(metric $B bulwark_index_rows_read_total) - rows0 ))
 echo "node B read $rows rows catching up on 50 changes (the big list: 20000)"
 check "B caught up reading < 1,000 rows, not the whole list ($rows)" '[ $rows -gt 0 ] && [ $rows -lt 1000 ]'
 check "... with no full rebuild" '[ "$(metric $B bulwark_index_compactions_total)" = "$comp0" ]'
+
+# B restarted after 50 changes: it starts from its --index-cache (written
+# at its exit) and reads only the rows of what changed, with no full load
+check "B's first start was a full load (no cache yet)" 'grep -q "no index cache yet" "$SERVE_LOG"'
+bw_serve_stop
+check "B stopped by SIGTERM: exit 0" '[ "$SERVE_RC" = 0 ]'
+check "... having written its index cache" '[ -s "$T/b.cache" ] && grep -q "index cache .* written" "$SERVE_LOG"'
+changed=0
+for i in $(seq 1 40); do hashes $((70000 + 3 * i)) $((70000 + 3 * i + 1 + i % 3)) >"$T/cu.txt"; imp "RE_$i" "$T/cu.txt" && changed=$((changed+1)); done
+for i in $(seq 1 10); do "$BULWARK" lists rm "RE_$i" --db "$BW_PG" >/dev/null && changed=$((changed+1)); done
+check "50 changes made while B is down" '[ $changed = 50 ]'
+bw_serve "${B_ARGS[@]}"; B=$URL
+for i in $(seq 1 200); do [ "$(status $B)" = 200 ] && break; sleep 0.05; done
+check "B restarted: its index comes from the cache" 'grep -q "index from the cache" "$SERVE_LOG"'
+check "... and it matches the big list" 'matched $B $big BIG'
+check "... what came while it was down" 'matched $B $(hashes 70120 70121) RE_40'
+check "... and not the lists removed meanwhile" '! matched $B $(hashes 70003 70004) RE_1'
+rows=$(metric $B bulwark_index_rows_read_total)
+echo "node B, restarted after 50 changes, read $rows rows from the store (the lists: $(metric $B "bulwark_index_hashes{type=\"pdq\"}") hashes)"
+check "B restarted read < 1,000 rows, not the 20,000 of the big list ($rows)" '[ $rows -gt 0 ] && [ $rows -lt 1000 ]'
+check "... with no full rebuild" '[ "$(metric $B bulwark_index_compactions_total)" = 0 ]'
+printf 'not a cache' >"$T/b.cache"
+bw_serve_stop
+check "a cache file written over is replaced whole at exit" '[ "$(head -c 16 "$T/b.cache")" = bulwark-ixcache1 ]'
+printf 'bulwark-ixcache1 but damaged' >"$T/b.cache"
+bw_serve "${B_ARGS[@]}"; B=$URL
+for i in $(seq 1 200); do [ "$(status $B)" = 200 ] && break; sleep 0.05; done
+check "a damaged cache: B says so and loads from the store" \
+    'grep -q "index-cache: .*b.cache.*loaded from the store instead" "$SERVE_LOG" && matched $B $big BIG'
 
 # the database down: lookups go on from the last index, /status says
 # INDEX-STALE after --stale-after, and I-AM-ALIVE again once it is back

@@ -283,6 +283,199 @@ static void test_change_feed(void **state)
     bw_store_close(other);
 }
 
+/* The store's identity: 32 hex digits, the same on every connection, and
+ * another for a store made anew at the same location. */
+static void test_identity(void **state)
+{
+    (void)state;
+    char loc[4096], a[BW_STORE_ID_SIZE], b[BW_STORE_ID_SIZE], c[BW_STORE_ID_SIZE];
+    snprintf(loc, sizeof loc, "%s", db_path("ident.db"));
+    bw_store *s, *t;
+    bw_error err;
+    assert_int_equal(bw_store_open(&s, loc, 0, &err), BW_OK);
+    assert_int_equal(bw_store_identity(s, a, &err), BW_OK);
+    assert_int_equal(strlen(a), 32);
+    assert_int_equal(strspn(a, "0123456789abcdef"), 32);
+    assert_int_equal(bw_store_reopen(s, &t, &err), BW_OK);
+    assert_int_equal(bw_store_identity(t, b, &err), BW_OK);
+    assert_string_equal(a, b);
+    bw_store_close(t);
+    bw_store_close(s);
+    snprintf(loc, sizeof loc, "%s", db_path("ident.db")); /* removed, made anew */
+    assert_int_equal(bw_store_open(&s, loc, 0, &err), BW_OK);
+    assert_int_equal(bw_store_identity(s, c, &err), BW_OK);
+    assert_string_not_equal(a, c);
+    bw_store_close(s);
+}
+
+/* n hand-made PDQ entries: SHA-256 of "ix-<i>" as the hash. */
+static bw_entry *made_pdq(size_t from, size_t n)
+{
+    bw_entry *v = calloc(n, sizeof *v);
+    assert_non_null(v);
+    for (size_t i = 0; i < n; i++) {
+        char s[32];
+        snprintf(s, sizeof s, "ix-%zu", from + i);
+        v[i].kind = BW_HASH_PDQ;
+        SHA256((const unsigned char *)s, strlen(s), v[i].hash);
+        v[i].label = "made";
+    }
+    return v;
+}
+
+static uint8_t *read_all(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    *n = (size_t)ftell(f);
+    rewind(f);
+    uint8_t *b = malloc(*n);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, *n, f), *n);
+    fclose(f);
+    return b;
+}
+
+static void write_all(const char *path, const uint8_t *b, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b, 1, n, f), n);
+    fclose(f);
+}
+
+/* Open a matcher of loc from the cache file; *cached and the reason it
+ * was not used come back. */
+static bw_matcher *open_cached(const char *loc, const char *file, const char *const *lists,
+                               size_t nlists, int *cached, bw_error *why)
+{
+    bw_store *s;
+    bw_matcher *m;
+    bw_error err;
+    assert_int_equal(bw_store_open(&s, loc, BW_STORE_MUST_EXIST, &err), BW_OK);
+    bw_error_clear(why);
+    assert_int_equal(bw_matcher_open_cached(&m, s, lists, nlists, NULL, file, cached, why, &err),
+                     BW_OK);
+    bw_matcher_set_refresh(m, -1);
+    return m;
+}
+
+/* The index cache: a matcher saved, then opened from its file after two
+ * changes reads only the new version's rows (not the 500 of the big
+ * list), matches what came since and not what went, with no full
+ * rebuild; a file damaged, cut short, of other lists, missing or of a
+ * store made anew at the same location is not used (the full load), and
+ * says why. */
+static void test_index_cache(void **state)
+{
+    (void)state;
+    char loc[4096], file[4200], bad[4200];
+    snprintf(loc, sizeof loc, "%s", db_path("ixcache.db"));
+    snprintf(file, sizeof file, "%s/ixcache.bin", bw_test_tmpdir("store_backend"));
+    snprintf(bad, sizeof bad, "%s/ixcache-bad.bin", bw_test_tmpdir("store_backend"));
+    remove(file);
+    bw_store *s;
+    bw_matcher *m;
+    bw_error err, why;
+    bw_matches ms = {0};
+    int cached = -1;
+    assert_int_equal(bw_store_open(&s, loc, 0, &err), BW_OK);
+    bw_entry *big = made_pdq(0, 500);
+    bw_entry hand[] = {entry(BW_HASH_MD5, MD5_EMPTY, "gone later", NULL)};
+    write_list(s, "big", big, 500, NULL);
+    write_list(s, "hand", hand, 1, NULL);
+    assert_int_equal(bw_matcher_open_store(&m, s, NULL, 0, NULL, &err), BW_OK);
+    assert_int_equal(bw_matcher_rows_read(m), 501);
+    assert_int_equal(bw_matcher_save(m, file, &err), BW_OK);
+    bw_matcher_close(m);
+    /* two changes while no matcher runs: a new list, and one of the saved
+     * index's lists removed */
+    assert_int_equal(bw_store_open(&s, loc, BW_STORE_MUST_EXIST, &err), BW_OK);
+    bw_entry later[] = {entry(BW_HASH_MD5, MD5_OTHER, "came later", NULL),
+                        entry(BW_HASH_SHA256, SHA256_EMPTY, "came later too", NULL)};
+    write_list(s, "later", later, 2, NULL);
+    bw_store_close(s);
+    m = open_cached(loc, file, NULL, 0, &cached, &why);
+    assert_int_equal(cached, 1);
+    assert_int_equal(bw_matcher_rows_read(m), 2); /* the new version only */
+    assert_int_equal(bw_matcher_compactions(m), 0);
+    assert_int_equal(bw_matcher_list_count(m), 3);
+    assert_int_equal(bw_matcher_index_count(m, BW_HASH_PDQ, NULL), 500);
+    bw_pdq q;
+    bw_pdq_unpack(big[123].hash, &q);
+    assert_int_equal(bw_matcher_pdq(m, &q, NULL, 0, &ms, &err), BW_OK);
+    assert_int_equal(ms.n, 1);
+    assert_string_equal(ms.v[0].list, "big");
+    assert_string_equal(ms.v[0].label, "made"); /* read from the store by hash */
+    assert_int_equal(md5_hits(m, MD5_OTHER, &ms), 1);
+    assert_string_equal(ms.v[0].label, "came later");
+    assert_int_equal(md5_hits(m, MD5_EMPTY, &ms), 1);
+    bw_matcher_close(m);
+    /* a list of the saved index removed: still from the file, the removed
+     * list matches nothing at once, a full rebuild runs in the background */
+    assert_int_equal(bw_store_open(&s, loc, BW_STORE_MUST_EXIST, &err), BW_OK);
+    assert_int_equal(bw_store_list_remove(s, "hand", &err), BW_OK);
+    bw_store_close(s);
+    m = open_cached(loc, file, NULL, 0, &cached, &why);
+    assert_int_equal(cached, 1);
+    assert_int_equal(md5_hits(m, MD5_EMPTY, &ms), 0);
+    for (int i = 0; i < 500 && bw_matcher_compactions(m) == 0; i++)
+        usleep(10000);
+    assert_int_equal(bw_matcher_compactions(m), 1);
+    bw_matcher_close(m);
+    /* not used: damaged, cut short, other lists, missing */
+    size_t n;
+    uint8_t *b = read_all(file, &n);
+    b[n / 2] ^= 0x40;
+    write_all(bad, b, n);
+    m = open_cached(loc, bad, NULL, 0, &cached, &why);
+    assert_int_equal(cached, 0);
+    assert_int_equal(why.status, BW_ERR_CORRUPT);
+    assert_non_null(strstr(bw_error_message(&why), "checksum"));
+    assert_non_null(strstr(bw_error_message(&why), bad)); /* names the file */
+    assert_int_equal(bw_matcher_rows_read(m), 502); /* the full load */
+    bw_matcher_close(m);
+    b[n / 2] ^= 0x40;
+    write_all(bad, b, n - 40);
+    m = open_cached(loc, bad, NULL, 0, &cached, &why);
+    assert_int_equal(cached, 0);
+    assert_true(why.status == BW_ERR_TRUNCATED ||
+                why.status == BW_ERR_CORRUPT);
+    bw_matcher_close(m);
+    write_all(bad, b, 10);
+    m = open_cached(loc, bad, NULL, 0, &cached, &why);
+    assert_int_equal(cached, 0);
+    assert_int_equal(why.status, BW_ERR_TRUNCATED);
+    bw_matcher_close(m);
+    const char *only[] = {"big"};
+    m = open_cached(loc, file, only, 1, &cached, &why);
+    assert_int_equal(cached, 0);
+    assert_int_equal(why.status, BW_ERR_ARG);
+    assert_non_null(strstr(bw_error_message(&why), "other lists"));
+    bw_matcher_close(m);
+    remove(bad);
+    m = open_cached(loc, bad, NULL, 0, &cached, &why);
+    assert_int_equal(cached, 0);
+    assert_int_equal(why.status, BW_ERR_NOT_FOUND);
+    bw_matcher_close(m);
+    /* the store made anew at the same place, with the same lists */
+    snprintf(loc, sizeof loc, "%s", db_path("ixcache.db"));
+    assert_int_equal(bw_store_open(&s, loc, 0, &err), BW_OK);
+    write_list(s, "big", big, 500, NULL);
+    write_list(s, "hand", hand, 1, NULL);
+    bw_store_close(s);
+    m = open_cached(loc, file, NULL, 0, &cached, &why);
+    assert_int_equal(cached, 0);
+    assert_int_equal(why.status, BW_ERR_ARG);
+    assert_non_null(strstr(bw_error_message(&why), "another store"));
+    assert_int_equal(bw_matcher_rows_read(m), 501);
+    bw_matcher_close(m);
+    bw_matches_free(&ms);
+    free(b);
+    free(big);
+}
+
 /* Failing, bw_matcher_open_store still takes the store (no leak under
  * ASan, no double close); no store at all is an argument error. */
 static void test_matcher_open_store_fails(void **state)
@@ -638,6 +831,8 @@ int main(void)
         cmocka_unit_test(test_postgresql_unreachable),
         cmocka_unit_test(test_content),
         cmocka_unit_test(test_rename),
+        cmocka_unit_test(test_identity),
+        cmocka_unit_test(test_index_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

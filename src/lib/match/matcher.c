@@ -34,7 +34,10 @@
  * the view there is; an index hit is then answered from the store's last
  * answers for that hash under this view (a small cache, dropped whenever
  * the view changes), so the hashes being looked up go on matching. */
+#include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdatomic.h>
 #include <time.h>
 #include <stdlib.h>
@@ -42,6 +45,7 @@
 #include "bulwark/match.h"
 #include "bulwark/store.h"
 #include "core/internal.h"
+#include "match/index_cache.h"
 
 #define MAX_PARTS 2          /* the base and the small index beside it */
 #define CACHE_SLOTS 4096     /* the store's answers kept for when it is unreachable */
@@ -566,10 +570,11 @@ bw_status bw_matcher_open_with(bw_matcher **out, const char *db_path, const char
     return st == BW_OK ? bw_matcher_open_store(out, s, lists, nlists, index_opts, err) : st;
 }
 
-bw_status bw_matcher_open_store(bw_matcher **out, bw_store *store, const char *const *lists,
-                                size_t nlists, const bw_index_opts *index_opts, bw_error *err)
+/* A matcher of store with nothing loaded yet (the store is closed when
+ * this fails). */
+static bw_status matcher_new(bw_matcher **out, bw_store *store, const char *const *lists,
+                             size_t nlists, const bw_index_opts *index_opts, bw_error *err)
 {
-    bw_status st;
     *out = NULL;
     if (!store)
         return bw__fail(err, BW_ERR_ARG, "no store");
@@ -610,12 +615,113 @@ bw_status bw_matcher_open_store(bw_matcher **out, bw_store *store, const char *c
         }
         m->nlists++;
     }
-    if ((st = load(m, err)) != BW_OK) {
-        bw_matcher_close(m);
-        return st;
-    }
     *out = m;
     return BW_OK;
+}
+
+bw_status bw_matcher_open_store(bw_matcher **out, bw_store *store, const char *const *lists,
+                                size_t nlists, const bw_index_opts *index_opts, bw_error *err)
+{
+    bw_matcher *m;
+    bw_status st = matcher_new(&m, store, lists, nlists, index_opts, err);
+    if (st == BW_OK && (st = load(m, err)) != BW_OK) {
+        bw_matcher_close(m);
+        m = NULL;
+    }
+    *out = m;
+    return st;
+}
+
+/* ---------------- the index cache ---------------- */
+
+/* What m's cache file is for, read on its own connection. */
+static bw_status cache_key(bw_matcher *m, bw__ixcache_key *key, bw_error *err)
+{
+    pthread_mutex_lock(&m->pool[0].lock);
+    bw_status st = bw_store_identity(m->pool[0].s, key->store_id, err);
+    pthread_mutex_unlock(&m->pool[0].lock);
+    key->lists = (const char *const *)m->lists;
+    key->nlists = m->nlists;
+    return st;
+}
+
+bw_status bw_matcher_save(bw_matcher *m, const char *path, bw_error *err)
+{
+    bw__ixcache_key key;
+    if (!m || !path)
+        return bw__fail(err, BW_ERR_ARG, "no matcher or no path");
+    bw_status st = cache_key(m, &key, err);
+    if (st != BW_OK)
+        return st;
+    view *v = view_get(m);
+    st = bw__ixcache_write(path, &key, v->ix[0], v->ids[0], v->nids[0], err);
+    view_put(v);
+    return st;
+}
+
+/* Start from the cache at path: its index as the base, then the change
+ * since (apply_change: only the versions the base lacks are read). */
+static bw_status load_cached(bw_matcher *m, const char *path, bw_error *err)
+{
+    bw__ixcache_key key;
+    bw_index *ix = NULL;
+    int64_t *ids = NULL, version = 0;
+    size_t nids = 0;
+    int asked = 0;
+    struct stat sb;
+    bw_status st = cache_key(m, &key, err);
+    if (st != BW_OK)
+        return st;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return bw__fail(err, errno == ENOENT ? BW_ERR_NOT_FOUND : BW_ERR_IO, "%s: %s", path,
+                        errno == ENOENT ? "no index cache yet" : strerror(errno));
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode))
+        st = bw__fail(err, BW_ERR_IO, "%s: not a regular file", path);
+    if (st == BW_OK)
+        st = bw__ixcache_read(f, (uint64_t)sb.st_size, &key, &m->iopts, &ix, &ids, &nids, err);
+    fclose(f);
+    if (st != BW_OK) {
+        bw_error inner = *err;
+        return bw__fail(err, st, "%s: %s", path, bw_error_message(&inner));
+    }
+    view *v = view_new(ix, ids, nids);
+    if (!v)
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    view_set(m, v);
+    pthread_mutex_lock(&m->pool[0].lock);
+    st = bw_store_data_version(m->pool[0].s, &version, err);
+    pthread_mutex_unlock(&m->pool[0].lock);
+    if (st == BW_OK && (st = apply_change(m, version, &asked, err)) == BW_OK && asked)
+        want_compaction(m);
+    return st;
+}
+
+bw_status bw_matcher_open_cached(bw_matcher **out, bw_store *store, const char *const *lists,
+                                 size_t nlists, const bw_index_opts *index_opts,
+                                 const char *cache_path, int *cached, bw_error *cache_err,
+                                 bw_error *err)
+{
+    bw_matcher *m;
+    bw_error scratch;
+    *cached = 0;
+    bw_status st = matcher_new(&m, store, lists, nlists, index_opts, err);
+    for (size_t i = 0; st == BW_OK && i < nlists; i++) { /* a named list must be there */
+        bw_list_info *li = NULL;
+        st = bw_store_list_get(m->pool[0].s, lists[i], &li, err);
+        bw_list_infos_free(li, 1);
+    }
+    if (st == BW_OK && cache_path &&
+        load_cached(m, cache_path, cache_err ? cache_err : &scratch) == BW_OK)
+        *cached = 1;
+    else if (st == BW_OK)
+        st = load(m, err);
+    if (st != BW_OK && m) {
+        bw_matcher_close(m);
+        m = NULL;
+    }
+    *out = m;
+    return st;
 }
 
 void bw_matcher_close(bw_matcher *m)

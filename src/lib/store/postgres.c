@@ -5,8 +5,9 @@
  * version in bw_meta and forward migrations, as the SQLite backend keeps
  * it in PRAGMA user_version.
  *
- * Schema (version 3, the same concepts as sqlite.c):
- *   bw_meta(version, changes)  one row; `changes` is bumped by every commit
+ * Schema (version 4, the same concepts as sqlite.c):
+ *   bw_meta(version, changes, store_id)  one row; store_id is the store's
+ *     random identity (4 added it); `changes` is bumped by every commit
  *     that changes a list, and is the data version other connections watch;
  *     the same transaction announces the new value on the channel
  *     bw_changes (NOTIFY, delivered at commit), which wait_change LISTENs to
@@ -166,6 +167,10 @@ static const char *const migrations[] = {
     "CREATE TABLE bw_content("
     "  id int8 PRIMARY KEY, list text NOT NULL, kind int8 NOT NULL, hash bytea NOT NULL,"
     "  disable_until int8 NOT NULL DEFAULT 1, note text, UNIQUE (list, kind, hash));",
+    /* 3 -> 4 */
+    "ALTER TABLE bw_meta ADD COLUMN store_id text;"
+    "UPDATE bw_meta SET store_id = md5(random()::text || clock_timestamp()::text || "
+    "  pg_backend_pid()::text);",
 };
 
 static bw_status migrate(pg_store *q, int readonly, int must_exist, bw_error *err)
@@ -995,6 +1000,19 @@ static bw_status pg_id_key(bw_store *s, const char *list, char *out, size_t n, b
     return st;
 }
 
+static bw_status pg_identity(bw_store *s, char out[BW_STORE_ID_SIZE], bw_error *err)
+{
+    PGresult *r = NULL;
+    bw_status st = run(pq(s), "SELECT store_id FROM bw_meta", NULL, "store: reading its identity",
+                       &r, err);
+    if (st == BW_OK) {
+        const char *v = PQntuples(r) == 1 ? get_text(r, 0, 0) : NULL;
+        snprintf(out, BW_STORE_ID_SIZE, "%s", v ? v : "");
+    }
+    PQclear(r);
+    return st;
+}
+
 static bw_status pg_rename(bw_store *s, const char *from, const char *to, bw_error *err)
 {
     static const char *const steps[] = {
@@ -1061,4 +1079,5 @@ const bw__store_backend bw__store_postgres = {
     .id_key = pg_id_key,
     .rename = pg_rename,
     .claim_key = pg_claim_key,
+    .identity = pg_identity,
 };

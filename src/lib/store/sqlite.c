@@ -4,8 +4,9 @@
  * in PRAGMA user_version with forward migrations, one connection per
  * bw_store (SQLITE_OPEN_FULLMUTEX, used from one thread at a time).
  *
- * Schema (version 3; version 1 lacked pdq_blocks, and migrating fills it;
- * version 2 lacked deltas, banks and content):
+ * Schema (version 4; version 1 lacked pdq_blocks, and migrating fills it;
+ * version 2 lacked deltas, banks and content; version 3 lacked meta):
+ *   meta(key, value)  'store_id': the store's random identity (store.h)
  *   lists(id, name, source, imported_at, entries, duplicates, skipped,
  *         n_pdq, n_md5, n_sha1, n_sha256, live, delta)
  *     a list version; exactly one live version per name (partial unique
@@ -230,6 +231,9 @@ static const char *const migrations[] = {
     "  disable_until INTEGER NOT NULL DEFAULT 1,"
     "  note TEXT,"
     "  UNIQUE (list, kind, hash));",
+    /* 3 -> 4 */
+    ("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+     "INSERT INTO meta VALUES ('store_id', lower(hex(randomblob(16))));"),
 };
 
 /* Migration steps that need code after their SQL. */
@@ -891,6 +895,20 @@ static bw_status sq_id_key(bw_store *s, const char *list, char *out, size_t n, b
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? BW_OK : sq_fail(q, err, "store: reading a key");
 }
 
+static bw_status sq_identity(bw_store *s, char out[BW_STORE_ID_SIZE], bw_error *err)
+{
+    sq_store *q = sq(s);
+    sqlite3_stmt *st;
+    bw_status r = sq_prepare(q, "SELECT value FROM meta WHERE key = 'store_id'", 0, &st, err);
+    if (r != BW_OK)
+        return r;
+    int rc = sqlite3_step(st);
+    const unsigned char *v = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+    snprintf(out, BW_STORE_ID_SIZE, "%s", v ? (const char *)v : "");
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? BW_OK : sq_fail(q, err, "store: reading its identity");
+}
+
 static bw_status sq_rename(bw_store *s, const char *from, const char *to, bw_error *err)
 {
     static const char *const steps[] = {
@@ -950,4 +968,5 @@ const bw__store_backend bw__store_sqlite = {
     .id_key = sq_id_key,
     .rename = sq_rename,
     .claim_key = sq_claim_key,
+    .identity = sq_identity,
 };

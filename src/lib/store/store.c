@@ -187,6 +187,19 @@ bw_status bw_store_data_version(bw_store *s, int64_t *version, bw_error *err)
     return s->be->data_version(s, version, err);
 }
 
+bw_status bw_store_identity(bw_store *s, char out[BW_STORE_ID_SIZE], bw_error *err)
+{
+    out[0] = '\0';
+    if (!s)
+        return bw__fail(err, BW_ERR_ARG, "no store");
+    bw_status st = s->be->identity(s, out, err);
+    if (st == BW_OK && strspn(out, "0123456789abcdef") != BW_STORE_ID_SIZE - 1) {
+        out[0] = '\0';
+        return bw__fail(err, BW_ERR_DB, "store: its identity is damaged");
+    }
+    return st;
+}
+
 bw_status bw_store_wait_change(bw_store *s, int timeout_ms, int64_t *version, bw_error *err)
 {
     *version = 0;

@@ -153,6 +153,8 @@ struct bw__store_backend {
     bw_status (*id_key)(bw_store *s, const char *list, char *out, size_t n, bw_error *err);
     bw_status (*rename)(bw_store *s, const char *from, const char *to, bw_error *err);
     bw_status (*claim_key)(bw_store *s, const char *name, int64_t vid, bw_error *err);
+    /* the store's random identity (store.h), 32 hex digits and a NUL */
+    bw_status (*identity)(bw_store *s, char out[BW_STORE_ID_SIZE], bw_error *err);
 };
 
 /* What a backend does with the schema version it found (store.c): BW_OK
