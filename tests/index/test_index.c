@@ -220,6 +220,28 @@ static void test_compact_layout(void **state)
         assert_int_equal(bw_index_pdq_get(ix, (uint32_t)n, &back), BW_ERR_ARG);
         bw_index_unref(ix);
     }
+    /* past 200,000 hashes the tables are built on several threads, each
+     * column of parts freed once the three tables that read it are done:
+     * every id still gives its hash back */
+    size_t big = 250000;
+    bw_pdq *w = malloc(big * sizeof *w);
+    for (size_t i = 0; i < big; i++)
+        for (int k = 0; k < 4; k++)
+            w[i].w[k] = rnd();
+    for (int sorted = 0; sorted < 2; sorted++) {
+        if (sorted)
+            qsort(w, big, sizeof *w, cmp_packed);
+        bw_index_opts o = {.layout = BW_INDEX_COMPACT};
+        bw_index *ix;
+        assert_int_equal(bw_index_build_pdq(w, big, &o, &ix, NULL), BW_OK);
+        for (size_t i = 0; i < big; i++) {
+            bw_pdq back;
+            assert_int_equal(bw_index_pdq_get(ix, (uint32_t)i, &back), BW_OK);
+            assert_memory_equal(&back, &w[i], sizeof back);
+        }
+        bw_index_unref(ix);
+    }
+    free(w);
     /* 70,000 copies of one hash and 10,000 others near it or random */
     for (size_t i = 0; i < n; i++) {
         if (i < 70000) {

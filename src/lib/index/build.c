@@ -212,21 +212,26 @@ build_table_as(bw_index *ix, int p, const int compact, size_t *memory, bw_error 
     memset(compact ? ent : ent + n * ib, 0, compact ? ebytes : 64);
     *memory += n * sizeof *tb->next + 64 + ebytes;
     for (size_t i = 0; i < n; i++) {
-        const bw_pdq *h = &ix->pdq[i];
-        cnt[bw__key(h, p, g)]++;
-        if (compact)
-            rank[i] = cnt2[bw__key(h, pn, g)]++;
+        if (compact) {
+            cnt[bw__key_col(ix->col, i, p, g)]++;
+            rank[i] = cnt2[bw__key_col(ix->col, i, pn, g)]++;
+        } else {
+            cnt[bw__key(&ix->pdq[i], p, g)]++;
+        }
     }
     if ((st = bw__dir_build(tb, cnt, K, memory, err)) != BW_OK)
         goto out;
     for (size_t i = 0; i < n; i++) {
-        const bw_pdq *h = &ix->pdq[i];
-        uint32_t e = cnt[bw__key(h, p, g)]++, id = (uint32_t)i;
-        tb->next[e] = (uint16_t)bw__part(h, pn);
-        if (compact)
+        if (compact) {
+            uint32_t e = cnt[bw__key_col(ix->col, i, p, g)]++;
+            tb->next[e] = ix->col[pn][i];
             bw__bits_put(ent, (uint64_t)e * lb, rank[i]);
-        else
+        } else {
+            const bw_pdq *h = &ix->pdq[i];
+            uint32_t e = cnt[bw__key(h, p, g)]++, id = (uint32_t)i;
+            tb->next[e] = (uint16_t)bw__part(h, pn);
             memcpy(ent + (size_t)e * ib, &id, ib); /* little-endian bytes */
+        }
     }
 out:
     free(cnt);
@@ -248,7 +253,18 @@ typedef struct builder_share {
     bw_index *ix;
     int parts[BW__PARTS];
     atomic_int next;
+    pthread_mutex_t lock; /* COMPACT: guards need and the columns' freeing */
+    int need[BW__PARTS];  /* COMPACT: tables (and the ids) still to read column p */
 } builder_share;
+
+/* Column c read once more is done with: freed when nothing needs it. */
+static void col_done(builder_share *sh, int c)
+{
+    if (--sh->need[c] == 0) {
+        free(sh->ix->col[c]);
+        sh->ix->col[c] = NULL;
+    }
+}
 
 typedef struct builder_worker {
     builder_share *sh;
@@ -265,9 +281,16 @@ static void *build_worker(void *arg)
         int k = atomic_fetch_add(&w->sh->next, 1);
         if (k >= ix->ntables)
             break;
-        w->st = build_table(ix, w->sh->parts[k], &w->memory, &w->err);
+        int p = w->sh->parts[k];
+        w->st = build_table(ix, p, &w->memory, &w->err);
         if (w->st != BW_OK)
             break;
+        if (ix->layout == BW_INDEX_COMPACT) { /* table p read columns p - 1, p, p + 1 */
+            pthread_mutex_lock(&w->sh->lock);
+            for (int d = -1; d <= 1; d++)
+                col_done(w->sh, (p + BW__PARTS + d) % BW__PARTS);
+            pthread_mutex_unlock(&w->sh->lock);
+        }
     }
     return NULL;
 }
@@ -294,6 +317,38 @@ static void plan_distances(bw_index *ix)
     }
 }
 
+/* COMPACT: the hashes as 16 columns of their parts, the rows given back
+ * to the system as they are copied (from the end, a chunk at a time), so
+ * that the two are never both whole in memory. */
+static bw_status to_columns(bw_index *ix, bw_error *err)
+{
+    const size_t n = ix->n, chunk = 65536;
+    long pg = sysconf(_SC_PAGESIZE);
+    size_t page = pg > 0 ? (size_t)pg : 4096;
+    for (int p = 0; p < BW__PARTS; p++)
+        if (!(ix->col[p] = bw__index_alloc(n * sizeof(uint16_t))))
+            return bw__fail(err, BW_ERR_NOMEM, "out of memory building the index (%zu hashes)",
+                            n);
+    for (size_t end = n; end > 0;) {
+        size_t start = end > chunk ? end - chunk : 0;
+        for (size_t i = start; i < end; i++)
+            for (int p = 0; p < BW__PARTS; p++)
+                ix->col[p][i] = (uint16_t)bw__part(&ix->pdq[i], p);
+        uintptr_t from = ((uintptr_t)(ix->pdq + start) + page - 1) & ~(uintptr_t)(page - 1);
+        uintptr_t to = (uintptr_t)(ix->pdq + n) & ~(uintptr_t)(page - 1);
+#ifdef MADV_DONTNEED
+        if (to > from) /* the rows copied: their pages back (read no more) */
+            madvise((void *)from, to - from, MADV_DONTNEED);
+#endif
+        end = start;
+    }
+    free(ix->pdq);
+    ix->pdq = NULL;
+    ix->memory -= ix->pdq_bytes;
+    ix->pdq_bytes = 0;
+    return BW_OK;
+}
+
 static bw_status index_build_pdq_part(bw_index *ix, bw_error *err)
 {
     builder_share sh;
@@ -306,6 +361,8 @@ static bw_status index_build_pdq_part(bw_index *ix, bw_error *err)
         return BW_OK;
     if (ix->layout == BW_INDEX_COMPACT) {
         bw_status st = bw__compact_plan(ix, err);
+        if (st == BW_OK)
+            st = to_columns(ix, err);
         if (st != BW_OK)
             return st;
     }
@@ -318,6 +375,9 @@ static bw_status index_build_pdq_part(bw_index *ix, bw_error *err)
         if (ix->active & (1u << p))
             sh.parts[k++] = p;
     atomic_init(&sh.next, 0);
+    pthread_mutex_init(&sh.lock, NULL);
+    for (int p = 0; p < BW__PARTS; p++) /* three tables each; 14 and 15 the ids too */
+        sh.need[p] = 3 + (p >= BW__PARTS - 2);
     memset(w, 0, sizeof w);
     for (int i = 0; i < nt; i++) {
         w[i].sh = &sh;
@@ -341,12 +401,11 @@ static bw_status index_build_pdq_part(bw_index *ix, bw_error *err)
         size_t mem = 0;
         st = bw__compact_ids(ix, &mem, err);
         ix->memory += mem;
-        if (st == BW_OK) {
-            ix->memory -= ix->pdq_bytes;
-            free(ix->pdq);
-            ix->pdq = NULL;
-            ix->pdq_bytes = 0;
-        }
+    }
+    pthread_mutex_destroy(&sh.lock);
+    for (int p = 0; p < BW__PARTS; p++) { /* 14 and 15, and any left by a failure */
+        free(ix->col[p]);
+        ix->col[p] = NULL;
     }
     return st;
 }
@@ -357,6 +416,7 @@ void bw__index_free(bw_index *ix)
         return;
     free(ix->pdq);
     for (int p = 0; p < BW__PARTS; p++) {
+        free(ix->col[p]);
         free(ix->t[p].dbase);
         free(ix->t[p].drel);
         free(ix->t[p].next);

@@ -47,6 +47,10 @@ struct bw_index {
     size_t n;                      /* PDQ hashes */
     bw_pdq *pdq;                   /* FAST: the hashes in id order (NULL in COMPACT) */
     size_t pdq_bytes;
+    uint16_t *col[BW__PARTS];      /* COMPACT, while it is built: part p of every hash in
+                                      id order, each freed once the tables that read it
+                                      are built (so the hashes and the tables are never
+                                      all in memory at once); NULL after */
     int layout;                    /* bw_index_layout */
     int idbytes;                   /* bytes of an id (table entries, perm): 3 or 4 */
     int g;                         /* COMPACT: a group is keyed by its part and the top g
@@ -75,6 +79,13 @@ static inline uint32_t bw__key(const bw_pdq *h, int p, int g)
 {
     uint32_t k = bw__part(h, p) << g;
     return g ? k | (bw__part(h, (p + BW__PARTS - 1) % BW__PARTS) >> (16 - g)) : k;
+}
+
+/* The same from the columns of a COMPACT index being built. */
+static inline uint32_t bw__key_col(uint16_t *const *col, size_t i, int p, int g)
+{
+    uint32_t k = (uint32_t)col[p][i] << g;
+    return g ? k | ((unsigned)col[(p + BW__PARTS - 1) % BW__PARTS][i] >> (16 - g)) : k;
 }
 
 /* Where the group of key k starts in a table. */
