@@ -168,6 +168,13 @@ bw_status bw_index_pdq_get(const bw_index *ix, uint32_t id, bw_pdq *out);
 const bw_pdq *bw_index_pdq(const bw_index *ix, uint32_t id);
 const uint8_t *bw_index_digest(const bw_index *ix, bw_hash_kind kind, uint32_t id);
 
+/* Every PDQ hash of the index, each once, in batches of up to 4096 and in
+ * no promised order (COMPACT: table 15's, the walks of a batch in
+ * lockstep, many times faster than bw_index_pdq_get id by id). fn
+ * returning non-zero stops: BW_ERR_INTERRUPTED. */
+typedef int (*bw_index_pdq_fn)(void *ctx, const bw_pdq *hashes, size_t n);
+bw_status bw_index_pdq_each(const bw_index *ix, bw_index_pdq_fn fn, void *ctx, bw_error *err);
+
 /* Hashes of a kind in the index. */
 size_t bw_index_count(const bw_index *ix, bw_hash_kind kind);
 /* Bytes of memory the index holds. */

@@ -138,6 +138,8 @@ void bw__thresholds(const bw_index *ix, int d, int t[BW__PARTS]);
 bw_status bw__compact_plan(bw_index *ix, bw_error *err);
 bw_status bw__compact_ids(bw_index *ix, size_t *memory, bw_error *err);
 bw_status bw__compact_get(const bw_index *ix, uint32_t id, bw_pdq *out);
+/* bw_index_pdq_each for a COMPACT index. */
+bw_status bw__compact_each(const bw_index *ix, bw_index_pdq_fn fn, void *ctx, bw_error *err);
 /* Check the n entries that passed (table ps[i], entry pe[i], part value
  * pv[i] of that table) of a lookup of q (parts qp) at distance d with
  * thresholds t; append the matches to hits. */

@@ -391,6 +391,18 @@ const bw_pdq *bw_index_pdq(const bw_index *ix, uint32_t id)
     return ix && ix->pdq && id < ix->n ? &ix->pdq[id] : NULL;
 }
 
+bw_status bw_index_pdq_each(const bw_index *ix, bw_index_pdq_fn fn, void *ctx, bw_error *err)
+{
+    if (!ix || !fn)
+        return bw__fail(err, BW_ERR_ARG, "no index or no function");
+    if (ix->layout == BW_INDEX_COMPACT && !ix->pdq)
+        return bw__compact_each(ix, fn, ctx, err);
+    for (size_t i = 0; i < ix->n; i += 4096)
+        if (fn(ctx, ix->pdq + i, ix->n - i < 4096 ? ix->n - i : 4096))
+            return BW_ERR_INTERRUPTED;
+    return BW_OK;
+}
+
 bw_status bw_index_pdq_get(const bw_index *ix, uint32_t id, bw_pdq *out)
 {
     if (!ix || !out || id >= ix->n)

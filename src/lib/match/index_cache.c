@@ -38,26 +38,33 @@ static void put_u64(wr *w, uint64_t v)
     put(w, b, 8);
 }
 
+/* A batch of PDQ hashes, packed. */
+static int put_pdqs(void *ctx, const bw_pdq *h, size_t n)
+{
+    wr *w = ctx;
+    uint8_t buf[CHUNK * 32];
+    for (size_t i = 0; i < n && !w->bad;) {
+        size_t m = 0;
+        for (; m < CHUNK && i < n; m++, i++)
+            bw_pdq_pack(&h[i], buf + m * 32);
+        put(w, buf, m * 32);
+    }
+    return w->bad;
+}
+
 static void put_index(wr *w, const bw_index *ix)
 {
     uint8_t buf[CHUNK * 32];
-    for (int k = 0; k < BW_HASH_KIND_COUNT && !w->bad; k++) {
+    put_u64(w, bw_index_count(ix, BW_HASH_PDQ));
+    if (!w->bad && bw_index_pdq_each(ix, put_pdqs, w, NULL) != BW_OK)
+        w->bad = 1;
+    for (int k = 1; k < BW_HASH_KIND_COUNT && !w->bad; k++) {
         size_t n = bw_index_count(ix, (bw_hash_kind)k), kb = bw_hash_kind_bytes((bw_hash_kind)k);
         put_u64(w, n);
         for (size_t i = 0; i < n && !w->bad;) {
             size_t m = 0;
-            for (; m < CHUNK && i < n; m++, i++) {
-                if (k == BW_HASH_PDQ) {
-                    bw_pdq h;
-                    if (bw_index_pdq_get(ix, (uint32_t)i, &h) != BW_OK) {
-                        w->bad = 1;
-                        return;
-                    }
-                    bw_pdq_pack(&h, buf + m * kb);
-                } else {
-                    memcpy(buf + m * kb, bw_index_digest(ix, (bw_hash_kind)k, (uint32_t)i), kb);
-                }
-            }
+            for (; m < CHUNK && i < n; m++, i++)
+                memcpy(buf + m * kb, bw_index_digest(ix, (bw_hash_kind)k, (uint32_t)i), kb);
             put(w, buf, m * kb);
         }
     }
