@@ -25,8 +25,11 @@
  * Streams (the index's runs, export) are server-side cursors fetched 4096
  * rows at a time inside the transaction, so that memory stays bounded and
  * several runs can be open at once. An import streams into a temporary
- * table with COPY ... FROM STDIN (FORMAT binary), then one INSERT ...
- * SELECT DISTINCT ON (kind, hash) keeps the first of each hash. */
+ * table with COPY ... FROM STDIN (FORMAT binary), each row with its place
+ * in the input (seq, counted by the client: no sequence call per row) and
+ * an int8 sort key in (kind, hash) order (sort_key()); then one INSERT ...
+ * SELECT DISTINCT ON (sort_key, hash) ... ORDER BY sort_key, hash, seq
+ * keeps the first of each hash. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -54,6 +57,7 @@ typedef struct pg_store {
     unsigned cursors;       /* cursor names are c1, c2, ... */
     uint8_t *copy;          /* the COPY data not yet sent */
     size_t copy_len, copy_cap;
+    int64_t copy_rows;      /* rows sent into bw_import: the next one's seq */
 } pg_store;
 
 typedef struct pg_cursor {
@@ -700,8 +704,9 @@ static bw_status pg_writer_begin(bw_store *s, const char *name, const char *sour
     bw__pq_int(&p, imported_at);
     bw__pq_int(&p, delta != 0);
     bw_status st = run(q,
-                       "CREATE TEMP TABLE IF NOT EXISTS bw_import(seq bigserial, kind int8, "
-                       "hash bytea, label text, category text, added_at int8) ON COMMIT DELETE ROWS",
+                       "CREATE TEMP TABLE IF NOT EXISTS bw_import(seq int8, sort_key int8, "
+                       "kind int8, hash bytea, label text, category text, added_at int8) "
+                       "ON COMMIT DELETE ROWS",
                        NULL, "store: creating list", NULL, err);
     if (st == BW_OK)
         st = query_i64(q, "INSERT INTO bw_lists(name, source, imported_at, live, delta) "
@@ -709,8 +714,7 @@ static bw_status pg_writer_begin(bw_store *s, const char *name, const char *sour
                        "store: creating list", id, err);
     if (st != BW_OK)
         return st;
-    PGresult *r = PQexec(q->db, "COPY bw_import(kind, hash, label, category, added_at) "
-                                "FROM STDIN (FORMAT binary)");
+    PGresult *r = PQexec(q->db, "COPY bw_import FROM STDIN (FORMAT binary)");
     if (PQresultStatus(r) != PGRES_COPY_IN) {
         st = pg_fail(q, err, "store: adding entries", r);
         PQclear(r);
@@ -719,22 +723,45 @@ static bw_status pg_writer_begin(bw_store *s, const char *name, const char *sour
     PQclear(r);
     q->copying = 1;
     q->copy_len = 0;
+    q->copy_rows = 0;
     copy_put(q, header, 11);
     copy_i32(q, 0); /* flags */
     copy_i32(q, 0); /* header extension */
     return BW_OK;
 }
 
+static void put_be64(uint8_t b[8], uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+/* The int8 whose order is that of (kind, hash) on its first 62 bits: the
+ * kind in the top 2 bits, then the hash's first bytes, the sign bit
+ * flipped so that the signed order is the unsigned one. Sorting on it
+ * first (then hash, for the rare ties) compares int8s held in the sort's
+ * own slots; sorting on (kind, hash) compared every pair through bytea,
+ * the kind being nearly always the same. */
+static uint64_t sort_key(const bw_entry *e)
+{
+    uint64_t h = 0;
+    size_t n = bw_hash_kind_bytes(e->kind);
+    for (size_t i = 0; i < 8; i++)
+        h = h << 8 | (i < n ? e->hash[i] : 0);
+    return ((uint64_t)e->kind << 62 | h >> 2) ^ (UINT64_C(1) << 63);
+}
+
 static bw_status pg_writer_add(bw_store *s, const bw_entry *e, bw_error *err)
 {
     pg_store *q = pq(s);
-    uint64_t kind = (uint64_t)e->kind, added = (uint64_t)e->added_at;
-    uint8_t k8[8], a8[8];
-    for (int i = 0; i < 8; i++) {
-        k8[i] = (uint8_t)(kind >> (56 - 8 * i));
-        a8[i] = (uint8_t)(added >> (56 - 8 * i));
-    }
-    copy_i16(q, 5);
+    uint8_t n8[8], s8[8], k8[8], a8[8];
+    put_be64(n8, (uint64_t)q->copy_rows++);
+    put_be64(s8, sort_key(e));
+    put_be64(k8, (uint64_t)e->kind);
+    put_be64(a8, (uint64_t)e->added_at);
+    copy_i16(q, 7);
+    copy_field(q, n8, 8);
+    copy_field(q, s8, 8);
     copy_field(q, k8, 8);
     copy_field(q, e->hash, bw_hash_kind_bytes(e->kind));
     copy_field(q, e->label, e->label ? strlen(e->label) : 0);
@@ -819,8 +846,8 @@ static bw_status pg_writer_store(bw_store *s, int64_t id, uint64_t *stored,
     if (st == BW_OK)
         st = run(q,
                  "INSERT INTO bw_entries(list_id, kind, hash, label, category, added_at) "
-                 "SELECT DISTINCT ON (kind, hash) $1::int8, kind, hash, label, category, added_at "
-                 "FROM bw_import ORDER BY kind, hash, seq",
+                 "SELECT DISTINCT ON (sort_key, hash) $1::int8, kind, hash, label, category, "
+                 "added_at FROM bw_import ORDER BY sort_key, hash, seq",
                  &p, "store: writing entries", &r, err);
     if (st != BW_OK)
         return st;
