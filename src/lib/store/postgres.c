@@ -26,8 +26,16 @@
  * Streams (the index's runs, export) are server-side cursors fetched 4096
  * rows at a time inside the transaction, so that memory stays bounded and
  * several runs can be open at once. An import streams into a temporary
- * table with COPY ... FROM STDIN (FORMAT binary), then one INSERT ...
- * SELECT DISTINCT ON (kind, hash) keeps the first of each hash. */
+ * table with COPY ... FROM STDIN (FORMAT binary), each row with its place
+ * in the input (seq, counted by the client: no sequence call per row) and
+ * an int8 sort key in (kind, hash) order (sort_key()); then one INSERT ...
+ * SELECT DISTINCT ON (sort_key, hash) ... ORDER BY sort_key, hash, seq
+ * keeps the first of each hash. That INSERT runs inside COPY (...
+ * RETURNING kind, hash) TO STDOUT: the rows kept come back in the order
+ * inserted, one pass, and the client counts them per kind and packs the
+ * PDQ hashes into bw_pdq_blocks (full blocks wait in a tmpfile(3) until
+ * the COPY ends, then go in with one COPY FROM STDIN); were they ever not
+ * in hash order, pack_pdq reads them back from bw_entries instead. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -55,6 +63,7 @@ typedef struct pg_store {
     unsigned cursors;       /* cursor names are c1, c2, ... */
     uint8_t *copy;          /* the COPY data not yet sent */
     size_t copy_len, copy_cap;
+    int64_t copy_rows;      /* rows sent into bw_import: the next one's seq */
 } pg_store;
 
 typedef struct pg_cursor {
@@ -705,8 +714,9 @@ static bw_status pg_writer_begin(bw_store *s, const char *name, const char *sour
     bw__pq_int(&p, imported_at);
     bw__pq_int(&p, delta != 0);
     bw_status st = run(q,
-                       "CREATE TEMP TABLE IF NOT EXISTS bw_import(seq bigserial, kind int8, "
-                       "hash bytea, label text, category text, added_at int8) ON COMMIT DELETE ROWS",
+                       "CREATE TEMP TABLE IF NOT EXISTS bw_import(seq int8, sort_key int8, "
+                       "kind int8, hash bytea, label text, category text, added_at int8) "
+                       "ON COMMIT DELETE ROWS",
                        NULL, "store: creating list", NULL, err);
     if (st == BW_OK)
         st = query_i64(q, "INSERT INTO bw_lists(name, source, imported_at, live, delta) "
@@ -714,8 +724,7 @@ static bw_status pg_writer_begin(bw_store *s, const char *name, const char *sour
                        "store: creating list", id, err);
     if (st != BW_OK)
         return st;
-    PGresult *r = PQexec(q->db, "COPY bw_import(kind, hash, label, category, added_at) "
-                                "FROM STDIN (FORMAT binary)");
+    PGresult *r = PQexec(q->db, "COPY bw_import FROM STDIN (FORMAT binary)");
     if (PQresultStatus(r) != PGRES_COPY_IN) {
         st = pg_fail(q, err, "store: adding entries", r);
         PQclear(r);
@@ -724,22 +733,45 @@ static bw_status pg_writer_begin(bw_store *s, const char *name, const char *sour
     PQclear(r);
     q->copying = 1;
     q->copy_len = 0;
+    q->copy_rows = 0;
     copy_put(q, header, 11);
     copy_i32(q, 0); /* flags */
     copy_i32(q, 0); /* header extension */
     return BW_OK;
 }
 
+static void put_be64(uint8_t b[8], uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+/* The int8 whose order is that of (kind, hash) on its first 62 bits: the
+ * kind in the top 2 bits, then the hash's first bytes, the sign bit
+ * flipped so that the signed order is the unsigned one. Sorting on it
+ * first (then hash, for the rare ties) compares int8s held in the sort's
+ * own slots; sorting on (kind, hash) compared every pair through bytea,
+ * the kind being nearly always the same. */
+static uint64_t sort_key(const bw_entry *e)
+{
+    uint64_t h = 0;
+    size_t n = bw_hash_kind_bytes(e->kind);
+    for (size_t i = 0; i < 8; i++)
+        h = h << 8 | (i < n ? e->hash[i] : 0);
+    return ((uint64_t)e->kind << 62 | h >> 2) ^ (UINT64_C(1) << 63);
+}
+
 static bw_status pg_writer_add(bw_store *s, const bw_entry *e, bw_error *err)
 {
     pg_store *q = pq(s);
-    uint64_t kind = (uint64_t)e->kind, added = (uint64_t)e->added_at;
-    uint8_t k8[8], a8[8];
-    for (int i = 0; i < 8; i++) {
-        k8[i] = (uint8_t)(kind >> (56 - 8 * i));
-        a8[i] = (uint8_t)(added >> (56 - 8 * i));
-    }
-    copy_i16(q, 5);
+    uint8_t n8[8], s8[8], k8[8], a8[8];
+    put_be64(n8, (uint64_t)q->copy_rows++);
+    put_be64(s8, sort_key(e));
+    put_be64(k8, (uint64_t)e->kind);
+    put_be64(a8, (uint64_t)e->added_at);
+    copy_i16(q, 7);
+    copy_field(q, n8, 8);
+    copy_field(q, s8, 8);
     copy_field(q, k8, 8);
     copy_field(q, e->hash, bw_hash_kind_bytes(e->kind));
     copy_field(q, e->label, e->label ? strlen(e->label) : 0);
@@ -776,7 +808,8 @@ static void pg_writer_end(bw_store *s)
     copy_end(pq(s), 0, NULL);
 }
 
-/* Pack the list's PDQ hashes into blocks of PDQ_BLOCK. */
+/* Pack the list's PDQ hashes into blocks of PDQ_BLOCK, reading them
+ * back from bw_entries (when the kept rows did not come in hash order). */
 static bw_status pack_pdq(pg_store *q, int64_t id, bw_error *err)
 {
     params p = {0};
@@ -813,35 +846,246 @@ static bw_status pack_pdq(pg_store *q, int64_t id, bw_error *err)
     return st;
 }
 
+/* The rows writer_store kept, as the server sends them back (COPY
+ * (INSERT ... RETURNING kind, hash) TO STDOUT, binary): counted per kind,
+ * and the PDQ hashes packed into blocks as they come, while they come in
+ * hash order. Full blocks wait in a temporary file (the connection is
+ * busy until the COPY ends), the last in buf: the client's memory stays
+ * bounded. */
+typedef struct kept {
+    uint64_t rows, kinds[BW_HASH_KIND_COUNT];
+    uint8_t *buf;           /* PDQ_BLOCK hashes of 32 */
+    size_t n;               /* in buf */
+    int64_t blocks;         /* full blocks in f */
+    FILE *f;
+    uint8_t last[32];       /* the PDQ hash before */
+    int sorted;             /* every PDQ hash came after the one before */
+    int header, trailer;    /* the COPY's header and trailer were read */
+    uint8_t *pend;          /* the start of a row that the message cut */
+    size_t pend_len, pend_cap;
+} kept;
+
+static uint32_t get_be32(const uint8_t *b)
+{
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static bw_status kept_pdq(kept *k, const uint8_t *h, bw_error *err)
+{
+    if (k->kinds[BW_HASH_PDQ] > 1 && memcmp(h, k->last, 32) <= 0)
+        k->sorted = 0;
+    if (!k->sorted)
+        return BW_OK;
+    memcpy(k->last, h, 32);
+    memcpy(k->buf + 32 * k->n++, h, 32);
+    if (k->n < PDQ_BLOCK)
+        return BW_OK;
+    if ((!k->f && !(k->f = tmpfile())) || fwrite(k->buf, 32, PDQ_BLOCK, k->f) != PDQ_BLOCK)
+        return bw__fail(err, BW_ERR_IO, "store: packing PDQ hashes: %s", strerror(errno));
+    k->blocks++;
+    k->n = 0;
+    return BW_OK;
+}
+
+/* Take the rows of b (n bytes); *used: the bytes of whole rows (and
+ * header, trailer) among them. */
+static bw_status kept_rows(kept *k, const uint8_t *b, size_t n, size_t *used, bw_error *err)
+{
+    static const char sig[] = "PGCOPY\n\377\r\n";
+    size_t at = 0;
+    *used = 0;
+    if (!k->header) {
+        if (n < 19)
+            return BW_OK;
+        size_t ext = get_be32(b + 15);
+        if (memcmp(b, sig, 11) != 0 || ext > 1024)
+            return bw__fail(err, BW_ERR_DB, "store: writing entries: not a binary COPY");
+        if (n < 19 + ext)
+            return BW_OK;
+        at = 19 + ext;
+        k->header = 1;
+    }
+    while (at + 2 <= n && !k->trailer) {
+        int16_t fields = (int16_t)(b[at] << 8 | b[at + 1]);
+        if (fields == -1) {
+            k->trailer = 1;
+            at += 2;
+            break;
+        }
+        /* kind int8, hash bytea */
+        if (fields != 2)
+            return bw__fail(err, BW_ERR_DB, "store: writing entries: %d columns back", fields);
+        if (at + 2 + 4 + 8 + 4 > n)
+            break;
+        uint32_t kl = get_be32(b + at + 2), hl = get_be32(b + at + 14);
+        if (kl != 8 || hl > 64)
+            return bw__fail(err, BW_ERR_DB, "store: writing entries: a row not (kind, hash)");
+        if (at + 18 + hl > n)
+            break;
+        uint64_t kind = 0;
+        for (int i = 0; i < 8; i++)
+            kind = kind << 8 | b[at + 6 + i];
+        k->rows++;
+        if (kind < BW_HASH_KIND_COUNT)
+            k->kinds[kind]++;
+        bw_status st = kind == BW_HASH_PDQ && hl == 32 ? kept_pdq(k, b + at + 18, err) : BW_OK;
+        if (st != BW_OK)
+            return st;
+        at += 18 + hl;
+    }
+    *used = at;
+    return BW_OK;
+}
+
+/* One message of the COPY: its rows, a row it cuts kept for the next. */
+static bw_status kept_take(kept *k, const uint8_t *m, size_t n, bw_error *err)
+{
+    size_t used;
+    bw_status st;
+    if (k->pend_len) { /* never seen from a server, which sends a row a message */
+        if (k->pend_len + n > k->pend_cap) {
+            size_t cap = (k->pend_len + n) * 2;
+            uint8_t *p = bw__realloc(k->pend, cap);
+            if (!p)
+                return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+            k->pend = p;
+            k->pend_cap = cap;
+        }
+        memcpy(k->pend + k->pend_len, m, n);
+        k->pend_len += n;
+        if ((st = kept_rows(k, k->pend, k->pend_len, &used, err)) != BW_OK)
+            return st;
+        memmove(k->pend, k->pend + used, k->pend_len - used);
+        k->pend_len -= used;
+        return BW_OK;
+    }
+    if ((st = kept_rows(k, m, n, &used, err)) != BW_OK || used == n)
+        return st;
+    if (n - used > k->pend_cap) {
+        uint8_t *p = bw__realloc(k->pend, (n - used) * 2);
+        if (!p)
+            return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+        k->pend = p;
+        k->pend_cap = (n - used) * 2;
+    }
+    memcpy(k->pend, m + used, n - used);
+    k->pend_len = n - used;
+    return BW_OK;
+}
+
+/* One row of bw_pdq_blocks into the COPY buffer. */
+static void copy_block(pg_store *q, int64_t id, int64_t seq, const uint8_t *data, size_t n)
+{
+    uint8_t i8[8], s8[8], n8[8];
+    put_be64(i8, (uint64_t)id);
+    put_be64(s8, (uint64_t)seq);
+    put_be64(n8, (uint64_t)n);
+    copy_i16(q, 4);
+    copy_field(q, i8, 8);
+    copy_field(q, s8, 8);
+    copy_field(q, n8, 8);
+    copy_field(q, data, n * 32);
+}
+
+/* The blocks k packed, in one COPY. */
+static bw_status kept_store(pg_store *q, int64_t id, kept *k, bw_error *err)
+{
+    static const char header[] = "PGCOPY\n\377\r\n";
+    bw_status st = BW_OK;
+    uint8_t *blk = NULL;
+    if (!k->blocks && !k->n)
+        return BW_OK;
+    if (k->blocks && (!(blk = bw__malloc((size_t)PDQ_BLOCK * 32)) || fflush(k->f) != 0 ||
+                      fseek(k->f, 0, SEEK_SET) != 0)) {
+        free(blk);
+        return blk ? bw__fail(err, BW_ERR_IO, "store: packing PDQ hashes: %s", strerror(errno))
+                   : bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    }
+    PGresult *r = PQexec(q->db, "COPY bw_pdq_blocks(list_id, seq, n, data) FROM STDIN "
+                                "(FORMAT binary)");
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        st = pg_fail(q, err, "store: packing PDQ hashes", r);
+        PQclear(r);
+        free(blk);
+        return st;
+    }
+    PQclear(r);
+    q->copying = 1;
+    q->copy_len = 0;
+    copy_put(q, header, 11);
+    copy_i32(q, 0);
+    copy_i32(q, 0);
+    for (int64_t i = 0; i < k->blocks && st == BW_OK; i++) {
+        if (fread(blk, 32, PDQ_BLOCK, k->f) != PDQ_BLOCK)
+            st = bw__fail(err, BW_ERR_IO, "store: packing PDQ hashes: %s",
+                          ferror(k->f) ? strerror(errno) : "short read");
+        else
+            copy_block(q, id, i, blk, PDQ_BLOCK);
+        if (st == BW_OK && (q->copy_len >= COPY_FLUSH || q->copy_cap == (size_t)-1))
+            st = copy_flush(q, err);
+    }
+    if (st == BW_OK && k->n)
+        copy_block(q, id, k->blocks, k->buf, k->n);
+    free(blk);
+    bw_status end = copy_end(q, st == BW_OK, err);
+    return st == BW_OK ? end : st;
+}
+
+/* Move bw_import into the version: the first of each (kind, hash), in
+ * (kind, hash) order. The server sends back the (kind, hash) of every row
+ * it kept, in the order it inserted them, one pass: counted, and the PDQ
+ * hashes packed into blocks on the way. The order is checked: were the
+ * PDQ hashes ever not ascending, pack_pdq reads them back instead. */
 static bw_status pg_writer_store(bw_store *s, int64_t id, uint64_t *stored,
                                  uint64_t kinds[BW_HASH_KIND_COUNT], bw_error *err)
 {
     pg_store *q = pq(s);
-    params p = {0};
-    PGresult *r;
+    kept k = {.sorted = 1};
+    char sql[512];
     bw_status st = copy_end(q, 1, err);
-    bw__pq_int(&p, id);
-    if (st == BW_OK)
-        st = run(q,
-                 "INSERT INTO bw_entries(list_id, kind, hash, label, category, added_at) "
-                 "SELECT DISTINCT ON (kind, hash) $1::int8, kind, hash, label, category, added_at "
-                 "FROM bw_import ORDER BY kind, hash, seq",
-                 &p, "store: writing entries", &r, err);
     if (st != BW_OK)
         return st;
-    *stored = strtoull(PQcmdTuples(r), NULL, 10);
+    if (!(k.buf = bw__malloc((size_t)PDQ_BLOCK * 32)))
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    snprintf(sql, sizeof sql,
+             "COPY (INSERT INTO bw_entries(list_id, kind, hash, label, category, added_at) "
+             "SELECT DISTINCT ON (sort_key, hash) %" PRId64 ", kind, hash, label, category, "
+             "added_at FROM bw_import ORDER BY sort_key, hash, seq RETURNING kind, hash) "
+             "TO STDOUT (FORMAT binary)", id);
+    PGresult *r = PQexec(q->db, sql);
+    int out = PQresultStatus(r) == PGRES_COPY_OUT;
+    if (!out)
+        st = pg_fail(q, err, "store: writing entries", r);
     PQclear(r);
-    if ((st = pack_pdq(q, id, err)) != BW_OK ||
-        (st = run(q, "SELECT kind, count(*) FROM bw_entries WHERE list_id = $1 GROUP BY kind", &p,
-                  "store: writing entries", &r, err)) != BW_OK)
-        return st;
-    memset(kinds, 0, BW_HASH_KIND_COUNT * sizeof *kinds);
-    for (int i = 0; i < PQntuples(r); i++) {
-        int64_t k = bw__pq_i64(r, i, 0);
-        if (k >= 0 && k < BW_HASH_KIND_COUNT)
-            kinds[k] = (uint64_t)bw__pq_i64(r, i, 1);
+    while (out) { /* to its end, even after a failure here (the rest unread) */
+        char *m = NULL;
+        int got = PQgetCopyData(q->db, &m, 0);
+        if (got < 0) {
+            if (got == -2 && st == BW_OK)
+                st = pg_fail(q, err, "store: writing entries", NULL);
+            break;
+        }
+        if (st == BW_OK)
+            st = kept_take(&k, (const uint8_t *)m, (size_t)got, err);
+        PQfreemem(m);
     }
-    PQclear(r);
+    while ((r = PQgetResult(q->db)) != NULL) {
+        if (st == BW_OK && PQresultStatus(r) != PGRES_COMMAND_OK)
+            st = pg_fail(q, err, "store: writing entries", r);
+        PQclear(r);
+    }
+    if (st == BW_OK && (!k.header || !k.trailer || k.pend_len))
+        st = bw__fail(err, BW_ERR_DB, "store: writing entries: the COPY ended early");
+    if (st == BW_OK)
+        st = k.sorted ? kept_store(q, id, &k, err) : pack_pdq(q, id, err);
+    if (k.f)
+        fclose(k.f);
+    free(k.buf);
+    free(k.pend);
+    if (st != BW_OK)
+        return st;
+    *stored = k.rows;
+    memcpy(kinds, k.kinds, BW_HASH_KIND_COUNT * sizeof *kinds);
     return run(q, "TRUNCATE bw_import", NULL, "store: writing entries", NULL, err);
 }
 
