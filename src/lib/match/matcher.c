@@ -431,6 +431,7 @@ static int compact_once(bw_matcher *m)
     }
     view_put(v);
     free(live);
+    m->list_count = nlive; /* a lookup may have skipped a refresh meanwhile */
     view_set(m, full);
     atomic_fetch_add(&m->compactions, 1);
     pthread_mutex_unlock(&m->reload);
@@ -542,14 +543,18 @@ size_t bw_matcher_index_bytes(bw_matcher *m)
 }
 
 /* Called by every lookup: a refresh when the interval has passed, by
- * whichever thread gets there first (the others do not wait). A failed
- * refresh keeps the index there is and is tried again next interval. */
+ * whichever thread gets there first (the others do not wait, unless the
+ * interval is 0, which promises a check before every lookup: then a lookup
+ * waits out a refresh or a compaction's swap). A failed refresh keeps the
+ * index there is and is tried again next interval. */
 static void maybe_refresh(bw_matcher *m)
 {
     int every = atomic_load(&m->refresh_ms);
     if (every < 0 || now_ms() - atomic_load(&m->last_check_ms) < every)
         return;
-    if (pthread_mutex_trylock(&m->reload) != 0)
+    if (every == 0)
+        pthread_mutex_lock(&m->reload);
+    else if (pthread_mutex_trylock(&m->reload) != 0)
         return;
     refresh_locked(m, NULL, NULL);
     pthread_mutex_unlock(&m->reload);
