@@ -33,7 +33,7 @@
 extern "C" {
 #endif
 
-#define BW_STORE_SCHEMA_VERSION 4
+#define BW_STORE_SCHEMA_VERSION 5
 
 typedef struct bw_store bw_store;
 

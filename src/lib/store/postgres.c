@@ -5,7 +5,7 @@
  * version in bw_meta and forward migrations, as the SQLite backend keeps
  * it in PRAGMA user_version.
  *
- * Schema (version 4, the same concepts as sqlite.c):
+ * Schema (version 5, the same concepts as sqlite.c):
  *   bw_meta(version, changes, store_id)  one row; store_id is the store's
  *     random identity (4 added it); `changes` is bumped by every commit
  *     that changes a list, and is the data version other connections watch;
@@ -17,7 +17,18 @@
  *   bw_banks(name, enabled_ratio), bw_content(id, list, kind, hash,
  *     disable_until, note): a list's ratio, a piece of content's state
  *   bw_entries(list_id, kind, hash bytea, label, category, added_at),
- *     primary key (list_id, kind, hash)
+ *     primary key (list_id, kind, hash), partitioned by range of list_id
+ *     (5 made it so): a list's version has a partition of its own,
+ *     bw_entries_ID, filled before its primary key is built and attached
+ *     as the import's last step (building the key in one sort after the
+ *     rows are in costs a quarter of keeping it up row by row); deltas,
+ *     whose ids come from bw_delta_ids (2^62 up), share bw_entries_deltas;
+ *     rows from before 5 stay in bw_entries_v4. Dropping a version with a
+ *     partition leaves its rows there, unseen (every reader goes through a
+ *     live version's id), and after the commit sweep() drops the partitions
+ *     of versions that are gone, each waiting at most 50 ms for its lock
+ *     (the drop locks the parent: lookups wait while it runs, and a sweep
+ *     that cannot have the lock at once is left to the next commit).
  *   bw_pdq_blocks(list_id, seq, n, data bytea): 4096 PDQ hashes a row
  *   A version's rows are deleted with it by drop_version (no foreign key:
  *   its check per inserted row cost most of an import's time).
@@ -64,6 +75,9 @@ typedef struct pg_store {
     uint8_t *copy;          /* the COPY data not yet sent */
     size_t copy_len, copy_cap;
     int64_t copy_rows;      /* rows sent into bw_import: the next one's seq */
+    int64_t part;           /* the version being written goes straight into bw_entries_<part> */
+    uint64_t sent[BW_HASH_KIND_COUNT]; /* rows sent there, per kind */
+    int sweep;              /* a version with a partition was dropped: sweep after commit */
 } pg_store;
 
 typedef struct pg_cursor {
@@ -180,6 +194,22 @@ static const char *const migrations[] = {
     "ALTER TABLE bw_meta ADD COLUMN store_id text;"
     "UPDATE bw_meta SET store_id = md5(random()::text || clock_timestamp()::text || "
     "  pg_backend_pid()::text);",
+    /* 4 -> 5: bw_entries partitioned by version (the comment at the top) */
+    "ALTER TABLE bw_entries RENAME TO bw_entries_v4;"
+    "ALTER INDEX bw_entries_pkey RENAME TO bw_entries_v4_pkey;"
+    "ALTER TABLE bw_entries_v4 RENAME CONSTRAINT bw_entries_kind_check TO bw_entries_kind;"
+    "CREATE TABLE bw_entries("
+    "  list_id int8 NOT NULL,"
+    "  kind int8 NOT NULL CONSTRAINT bw_entries_kind CHECK (kind BETWEEN 0 AND 3),"
+    "  hash bytea NOT NULL,"
+    "  label text, category text, added_at int8,"
+    "  PRIMARY KEY (list_id, kind, hash)) PARTITION BY RANGE (list_id);"
+    "CREATE SEQUENCE bw_delta_ids START 4611686018427387904;"
+    "CREATE TABLE bw_entries_deltas PARTITION OF bw_entries "
+    "  FOR VALUES FROM (4611686018427387904) TO (MAXVALUE);"
+    "DO $$ BEGIN EXECUTE format('ALTER TABLE bw_entries ATTACH PARTITION bw_entries_v4 "
+    "  FOR VALUES FROM (MINVALUE) TO (%s)', nextval(pg_get_serial_sequence('bw_lists', 'id')));"
+    "END $$;",
 };
 
 static bw_status migrate(pg_store *q, int readonly, int must_exist, bw_error *err)
@@ -285,11 +315,43 @@ static bw_status pg_begin(bw_store *s, int mode, bw_error *err)
     return st;
 }
 
+/* Drop the partitions of bw_entries whose version is gone, each in a
+ * transaction of its own that waits at most 50 ms for the parent's lock
+ * (a lookup in flight holds it); what is not dropped now is tried again
+ * after the next commit that drops a version. Best effort: no error. */
+static void sweep(pg_store *q)
+{
+    PGresult *r = PQexec(q->db, "SELECT c.relname FROM pg_catalog.pg_inherits i "
+                                "JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid "
+                                "WHERE i.inhparent = 'bw_entries'::regclass "
+                                "AND c.relname ~ '^bw_entries_[0-9]+$' AND NOT EXISTS "
+                                "(SELECT 1 FROM bw_lists l WHERE l.id = substr(c.relname, 12)::int8)");
+    q->sweep = 0;
+    for (int i = 0; PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r); i++) {
+        char sql[160];
+        const char *name = PQgetvalue(r, i, 0);
+        if (strspn(name + 11, "0123456789") != strlen(name + 11) || strlen(name) > 40)
+            continue; /* the pattern said so; checked again before it goes into SQL */
+        snprintf(sql, sizeof sql, "BEGIN; SET LOCAL lock_timeout = '50ms'; DROP TABLE %s; COMMIT",
+                 name);
+        PGresult *d = PQexec(q->db, sql);
+        if (PQresultStatus(d) != PGRES_COMMAND_OK) {
+            q->sweep = 1;
+            PQclear(PQexec(q->db, "ROLLBACK"));
+        }
+        PQclear(d);
+    }
+    PQclear(r);
+}
+
 static bw_status pg_commit(bw_store *s, bw_error *err)
 {
     pg_store *q = pq(s);
     q->in_txn = 0;
-    return exec(q, "COMMIT", "store", err);
+    bw_status st = exec(q, "COMMIT", "store", err);
+    if (st == BW_OK && q->sweep)
+        sweep(q);
+    return st;
 }
 
 static void pg_rollback(bw_store *s)
@@ -298,6 +360,7 @@ static void pg_rollback(bw_store *s)
     if (q->in_txn)
         PQclear(PQexec(q->db, "ROLLBACK"));
     q->in_txn = 0;
+    q->part = 0;
 }
 
 static bw_status pg_data_version(bw_store *s, int64_t *version, bw_error *err)
@@ -440,7 +503,16 @@ static bw_status pg_list_id(bw_store *s, const char *name, const char *what, int
  * $1 is the version's id. */
 static bw_status drop_version(pg_store *q, const params *p, const char *what, bw_error *err)
 {
-    bw_status st = run(q, "DELETE FROM bw_entries WHERE list_id = $1", p, what, NULL, err);
+    int64_t own = 0; /* a partition of its own: left to sweep() */
+    bw_status st = query_i64(q, "SELECT count(*) FROM pg_catalog.pg_inherits i "
+                                "JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid "
+                                "WHERE i.inhparent = 'bw_entries'::regclass "
+                                "AND c.relname = 'bw_entries_' || $1::int8",
+                             p, what, &own, err);
+    if (st == BW_OK && own)
+        q->sweep = 1;
+    else if (st == BW_OK)
+        st = run(q, "DELETE FROM bw_entries WHERE list_id = $1", p, what, NULL, err);
     if (st == BW_OK)
         st = run(q, "DELETE FROM bw_pdq_blocks WHERE list_id = $1", p, what, NULL, err);
     if (st == BW_OK)
@@ -644,7 +716,9 @@ static bw_status pg_check(bw_store *s, bw_error *err)
     if (st == BW_OK && orphans)
         st = bw__fail(err, BW_ERR_CORRUPT, "store integrity check: two live versions of a list");
     if (st == BW_OK)
-        st = query_i64(pq(s), "SELECT count(*) FROM (SELECT list_id FROM bw_entries UNION "
+        /* (a version's own partition outlives it until sweep() drops it) */
+        st = query_i64(pq(s), "SELECT count(*) FROM (SELECT list_id FROM bw_entries "
+                              "WHERE tableoid::regclass::text !~ '^bw_entries_[0-9]+$' UNION "
                               "SELECT list_id FROM bw_pdq_blocks) r WHERE NOT EXISTS "
                               "(SELECT 1 FROM bw_lists l WHERE l.id = r.list_id)",
                        NULL, "store integrity check", &orphans, err);
@@ -713,18 +787,40 @@ static bw_status pg_writer_begin(bw_store *s, const char *name, const char *sour
     bw__pq_text(&p, source);
     bw__pq_int(&p, imported_at);
     bw__pq_int(&p, delta != 0);
-    bw_status st = run(q,
-                       "CREATE TEMP TABLE IF NOT EXISTS bw_import(seq int8, sort_key int8, "
-                       "kind int8, hash bytea, label text, category text, added_at int8) "
-                       "ON COMMIT DELETE ROWS",
-                       NULL, "store: creating list", NULL, err);
-    if (st == BW_OK)
+    bw_status st = delta ? run(q,
+                               "CREATE TEMP TABLE IF NOT EXISTS bw_import(seq int8, sort_key int8, "
+                               "kind int8, hash bytea, label text, category text, added_at int8) "
+                               "ON COMMIT DELETE ROWS",
+                               NULL, "store: creating list", NULL, err)
+                         : BW_OK;
+    if (st == BW_OK && delta)
+        st = query_i64(q, "INSERT INTO bw_lists(id, name, source, imported_at, live, delta) "
+                          "VALUES (nextval('bw_delta_ids'), $1, $2, $3, false, $4 <> 0) RETURNING id",
+                       &p, "store: creating list", id, err);
+    else if (st == BW_OK)
         st = query_i64(q, "INSERT INTO bw_lists(name, source, imported_at, live, delta) "
                           "VALUES ($1, $2, $3, false, $4 <> 0) RETURNING id", &p,
                        "store: creating list", id, err);
+    char sql[256] = "COPY bw_import FROM STDIN (FORMAT binary)";
+    q->part = 0;
+    memset(q->sent, 0, sizeof q->sent);
+    if (st == BW_OK && !delta) { /* its partition, keyed and attached by writer_store */
+        snprintf(sql, sizeof sql,
+                 "CREATE TABLE bw_entries_%" PRId64 " (LIKE bw_entries INCLUDING CONSTRAINTS, "
+                 "CHECK (list_id >= %" PRId64 " AND list_id < %" PRId64 "))",
+                 *id, *id, *id + 1);
+        st = run(q, sql, NULL, "store: creating list", NULL, err);
+        q->part = *id;
+        /* FREEZE (the table is this transaction's): the rows need no
+         * vacuum's freezing later, and the pages are all-visible at once,
+         * so that pack_pdq reads the hashes from the key alone */
+        snprintf(sql, sizeof sql,
+                 "COPY bw_entries_%" PRId64 "(list_id, kind, hash, label, category, added_at) "
+                 "FROM STDIN (FORMAT binary, FREEZE)", *id);
+    }
     if (st != BW_OK)
         return st;
-    PGresult *r = PQexec(q->db, "COPY bw_import FROM STDIN (FORMAT binary)");
+    PGresult *r = PQexec(q->db, sql);
     if (PQresultStatus(r) != PGRES_COPY_IN) {
         st = pg_fail(q, err, "store: adding entries", r);
         PQclear(r);
@@ -765,10 +861,22 @@ static bw_status pg_writer_add(bw_store *s, const bw_entry *e, bw_error *err)
 {
     pg_store *q = pq(s);
     uint8_t n8[8], s8[8], k8[8], a8[8];
-    put_be64(n8, (uint64_t)q->copy_rows++);
-    put_be64(s8, sort_key(e));
     put_be64(k8, (uint64_t)e->kind);
     put_be64(a8, (uint64_t)e->added_at);
+    if (q->part) { /* straight into the version's partition */
+        put_be64(n8, (uint64_t)q->part);
+        q->sent[e->kind]++;
+        copy_i16(q, 6);
+        copy_field(q, n8, 8);
+        copy_field(q, k8, 8);
+        copy_field(q, e->hash, bw_hash_kind_bytes(e->kind));
+        copy_field(q, e->label, e->label ? strlen(e->label) : 0);
+        copy_field(q, e->category, e->category ? strlen(e->category) : 0);
+        copy_field(q, e->added_at ? a8 : NULL, 8);
+        return q->copy_len >= COPY_FLUSH || q->copy_cap == (size_t)-1 ? copy_flush(q, err) : BW_OK;
+    }
+    put_be64(n8, (uint64_t)q->copy_rows++);
+    put_be64(s8, sort_key(e));
     copy_i16(q, 7);
     copy_field(q, n8, 8);
     copy_field(q, s8, 8);
@@ -1036,6 +1144,66 @@ static bw_status kept_store(pg_store *q, int64_t id, kept *k, bw_error *err)
  * it kept, in the order it inserted them, one pass: counted, and the PDQ
  * hashes packed into blocks on the way. The order is checked: were the
  * PDQ hashes ever not ascending, pack_pdq reads them back instead. */
+/* A version's own partition, its rows in (input order) since writer_begin:
+ * the primary key built in one sort; when that finds a hash twice, all
+ * but the first of each (the lowest ctid: COPY into a new table appends)
+ * go, and the key is built again. Then the partition joins bw_entries
+ * (its CHECK is the range: no scan) and the PDQ hashes are packed, read
+ * back in hash order from the key. */
+static bw_status store_own(pg_store *q, int64_t id, uint64_t *stored,
+                           uint64_t kinds[BW_HASH_KIND_COUNT], bw_error *err)
+{
+    char sql[512];
+    bw_status st = exec(q, "SAVEPOINT bw_key", "store: writing entries", err);
+    snprintf(sql, sizeof sql, "ALTER TABLE bw_entries_%" PRId64 " ADD PRIMARY KEY (list_id, kind, hash)",
+             id);
+    PGresult *r = st == BW_OK ? PQexec(q->db, sql) : NULL;
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    int dup = r && PQresultStatus(r) != PGRES_COMMAND_OK && state && !strcmp(state, "23505");
+    if (r && PQresultStatus(r) != PGRES_COMMAND_OK && !dup)
+        st = pg_fail(q, err, "store: writing entries", r);
+    PQclear(r);
+    memcpy(kinds, q->sent, BW_HASH_KIND_COUNT * sizeof *kinds);
+    if (st == BW_OK && dup) {
+        snprintf(sql, sizeof sql,
+                 "ROLLBACK TO SAVEPOINT bw_key; "
+                 "DELETE FROM bw_entries_%" PRId64 " WHERE ctid IN (SELECT ctid FROM "
+                 "(SELECT ctid, row_number() OVER (PARTITION BY kind, hash ORDER BY ctid) AS n "
+                 "FROM bw_entries_%" PRId64 ") d WHERE n > 1); "
+                 "ALTER TABLE bw_entries_%" PRId64 " ADD PRIMARY KEY (list_id, kind, hash)",
+                 id, id, id);
+        st = exec(q, sql, "store: writing entries", err);
+        snprintf(sql, sizeof sql, "SELECT kind, count(*) FROM bw_entries_%" PRId64 " GROUP BY kind",
+                 id);
+        PGresult *c = NULL;
+        if (st == BW_OK)
+            st = run(q, sql, NULL, "store: writing entries", &c, err);
+        if (st == BW_OK) {
+            memset(kinds, 0, BW_HASH_KIND_COUNT * sizeof *kinds);
+            for (int i = 0; i < PQntuples(c); i++) {
+                int64_t kind = bw__pq_i64(c, i, 0);
+                if (kind >= 0 && kind < BW_HASH_KIND_COUNT)
+                    kinds[kind] = (uint64_t)bw__pq_i64(c, i, 1);
+            }
+            PQclear(c);
+        }
+    }
+    snprintf(sql, sizeof sql,
+             "RELEASE SAVEPOINT bw_key; "
+             "ALTER TABLE bw_entries ATTACH PARTITION bw_entries_%" PRId64 " FOR VALUES FROM (%" PRId64
+             ") TO (%" PRId64 ")",
+             id, id, id + 1);
+    if (st == BW_OK)
+        st = exec(q, sql, "store: writing entries", err);
+    q->part = 0;
+    if (st == BW_OK)
+        st = pack_pdq(q, id, err);
+    *stored = 0;
+    for (int k = 0; k < BW_HASH_KIND_COUNT; k++)
+        *stored += kinds[k];
+    return st;
+}
+
 static bw_status pg_writer_store(bw_store *s, int64_t id, uint64_t *stored,
                                  uint64_t kinds[BW_HASH_KIND_COUNT], bw_error *err)
 {
@@ -1045,6 +1213,8 @@ static bw_status pg_writer_store(bw_store *s, int64_t id, uint64_t *stored,
     bw_status st = copy_end(q, 1, err);
     if (st != BW_OK)
         return st;
+    if (q->part && q->part == id)
+        return store_own(q, id, stored, kinds, err);
     if (!(k.buf = bw__malloc((size_t)PDQ_BLOCK * 32)))
         return bw__fail(err, BW_ERR_NOMEM, "out of memory");
     snprintf(sql, sizeof sql,

@@ -234,6 +234,8 @@ static const char *const migrations[] = {
     /* 3 -> 4 */
     ("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
      "INSERT INTO meta VALUES ('store_id', lower(hex(randomblob(16))));"),
+    /* 4 -> 5: nothing (PostgreSQL's entries became partitioned by version) */
+    "",
 };
 
 /* Migration steps that need code after their SQL. */
