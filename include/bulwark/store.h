@@ -39,15 +39,18 @@ typedef struct bw_store bw_store;
 
 enum {
     BW_STORE_READONLY = 1,   /* open an existing store without writing */
-    BW_STORE_MUST_EXIST = 2  /* do not create it: a missing store is BW_ERR_NOT_FOUND */
+    BW_STORE_MUST_EXIST = 2, /* do not create it: a missing store is BW_ERR_NOT_FOUND */
+    BW_STORE_LOOKUPS = 4     /* a connection for a matcher's lookups, which read a few
+                              * pages a hit: SQLite gives it a 4 MB page cache, not the
+                              * 64 MB an import wants */
 };
 
 /* Open (creating it and its tables if needed, unless BW_STORE_MUST_EXIST
  * or READONLY) the store at path, and migrate an older schema forward. A
  * newer schema than this build knows is BW_ERR_UNSUPPORTED. A store that
  * is missing is BW_ERR_NOT_FOUND "no store at PATH" (the parent directory
- * is never created). A "postgresql://" (or "postgres://") location is
- * BW_ERR_UNSUPPORTED "PostgreSQL stores come with a later release". */
+ * is never created). A "postgresql://" (or "postgres://") location is a
+ * libpq connection URI: the PostgreSQL backend (docs/design.md). */
 bw_status bw_store_open(bw_store **out, const char *path, int flags, bw_error *err);
 void bw_store_close(bw_store *s);
 
@@ -179,6 +182,9 @@ bw_status bw_store_live_versions(bw_store *s, const char *const *lists, size_t n
  * flags, but never creating it): for work beside s's, such as a full
  * index rebuild while s serves lookups. */
 bw_status bw_store_reopen(bw_store *s, bw_store **out, bw_error *err);
+
+/* The same with flags (BW_STORE_*) added to s's. */
+bw_status bw_store_reopen_with(bw_store *s, int flags, bw_store **out, bw_error *err);
 
 /* ---- the content of a list, one entry at a time (HMA's /c routes) ----
  *

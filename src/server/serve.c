@@ -127,7 +127,7 @@ static int check_store(const srv_config *cfg, bw_store **store)
     bw_error err;
     uint64_t n = 0;
     *store = NULL;
-    bw_status st = bw_store_open(store, cfg->db, BW_STORE_MUST_EXIST, &err);
+    bw_status st = bw_store_open(store, cfg->db, BW_STORE_MUST_EXIST | BW_STORE_LOOKUPS, &err);
     if (st == BW_ERR_NOT_FOUND && access(cfg->db, F_OK) != 0) {
         if (cfg->allow_empty)
             return 0;
@@ -316,7 +316,8 @@ static bw_store *reading_store(loader *ld, bw_error *err)
         return s;
     bw_store_close(s);
     s = NULL;
-    if (bw_store_open(&s, ld->svc->cfg->db_read, BW_STORE_MUST_EXIST | BW_STORE_READONLY, err) !=
+    if (bw_store_open(&s, ld->svc->cfg->db_read,
+                      BW_STORE_MUST_EXIST | BW_STORE_READONLY | BW_STORE_LOOKUPS, err) !=
         BW_OK)
         s = NULL;
     return s;
@@ -332,7 +333,8 @@ static void *load(void *arg)
     bw_error err;
     bw_matcher *m = NULL;
     while (!ld->store && !atomic_load(&svc->stopping)) {
-        if (bw_store_open(&ld->store, svc->cfg->db, BW_STORE_MUST_EXIST, NULL) != BW_OK) {
+        if (bw_store_open(&ld->store, svc->cfg->db, BW_STORE_MUST_EXIST | BW_STORE_LOOKUPS,
+                          NULL) != BW_OK) {
             ld->store = NULL;
             sleep_ms(STORE_POLL_MS);
         }

@@ -2,6 +2,9 @@
  * choice of tables (which 16-bit parts get one) from the hash count and a
  * cost model, and the construction of each table by one counting sort. */
 #include <pthread.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -410,10 +413,26 @@ static bw_status index_build_pdq_part(bw_index *ix, bw_error *err)
     return st;
 }
 
+/* Give the heap's free pages back to the system after a build or the
+ * free of a large index. A build frees about as much as it keeps (the
+ * hashes' columns, the builder's rows), and glibc keeps most of that in
+ * its arenas: a server that loaded 10M hashes held 690 MB, 555 MB after
+ * malloc_trim (its index is 436 MB). */
+static void give_back(size_t bytes)
+{
+#ifdef __GLIBC__
+    if (bytes >= ((size_t)16 << 20))
+        malloc_trim(0);
+#else
+    (void)bytes;
+#endif
+}
+
 void bw__index_free(bw_index *ix)
 {
     if (!ix)
         return;
+    size_t bytes = ix->memory;
     free(ix->pdq);
     for (int p = 0; p < BW__PARTS; p++) {
         free(ix->col[p]);
@@ -428,6 +447,7 @@ void bw__index_free(bw_index *ix)
     for (int k = 0; k < BW_HASH_KIND_COUNT; k++)
         bw__exact_free(&ix->ex[k]);
     free(ix);
+    give_back(bytes);
 }
 
 /* ---------------- the builder ---------------- */
@@ -543,6 +563,7 @@ bw_status bw_index_build(bw_index_builder *b, bw_index **out, bw_error *err)
         bw__index_free(ix);
         return st;
     }
+    give_back(ix->memory);
     *out = ix;
     return BW_OK;
 }

@@ -982,7 +982,7 @@ static conn *conn_take(bw_matcher *m)
         pthread_mutex_trylock(&m->grow) == 0) {
         bw_store *s = NULL;
         n = atomic_load(&m->npool);
-        if (n < POOL_MAX && bw_store_reopen(m->pool[0].s, &s, NULL) == BW_OK) {
+        if (n < POOL_MAX && bw_store_reopen_with(m->pool[0].s, BW_STORE_LOOKUPS, &s, NULL) == BW_OK) {
             conn *c = &m->pool[n];
             pthread_mutex_lock(&c->lock);
             c->s = s;

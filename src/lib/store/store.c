@@ -88,6 +88,14 @@ bw_status bw_store_reopen(bw_store *s, bw_store **out, bw_error *err)
                          err);
 }
 
+bw_status bw_store_reopen_with(bw_store *s, int flags, bw_store **out, bw_error *err)
+{
+    *out = NULL;
+    if (!s)
+        return bw__fail(err, BW_ERR_ARG, "no store");
+    return bw_store_open(out, s->location, s->flags | flags | BW_STORE_MUST_EXIST, err);
+}
+
 void bw_store_close(bw_store *s)
 {
     if (s) {
