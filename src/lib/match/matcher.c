@@ -391,7 +391,102 @@ static bw_status refresh_locked(bw_matcher *m, int *reloaded, bw_error *err)
     return st;
 }
 
-/* One full rebuild on the compactor's connection, then the swap: the new
+typedef struct merging {
+    bw_index_builder *b;
+    bw_status st;
+    bw_error *err;
+} merging;
+
+static int merge_pdqs(void *ctx, const bw_pdq *h, size_t n)
+{
+    merging *g = ctx;
+    for (size_t i = 0; i < n && g->st == BW_OK; i++)
+        g->st = bw_index_builder_add_pdq(g->b, &h[i], g->err);
+    return g->st != BW_OK;
+}
+
+/* The compaction without the store, when it can be: one base built from
+ * the hashes of the view's parts, read back from the indexes themselves
+ * (bw_index_pdq_each, the exact tables), the parts none of whose versions
+ * is live left out. A part that holds a version gone beside live ones
+ * (a list of it removed or re-imported) cannot be taken apart -- the
+ * index does not say which version a hash came from -- so then *full is
+ * set and nothing is built: the rebuild from the store drops them. 0, or
+ * -1 when the store could not be read or memory ran out. */
+static int merge_views(bw_matcher *m, view **out, int *full)
+{
+    bw_error err;
+    int64_t *live = NULL, *ids = NULL;
+    size_t nlive = 0, nids = 0, cap = 0;
+    int keep[MAX_PARTS] = {0};
+    *out = NULL;
+    *full = 0;
+    if (bw_store_live_versions(m->store2, (const char *const *)m->lists, m->nlists, &live, &nlive,
+                               &err) != BW_OK) {
+        free(live);
+        return -1;
+    }
+    view *v = view_get(m);
+    for (size_t i = 0; i < v->n; i++) {
+        size_t alive = 0;
+        for (size_t k = 0; k < v->nids[i]; k++)
+            alive += has_id(live, nlive, v->ids[i][k]);
+        keep[i] = alive > 0;
+        cap += alive;
+        if (alive && alive < v->nids[i])
+            *full = 1;
+    }
+    if (*full) {
+        view_put(v);
+        free(live);
+        return 0;
+    }
+    merging g = {NULL, BW_OK, &err};
+    g.st = bw_index_builder_new(&g.b, &m->iopts, &err);
+    if (g.st == BW_OK && !(ids = bw__malloc((cap ? cap : 1) * sizeof *ids)))
+        g.st = bw__fail(&err, BW_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < v->n && g.st == BW_OK; i++) {
+        if (!keep[i])
+            continue;
+        for (size_t k = 0; k < v->nids[i]; k++)
+            if (has_id(live, nlive, v->ids[i][k]))
+                ids[nids++] = v->ids[i][k];
+        g.st = bw_index_builder_reserve(g.b, BW_HASH_PDQ, bw_index_count(v->ix[i], BW_HASH_PDQ),
+                                        &err);
+        if (g.st == BW_OK && bw_index_pdq_each(v->ix[i], merge_pdqs, &g, &err) != BW_OK &&
+            g.st == BW_OK)
+            g.st = BW_ERR_INTERRUPTED;
+        for (int kind = 1; kind < BW_HASH_KIND_COUNT && g.st == BW_OK; kind++) {
+            size_t n = bw_index_count(v->ix[i], (bw_hash_kind)kind);
+            for (size_t id = 0; id < n && g.st == BW_OK; id++)
+                g.st = bw_index_builder_add(g.b, (bw_hash_kind)kind,
+                                            bw_index_digest(v->ix[i], (bw_hash_kind)kind,
+                                                            (uint32_t)id),
+                                            &err);
+        }
+    }
+    view_put(v);
+    free(live);
+    bw_index *ix = NULL;
+    if (g.st == BW_OK) {
+        g.st = bw_index_build(g.b, &ix, &err); /* consumes the builder */
+        g.b = NULL;
+    }
+    bw_index_builder_free(g.b);
+    if (g.st != BW_OK) {
+        free(ids);
+        return -1;
+    }
+    qsort(ids, nids, sizeof *ids, cmp_id);
+    size_t w = 0; /* a version in two parts once */
+    for (size_t i = 0; i < nids; i++)
+        if (!w || ids[w - 1] != ids[i])
+            ids[w++] = ids[i];
+    return (*out = view_new(ix, ids, w)) ? 0 : -1;
+}
+
+/* One compaction -- in memory (merge_views), or when that says so a full
+ * rebuild on the compactor's connection -- then the swap: the new
  * base with the parts of the view that hold a version the base lacks and
  * that is still live (it came while the base was built), each keeping
  * only those versions. Live is read with m->reload held, so no part can
@@ -402,9 +497,12 @@ static int compact_once(bw_matcher *m)
     view *full = NULL;
     int64_t *live = NULL;
     size_t nlive = 0;
+    int whole = 0;
     if (!m->store2 && bw_store_reopen(m->pool[0].s, &m->store2, NULL) != BW_OK)
         return -1;
-    if (build_full(m, m->store2, &full, NULL) != BW_OK)
+    if (merge_views(m, &full, &whole) != 0)
+        return -1;
+    if (whole && build_full(m, m->store2, &full, NULL) != BW_OK)
         return -1;
     pthread_mutex_lock(&m->reload);
     if (bw_store_live_versions(m->store2, (const char *const *)m->lists, m->nlists, &live,
