@@ -1,7 +1,7 @@
 /* fuzz_hma_json.c -- libFuzzer target for the JSON bodies of HMA's routes
  * that bulwark parses (src/lib/hma/curation.c): POST /c/banks and PUT
- * /c/bank/NAME, PUT /c/bank/NAME/content/ID, POST /c/bank/NAME/signal and
- * POST /m/compare. Any bytes go to every parser: each accepts or refuses
+ * /c/bank/NAME, PUT /c/bank/NAME/content/ID, POST /c/bank/NAME/signal,
+ * the metadata of POST /c/bank/NAME/content and POST /m/compare. Any bytes go to every parser: each accepts or refuses
  * with a message, never crashes or leaks; what parses is within its
  * bounds (a ratio in [0, 1], a note of at most 255 bytes, 1 to 4 signals). */
 #include <stdint.h>
@@ -25,6 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (bw_hma_parse_signals(body, size, &s, &err) == BW_OK &&
         (s.n < 1 || s.n > BW_HMA_MAX_SIGNALS || strlen(s.note) > BW_HMA_NOTE_MAX))
         abort();
+    if (bw_hma_check_content_metadata(body, size, &err) != BW_OK &&
+        strncmp(bw_error_message(&err), "metadata ", 9) != 0 && err.status != BW_ERR_NOMEM)
+        abort(); /* a refusal is always about the metadata */
     bw_json j;
     bw_json_init(&j);
     if (bw_hma_compare_json(&j, body, size, &err) == BW_OK && bw_json_status(&j) == BW_OK &&

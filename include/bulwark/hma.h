@@ -196,6 +196,14 @@ typedef struct bw_hma_signals {
 } bw_hma_signals;
 bw_status bw_hma_parse_signals(const char *body, size_t n, bw_hma_signals *out, bw_error *err);
 
+/* The `metadata` of a JSON body of POST /c/bank/NAME/content
+ * (curation.py _validate_bank_add_metadata): absent, null, or an object
+ * of the optional keys content_id, content_uri and json; else BW_ERR_ARG
+ * with HMA's words ("metadata should be a json object", "metadata
+ * contains unexpected keys: A ,B"). HMA checks it and keeps nothing of it;
+ * bulwark does the same. A body that is not a JSON object has none. */
+bw_status bw_hma_check_content_metadata(const char *body, size_t n, bw_error *err);
+
 /* POST /c/bank/NAME/content and /signal: {"id": int, "signals": {"pdq":
  * "HEX", ...}}. */
 void bw_hma_content_added_json(bw_json *j, int64_t id, const bw_hma_signal *v, size_t n);

@@ -238,6 +238,12 @@ void srv_h_bank_content_add(srv_service *svc, const srv_request *rq, srv_reply *
     mp_form f;
     const char *why;
     const char *url = srv_param_get(rq->target, "url");
+    bw_error err;
+    if (rq->content_type && !strncasecmp(rq->content_type, "application/json", 16) &&
+        bw_hma_check_content_metadata(rq->body, rq->body_len, &err) != BW_OK) {
+        reply_status(rp, err.status, &err); /* HMA checks it, then keeps none of it */
+        return;
+    }
     if (url ? srv_url_signal(svc, rq, url, &sig, rp) != 0 : srv_upload_signal(rq, &sig, rp) != 0)
         return;
     if (mp_is_form(rq->content_type) &&

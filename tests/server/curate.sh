@@ -88,6 +88,13 @@ check "PUT a bank that is not there: 404" '[ "$(req PUT /c/bank/NOPE "$C" "{\"en
 check "POST /c/bank/NEW_BANK/content (photo): 200 {id, signals: {pdq}}" '[ "$(curl -s -o "$T/body" -w "%{http_code}" -H "$C" -F "photo=@$SAMPLES/rings.png" -F "note=upload" "$URL/c/bank/NEW_BANK/content")" = 200 ] && jq -e ".id == $id and .signals == {pdq: \"$pdq\"}" "$T/body" >/dev/null'
 check "no file: 400" '[ "$(curl -s -o "$T/body" -w "%{http_code}" -H "$C" -F "note=x" "$URL/c/bank/NEW_BANK/content")" = 400 ]'
 check "?url= while fetching is off: 403" '[ "$(req POST "/c/bank/NEW_BANK/content?url=http://127.0.0.1:1/x.png" "$C")" = 403 ]'
+# a JSON body's metadata, checked as curation.py _validate_bank_add_metadata does
+check "metadata not an object: 400 metadata should be a json object" \
+    '[ "$(req POST "/c/bank/NEW_BANK/content?url=http://127.0.0.1:1/x.png" "$C" "{\"metadata\": \"x\"}")" = 400 ] && jq -e ".message == \"metadata should be a json object\"" "$T/body" >/dev/null'
+check "metadata with other keys: 400 naming them sorted, joined as HMA joins them" \
+    '[ "$(req POST "/c/bank/NEW_BANK/content?url=http://127.0.0.1:1/x.png" "$C" "{\"metadata\": {\"zeta\": 1, \"content_id\": \"a\", \"alpha\": 2}}")" = 400 ] && jq -e ".message == \"metadata contains unexpected keys: alpha ,zeta\"" "$T/body" >/dev/null'
+check "metadata of HMA's keys passes (then the fetch is refused: 403)" \
+    '[ "$(req POST "/c/bank/NEW_BANK/content?url=http://127.0.0.1:1/x.png" "$C" "{\"metadata\": {\"content_id\": \"c1\", \"content_uri\": \"https://example.org/1\", \"json\": {\"k\": [1]}}}")" = 403 ]'
 check "video_md5 by signal: a second piece of content" '[ "$(req POST /c/bank/NEW_BANK/signal "$C" "{\"video_md5\": \"$md5\"}")" = 200 ] && [ "$(jq .id "$T/body")" = "$(want_id NEW_BANK md5 "$md5")" ]'
 
 # a second server on the same store follows the writes

@@ -77,6 +77,53 @@ static bw_status read_note(yajl_val v, char *out, bw_error *err)
     return BW_OK;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+bw_status bw_hma_check_content_metadata(const char *body, size_t n, bw_error *err)
+{
+    bw_error scratch;
+    yajl_val o = parse_object(body, n, &scratch), v;
+    bw_status st = BW_OK;
+    if (!o || !(v = member(o, "metadata")) || YAJL_IS_NULL(v)) {
+        yajl_tree_free(o);
+        return BW_OK; /* not a JSON object, or no metadata: HMA looks no further */
+    }
+    if (!YAJL_IS_OBJECT(v)) {
+        yajl_tree_free(o);
+        return bw__fail(err, BW_ERR_ARG, "metadata should be a json object");
+    }
+    static const char *const known[] = {"content_id", "content_uri", "json"};
+    const char **bad = bw__malloc((v->u.object.len + 1) * sizeof *bad);
+    size_t nbad = 0;
+    if (!bad) {
+        yajl_tree_free(o);
+        return bw__fail(err, BW_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < v->u.object.len; i++) {
+        int ok = 0;
+        for (size_t k = 0; k < sizeof known / sizeof *known && !ok; k++)
+            ok = !strcmp(v->u.object.keys[i], known[k]);
+        for (size_t k = 0; k < nbad && !ok; k++) /* a key twice: named once, as a set */
+            ok = !strcmp(v->u.object.keys[i], bad[k]);
+        if (!ok)
+            bad[nbad++] = v->u.object.keys[i];
+    }
+    if (nbad) {
+        char msg[BW_ERROR_MSG_MAX];
+        size_t len = (size_t)snprintf(msg, sizeof msg, "metadata contains unexpected keys: ");
+        qsort(bad, nbad, sizeof *bad, cmp_str);
+        for (size_t i = 0; i < nbad && len < sizeof msg; i++)
+            len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s", i ? " ," : "", bad[i]);
+        st = bw__fail(err, BW_ERR_ARG, "%s", msg);
+    }
+    free(bad);
+    yajl_tree_free(o);
+    return st;
+}
+
 bw_status bw_hma_parse_bank_request(const char *body, size_t n, bw_hma_bank_request *out,
                                     bw_error *err)
 {
