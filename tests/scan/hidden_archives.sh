@@ -133,10 +133,11 @@ check "gzip bomb: the ratio limit is named" \
 check "gzip bomb: the next input is scanned" '[ "$(jq -r "select(.path==\"pic.png\") | .kind" bomb.jsonl)" = image ]'
 
 # ---- a zip bomb appended to an image: the image is hashed, the bomb stops ----
-head -c 100M /dev/zero | zip -q bomb.zip -
+rm -f bomb.zip; head -c 100M /dev/zero | zip -q bomb.zip -
+check "zip bomb after a PNG: zip made the bomb ($(stat -c %s bomb.zip 2>/dev/null) bytes)" '[ -s bomb.zip ]'
 cat pic.png bomb.zip > bomb-after.png
-"$BULWARK" scan --no-progress -o bombafter.jsonl bomb-after.png >/dev/null 2>&1; rc=$?
-check "zip bomb after a PNG: exit 1 (got $rc)" '[ $rc -eq 1 ]'
+"$BULWARK" scan --no-progress -o bombafter.jsonl bomb-after.png >/dev/null 2>bombafter.err; rc=$?
+check "zip bomb after a PNG: exit 1 (got $rc; stderr: $(head -c 300 bombafter.err); record: $(head -c 300 bombafter.jsonl))" '[ $rc -eq 1 ]'
 check "zip bomb after a PNG: the PNG is an image, appended.error names the ratio" \
     '[[ "$(jq -r "select(.path==\"bomb-after.png\") | \"\(.kind) \(.appended.error)\"" bombafter.jsonl)" == "image archive expands too much"* ]]'
 check "zip bomb after a PNG: counted as an error in the summary" '[ "$(tail -n1 bombafter.jsonl | jq .summary.errors)" = 1 ]'
