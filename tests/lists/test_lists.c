@@ -334,17 +334,15 @@ static void test_migration(void **state)
 /* A matcher built with the COMPACT layout (what the tool uses) over a
  * store big enough for it: the layout holds across a reload, and a match
  * reports the listed hash (read back from the tables) and its label. */
-static void test_matcher_compact(void **state)
+/* first (a line, may be NULL), then n random PDQ hashes (xorshift from
+ * seed) as hex lines: malloc'd text. */
+static char *pdq_lines(const char *first, size_t n, uint64_t seed)
 {
-    (void)state;
-    const char *path = db_path("match-compact.db");
-    bw_store *s;
-    bw_error err;
-    assert_int_equal(bw_store_open(&s, path, 0, &err), BW_OK);
-    size_t n = 70000, cap = n * 66 + 200;
-    char *text = malloc(cap), *p = text;
-    uint64_t x = 0x2545f4914f6cdd1dull;
-    p += sprintf(p, "%s\tfirst\n", PDQ1);
+    size_t head = first ? strlen(first) + 1 : 0;
+    char *text = malloc(head + n * 66 + 1), *p = text;
+    uint64_t x = seed;
+    if (first)
+        p += sprintf(p, "%s\n", first);
     for (size_t i = 0; i < n; i++) {
         for (int w = 0; w < 4; w++) {
             x ^= x << 13;
@@ -355,6 +353,18 @@ static void test_matcher_compact(void **state)
         *p++ = '\n';
     }
     *p = '\0';
+    return text;
+}
+
+static void test_matcher_compact(void **state)
+{
+    (void)state;
+    const char *path = db_path("match-compact.db");
+    bw_store *s;
+    bw_error err;
+    assert_int_equal(bw_store_open(&s, path, 0, &err), BW_OK);
+    size_t n = 70000;
+    char *text = pdq_lines(PDQ1 "\tfirst", n, 0x2545f4914f6cdd1dull);
     import_text(s, "big", text);
     free(text);
     bw_index_opts io = {.layout = BW_INDEX_COMPACT};
@@ -427,25 +437,7 @@ static int compactions_settle(bw_matcher *m)
     return 0;
 }
 
-/* n random PDQ hashes (xorshift from seed) as hex lines, malloc'd. */
-static char *pdq_lines(size_t n, uint64_t seed)
-{
-    char *text = malloc(n * 66 + 1), *p = text;
-    uint64_t x = seed;
-    for (size_t i = 0; i < n; i++) {
-        for (int w = 0; w < 4; w++) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            p += sprintf(p, "%016llx", (unsigned long long)x);
-        }
-        *p++ = '\n';
-    }
-    *p = '\0';
-    return text;
-}
-
-/* The first hash of pdq_lines(., seed) matches (1) or not (0). */
+/* The first hash of pdq_lines(NULL, ., seed) matches (1) or not (0). */
 static int first_matches(bw_matcher *m, const char *text)
 {
     bw_pdq q;
@@ -470,7 +462,8 @@ static void test_matcher_merges_in_memory(void **state)
     bw_error err;
     size_t parts = 0;
     assert_int_equal(bw_store_open(&s, path, 0, &err), BW_OK);
-    char *base = pdq_lines(1000, 0x9e3779b97f4a7c15ull), *grow = pdq_lines(70000, 0x2545f4914f6cdd1dull);
+    char *base = pdq_lines(NULL, 1000, 0x9e3779b97f4a7c15ull);
+    char *grow = pdq_lines(NULL, 70000, 0x2545f4914f6cdd1dull);
     import_text(s, "base", base);
     import_text(s, "tiny", MD5_A "\ttiny\n");
     bw_matcher *m;
@@ -581,16 +574,7 @@ static void test_matcher_incremental(void **state)
     bw_error err;
     size_t parts = 0;
     assert_int_equal(bw_store_open(&s, path, 0, &err), BW_OK);
-    char *text = malloc((size_t)N * 65 + 1), *p = text;
-    uint64_t x = 0x243f6a8885a308d3ull;
-    for (int i = 0; i < N; i++) {
-        for (int k = 0; k < 4; k++) {
-            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-            p += sprintf(p, "%016llx", (unsigned long long)x);
-        }
-        *p++ = '\n';
-    }
-    *p = '\0';
+    char *text = pdq_lines(NULL, N, 0x243f6a8885a308d3ull);
     import_text(s, "big", text);
     free(text);
     bw_matcher *m;

@@ -863,23 +863,18 @@ static bw_status pg_writer_add(bw_store *s, const bw_entry *e, bw_error *err)
     uint8_t n8[8], s8[8], k8[8], a8[8];
     put_be64(k8, (uint64_t)e->kind);
     put_be64(a8, (uint64_t)e->added_at);
-    if (q->part) { /* straight into the version's partition */
+    if (q->part) { /* straight into the version's partition: its list_id first */
         put_be64(n8, (uint64_t)q->part);
         q->sent[e->kind]++;
         copy_i16(q, 6);
         copy_field(q, n8, 8);
-        copy_field(q, k8, 8);
-        copy_field(q, e->hash, bw_hash_kind_bytes(e->kind));
-        copy_field(q, e->label, e->label ? strlen(e->label) : 0);
-        copy_field(q, e->category, e->category ? strlen(e->category) : 0);
-        copy_field(q, e->added_at ? a8 : NULL, 8);
-        return q->copy_len >= COPY_FLUSH || q->copy_cap == (size_t)-1 ? copy_flush(q, err) : BW_OK;
+    } else { /* into bw_import: its seq and sort key first */
+        put_be64(n8, (uint64_t)q->copy_rows++);
+        put_be64(s8, sort_key(e));
+        copy_i16(q, 7);
+        copy_field(q, n8, 8);
+        copy_field(q, s8, 8);
     }
-    put_be64(n8, (uint64_t)q->copy_rows++);
-    put_be64(s8, sort_key(e));
-    copy_i16(q, 7);
-    copy_field(q, n8, 8);
-    copy_field(q, s8, 8);
     copy_field(q, k8, 8);
     copy_field(q, e->hash, bw_hash_kind_bytes(e->kind));
     copy_field(q, e->label, e->label ? strlen(e->label) : 0);

@@ -317,12 +317,12 @@ static bw_status sq_open(bw_store **out, const char *path, int flags, bw_error *
     sqlite3_busy_timeout(q->db, 10000);
     if (!readonly && (rc = sq_exec(q, "PRAGMA journal_mode=WAL", err)) != BW_OK)
         goto fail;
-    if ((rc = sq_exec(q, flags & BW_STORE_LOOKUPS
-                             ? "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"
-                               "PRAGMA cache_size=-4096; PRAGMA temp_store=FILE"
-                             : "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"
-                               "PRAGMA cache_size=-65536; PRAGMA temp_store=FILE",
-                      err)) != BW_OK)
+    char pragmas[128];
+    snprintf(pragmas, sizeof pragmas,
+             "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;"
+             "PRAGMA cache_size=%d; PRAGMA temp_store=FILE",
+             flags & BW_STORE_LOOKUPS ? -4096 : -65536); /* KiB */
+    if ((rc = sq_exec(q, pragmas, err)) != BW_OK)
         goto fail;
     /* a file that is not SQLite shows up here */
     if ((rc = migrate(q, readonly, err)) != BW_OK)

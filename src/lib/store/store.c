@@ -81,11 +81,7 @@ bw_status bw_store_open(bw_store **out, const char *path, int flags, bw_error *e
 
 bw_status bw_store_reopen(bw_store *s, bw_store **out, bw_error *err)
 {
-    *out = NULL;
-    if (!s)
-        return bw__fail(err, BW_ERR_ARG, "no store");
-    return bw_store_open(out, s->location, s->flags | BW_STORE_MUST_EXIST,
-                         err);
+    return bw_store_reopen_with(s, 0, out, err);
 }
 
 bw_status bw_store_reopen_with(bw_store *s, int flags, bw_store **out, bw_error *err)
