@@ -154,21 +154,26 @@ static la_ssize_t read_more(nest *n, struct archive *a, unsigned char **buf, siz
     return got;
 }
 
-/* A new libarchive reader for the formats bulwark opens. A compressed
- * stream is opened as the raw format only: its decompressed bytes are one
- * entry, which walk_level() reads as a tar when they start with one and
- * otherwise hands on as a member (libarchive's own bidding would call 512
- * zeros an empty tar and hide what follows). */
+/* A new libarchive reader for the format the bytes were sniffed as, and
+ * only that one: libarchive's bidding among several can take a zip's
+ * local header for a tar header ("PK\3\4" then version 45, '-', reads as
+ * a name, and on some timestamps the checksum field agrees), and a zip
+ * bomb after an image was then read as a tar of one empty file. A
+ * compressed stream is opened as the raw format only: its decompressed
+ * bytes are one entry, which walk_level() reads as a tar when they start
+ * with one and otherwise hands on as a member (libarchive's own bidding
+ * would call 512 zeros an empty tar and hide what follows). */
 static struct archive *new_reader(bw_archive_format fmt)
 {
     struct archive *a = archive_read_new();
     if (!a)
         return NULL;
-    if (fmt < BW_ARCHIVE_GZIP) {
+    if (fmt == BW_ARCHIVE_TAR)
         archive_read_support_format_tar(a);
+    else if (fmt == BW_ARCHIVE_ZIP)
         archive_read_support_format_zip(a);
+    else if (fmt == BW_ARCHIVE_7Z)
         archive_read_support_format_7zip(a);
-    }
     archive_read_support_filter_gzip(a);
     archive_read_support_filter_bzip2(a);
     archive_read_support_filter_xz(a);
